@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need on a fresh Debian machine; a no-op when present.
+# Usage: source scripts/ensure-tools.sh; ensure_node_modules; ensure_apt nats-server php ...
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+ensure_node_modules() {
+  # npm ci when node_modules is missing or older than the lock file.
+  if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+  fi
+}
+
+_apt_updated=0
+# ensure_apt COMMAND PACKAGE...: installs the packages when COMMAND is not on PATH.
+ensure_apt() {
+  local cmd="$1"; shift
+  if command -v "$cmd" >/dev/null 2>&1; then return 0; fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  if [ "$_apt_updated" = 0 ]; then $sudo apt-get update -qq; _apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_php() {
+  ensure_apt php php-cli php-curl
+  if ! php -m 2>/dev/null | grep -qi '^curl$'; then
+    local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends php-curl >/dev/null
+  fi
+}
+
+build_ts() {
+  (cd "$ROOT" && npx tsc -p tsconfig.json)
+}

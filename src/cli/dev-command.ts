@@ -1,0 +1,92 @@
+import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, validate } from './args';
+import { z } from 'zod';
+import { natsUrl } from '../config/addresses';
+import { ProcessTree } from '../dev/process-tree';
+import { ensureNats } from '../dev/local-nats';
+import { runExamples } from '../dev/examples';
+import { onShutdown } from './shutdown';
+
+const flags: FlagSpec = {
+  ...commonFlags,
+  app: { type: 'string' },
+  provide: { type: 'string', multiple: true },
+  push: { type: 'string', multiple: true },
+  include: { type: 'string', short: 'I', multiple: true },
+  listen: { type: 'string' },
+  examples: { type: 'boolean' },
+  once: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+};
+
+const help = `usage: transmesh dev [--push FILE]... [-I DIR]... [--provide SVC=URL]... [--app NAME] [--listen ADDR]
+
+A whole local mesh in one process tree: NATS (a nats-server child when none answers at --nats),
+the control plane, and a sidecar that calls out on --listen (default 127.0.0.1:15001) and
+fronts the --provide services. --push uploads IDL first.
+
+  --examples   the demo: the Java providers of examples-java, a provider sidecar for each,
+               a consumer sidecar, the IDL in idl/, and the PHP client of examples-php
+  --once       with --examples: stop after the PHP client ran, with its exit code
+  --quiet      do not echo the children's logs
+`;
+
+const schema = z.object({
+  nats: natsUrl,
+  app: z.string().regex(/^[\w.-]+$/).default('dev'),
+  provide: z.array(z.string()).default([]),
+  push: z.array(z.string()).default([]),
+  include: z.array(z.string()).default([]),
+  listen: z.string().default('127.0.0.1:15001'),
+  examples: z.boolean().default(false),
+  once: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+});
+export type DevConfig = z.output<typeof schema>;
+
+export async function run(argv: string[]): Promise<number> {
+  const { help: wantsHelp, values } = parseFlags(argv, flags);
+  if (wantsHelp) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats) });
+  const tree = new ProcessTree(config.quiet ? undefined : (name, line) => process.stderr.write(`[${name}] ${line}\n`));
+  const stop = () => tree.stopAll();
+  try {
+    const nats = await ensureNats(config.nats, tree);
+    say(`NATS at ${config.nats} (${nats})`);
+    const cli = [process.argv[1]];
+    await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats], (l) => l.includes('control plane ready'));
+    if (config.examples) {
+      const code = await runExamples(tree, config, cli, say);
+      if (config.once) {
+        await stop();
+        return code;
+      }
+    } else {
+      if (config.push.length) await pushIdl(cli, config.nats, config.push, config.include);
+      const args = [...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen];
+      for (const p of config.provide) args.push('--provide', p);
+      await tree.start(`sidecar ${config.app}`, process.execPath, args, (l) => l.includes('sidecar ready'));
+      say(`mesh ready: curl -s -X POST http://${config.listen}/<service>/<method> -H 'content-type: application/json' -d '{}'`);
+    }
+    say('Ctrl-C to stop');
+    await onShutdown(stop);
+    return 0;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function pushIdl(cli: string[], nats: string, files: string[], include: string[]): Promise<void> {
+  const args = [...cli, 'idl', 'push', ...files, '--nats', nats];
+  for (const d of include) args.push('-I', d);
+  const res = await ProcessTree.run(process.execPath, args);
+  if (res.code !== 0) throw new Error(`idl push failed: ${res.stderr.trim()}`);
+  say(`pushed IDL: ${res.stdout.trim().replace(/\n\s*/g, ' ')}`);
+}
+
+export function say(line: string): void {
+  process.stdout.write(`transmesh dev: ${line}\n`);
+}

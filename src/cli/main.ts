@@ -1,0 +1,43 @@
+import { UsageError } from './args';
+import { NatsUnreachable } from '../registry/connect';
+
+const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
+  sidecar: () => import('./sidecar-command'),
+  'control-plane': () => import('./control-plane-command'),
+  idl: () => import('./idl-command'),
+  dev: () => import('./dev-command'),
+};
+
+const usage = `usage: transmesh <command> [flags]
+
+commands:
+  sidecar         the data plane, one per host or pod
+  control-plane   validation and storage of IDL and policy; stateless, N replicas
+  idl             push, ls, show, rollback: the IDL registry
+  dev             a whole local mesh in one process tree
+
+every command takes --nats URL (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) throw new UsageError(`unknown command "${name}" (try: transmesh --help)`);
+  return (await load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Long-running commands resolve only once drained; exit now rather than wait on stray handles.
+    process.exit(code);
+  },
+  (err: unknown) => {
+    const known = err instanceof UsageError || err instanceof NatsUnreachable || (err as Error)?.name === 'RegistryRefused' || (err as Error)?.name === 'IdlError';
+    process.stderr.write(`transmesh: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

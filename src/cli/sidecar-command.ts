@@ -1,0 +1,109 @@
+import { hostname, networkInterfaces } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, validate } from './args';
+import { sidecarConfigSchema, SidecarConfig } from '../config/sidecar-config';
+import { createLogger } from '../log/logger';
+import { connectNats } from '../registry/connect';
+import { openBucket } from '../registry/kv';
+import { bucketOptions, Buckets } from '../registry/names';
+import { IdlWatcher } from '../registry/idl-watcher';
+import { EndpointsWatcher } from '../discovery/endpoints-watcher';
+import { Announcer } from '../discovery/announcer';
+import { Sidecar } from '../sidecar/sidecar';
+import { onShutdown } from './shutdown';
+
+const flags: FlagSpec = {
+  ...commonFlags,
+  app: { type: 'string' },
+  listen: { type: 'string' },
+  inbound: { type: 'string' },
+  advertise: { type: 'string' },
+  admin: { type: 'string' },
+  provide: { type: 'string', multiple: true },
+};
+
+const help = `usage: transmesh sidecar --app NAME [flags]
+
+  --app NAME          identity of the local application (required)
+  --listen ADDR       app-facing HTTP/JSON listener (default 127.0.0.1:15001)
+  --inbound ADDR      peer-facing listener (default 0.0.0.0:15006)
+  --advertise HOST    address peers dial (default: first non-loopback address)
+  --admin ADDR        /metrics, /healthz, /readyz, /debug/snapshot (default 127.0.0.1:15000)
+  --provide SVC=URL   a local provider: grpc://host:port or thrift://host:port[?transport=buffered&protocol=compact]; repeatable
+  --nats URL          NATS server (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
+
+environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (3500),
+  TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_LOG_LEVEL (info)
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { help: wantsHelp, values } = parseFlags(argv, flags);
+  if (wantsHelp) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const { stop } = await startSidecar(configFrom(values));
+  await onShutdown(stop);
+  return 0;
+}
+
+export function configFrom(values: Record<string, unknown>): SidecarConfig {
+  const env = process.env;
+  return validate(sidecarConfigSchema, {
+    ...values,
+    nats: defaultNatsUrl(values.nats),
+    heartbeatMs: env.TRANSMESH_HEARTBEAT_MS,
+    endpointTtlMs: env.TRANSMESH_ENDPOINT_TTL_MS,
+    defaultTimeoutMs: env.TRANSMESH_DEFAULT_TIMEOUT_MS,
+    drainMs: env.TRANSMESH_DRAIN_MS,
+  });
+}
+
+export function firstNonLoopback(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export async function startSidecar(config: SidecarConfig) {
+  const log = createLogger('sidecar');
+  const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`);
+  const sidecar = new Sidecar(config, log);
+  sidecar.setConnectedCheck(() => !nc.isClosed() && (nc as unknown as { protocol?: { connected?: boolean } }).protocol?.connected !== false);
+  const bound = await sidecar.listen();
+  const js = nc.jetstream();
+  const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
+  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
+  const epWatcher = new EndpointsWatcher(epKv, config.endpointTtlMs, (s) => sidecar.endpoints.swap(s), log);
+  await Promise.all([idlWatcher.start(), epWatcher.start()]);
+  let announcer: Announcer | undefined;
+  if (config.provide.length) {
+    const host = config.advertise ?? firstNonLoopback();
+    const instance = `${config.app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=.a-zA-Z0-9]/g, '_');
+    announcer = new Announcer(
+      epKv,
+      {
+        instance,
+        app: config.app,
+        address: `${host.includes(':') ? `[${host}]` : host}:${bound.inbound}`,
+        services: [...sidecar.providers.values()].map((p) => ({ name: p.service, protocol: p.protocol, thriftProtocol: p.thriftProtocol })),
+      },
+      config.heartbeatMs,
+      log,
+    );
+    await announcer.start();
+  }
+  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin }, 'sidecar ready');
+  const stop = async () => {
+    log.info('draining');
+    await announcer?.withdraw();
+    await sidecar.drain();
+    idlWatcher.stop();
+    epWatcher.stop();
+    await nc.close();
+    log.info('stopped');
+  };
+  return { sidecar, bound, stop };
+}

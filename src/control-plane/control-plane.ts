@@ -1,0 +1,64 @@
+import { Msg, NatsConnection, Subscription } from 'nats';
+import { z } from 'zod';
+import type { Logger } from '../log/logger';
+import { IdlError } from '../idl/model';
+import { IdlStore, RegistryError } from '../registry/idl-store';
+import { controlPlaneQueue, Subjects } from '../registry/names';
+import { pushRequest, Reply, rollbackRequest, showRequest } from '../registry/records';
+import { encodeJson } from '../registry/kv';
+
+/**
+ * The control plane's request handlers. It keeps no state of its own (everything is in the
+ * registry bucket), so any number of replicas can share the queue group.
+ */
+export class ControlPlane {
+  private readonly subs: Subscription[] = [];
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly store: IdlStore,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.handle(Subjects.idlPush, pushRequest, async (req) => {
+      const res = await this.store.push(req);
+      this.log.info({ version: res.version, services: res.services }, 'idl pushed');
+      return res;
+    });
+    this.handle(Subjects.idlList, z.object({}).passthrough(), () => this.store.list());
+    this.handle(Subjects.idlShow, showRequest, (req) => this.store.show(req.service));
+    this.handle(Subjects.idlRollback, rollbackRequest, async (req) => {
+      const res = await this.store.rollback(req.service, req.to);
+      this.log.info(res, 'idl rolled back');
+      return res;
+    });
+  }
+
+  /** Stops taking requests; ones being handled still reply. */
+  async drain(): Promise<void> {
+    await Promise.all(this.subs.map((s) => s.drain()));
+  }
+
+  private handle<S extends z.ZodTypeAny>(subject: string, schema: S, fn: (req: z.output<S>) => Promise<unknown>): void {
+    const sub = this.nc.subscribe(subject, { queue: controlPlaneQueue });
+    this.subs.push(sub);
+    void (async () => {
+      for await (const msg of sub) void this.answer(msg, schema, fn);
+    })();
+  }
+
+  private async answer<S extends z.ZodTypeAny>(msg: Msg, schema: S, fn: (req: z.output<S>) => Promise<unknown>): Promise<void> {
+    let reply: Reply<unknown>;
+    try {
+      const parsed = schema.safeParse(msg.data.length ? JSON.parse(new TextDecoder().decode(msg.data)) : {});
+      if (!parsed.success) throw new RegistryError(`bad request: ${parsed.error.issues[0]?.message}`);
+      reply = { ok: true, result: await fn(parsed.data) };
+    } catch (err) {
+      const known = err instanceof RegistryError || err instanceof IdlError;
+      if (!known) this.log.error({ err, subject: msg.subject }, 'control plane request failed');
+      reply = { ok: false, error: (err as Error).message.split('\n')[0] };
+    }
+    msg.respond(encodeJson(reply));
+  }
+}

@@ -1,0 +1,43 @@
+import { KV } from 'nats';
+import type { Logger } from '../log/logger';
+import { EndpointRecord } from '../registry/records';
+import { encodeJson } from '../registry/kv';
+
+/**
+ * A providing sidecar's presence in discovery: its record is re-put every heartbeat (the
+ * put is the heartbeat), and deleted on drain so peers drop it at once instead of at the TTL.
+ */
+export class Announcer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly record: EndpointRecord,
+    private readonly heartbeatMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.heartbeatMs);
+    this.timer.unref();
+    this.log.info({ instance: this.record.instance, address: this.record.address, services: this.record.services.map((s) => s.name) }, 'announced');
+  }
+
+  async withdraw(): Promise<void> {
+    clearInterval(this.timer);
+    try {
+      await this.kv.delete(this.record.instance);
+    } catch (err) {
+      this.log.warn({ err }, 'could not withdraw from discovery; peers will drop this sidecar at its TTL');
+    }
+  }
+
+  private async beat(): Promise<void> {
+    try {
+      await this.kv.put(this.record.instance, encodeJson(this.record));
+    } catch (err) {
+      this.log.warn({ err }, 'heartbeat failed');
+    }
+  }
+}

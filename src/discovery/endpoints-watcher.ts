@@ -1,0 +1,86 @@
+import { KV, KvEntry } from 'nats';
+import type { Logger } from '../log/logger';
+import { Endpoint, EndpointsSnapshot } from '../snapshot/snapshots';
+import { EndpointRecord, endpointRecord } from '../registry/records';
+import { decodeJson } from '../registry/kv';
+
+interface Seen {
+  record: EndpointRecord;
+  lastSeen: number;
+}
+
+/**
+ * Follows the discovery bucket. The watch delivers every current record first, so a sidecar
+ * that starts late knows the providers at once; a record whose heartbeats stop is dropped
+ * after the TTL (the bucket itself does not tell watchers when a key ages out).
+ */
+export class EndpointsWatcher {
+  private readonly seen = new Map<string, Seen>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopWatch: (() => void) | undefined;
+  private lastKey = '';
+
+  constructor(
+    private readonly kv: KV,
+    private readonly ttlMs: number,
+    private readonly onSnapshot: (s: EndpointsSnapshot) => void,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    let initialized!: () => void;
+    const ready = new Promise<void>((r) => (initialized = r));
+    const iter = await this.kv.watch({ key: '>', initializedFn: () => initialized() });
+    this.stopWatch = () => iter.stop();
+    void (async () => {
+      for await (const e of iter) this.apply(e);
+    })().catch((err) => this.log.error({ err }, 'discovery watch ended'));
+    await ready;
+    this.publish(true);
+    this.sweeper = setInterval(() => this.publish(false), Math.max(100, Math.floor(this.ttlMs / 4)));
+    this.sweeper.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.stopWatch?.();
+  }
+
+  private apply(e: KvEntry): void {
+    if (e.operation !== 'PUT') {
+      this.seen.delete(e.key);
+    } else {
+      try {
+        // The server's timestamp, so a stale record read at start is not taken for a fresh one.
+        const lastSeen = Math.min(Date.now(), e.created.getTime());
+        this.seen.set(e.key, { record: decodeJson(endpointRecord, e.value), lastSeen });
+      } catch (err) {
+        this.log.warn({ err, key: e.key }, 'ignoring a malformed endpoint record');
+        return;
+      }
+    }
+    this.publish(false);
+  }
+
+  /** Emits a new snapshot only when the live set changed. */
+  private publish(force: boolean): void {
+    const now = Date.now();
+    const byService = new Map<string, Endpoint[]>();
+    const keys: string[] = [];
+    for (const [key, s] of this.seen) {
+      if (now - s.lastSeen > this.ttlMs) continue;
+      keys.push(`${key}@${s.record.address}/${s.record.services.map((x) => `${x.name}:${x.protocol}`).join('+')}`);
+      for (const svc of s.record.services) {
+        const list = byService.get(svc.name) ?? [];
+        list.push(Object.freeze({ instance: s.record.instance, app: s.record.app, address: s.record.address, protocol: svc.protocol, thriftProtocol: svc.thriftProtocol }));
+        byService.set(svc.name, list);
+      }
+    }
+    const key = keys.sort().join(',');
+    if (!force && key === this.lastKey) return;
+    this.lastKey = key;
+    for (const list of byService.values()) Object.freeze(list.sort((a, b) => a.instance.localeCompare(b.instance)));
+    this.onSnapshot(Object.freeze({ byService }));
+    this.log.info({ endpoints: keys }, 'endpoints snapshot');
+  }
+}

@@ -1,0 +1,34 @@
+import { CodeName } from './codes';
+import { MeshError } from './mesh-error';
+
+/** The canonical gRPC-to-HTTP mapping (google.rpc.Code), the only place it is written. */
+const httpStatusByCode: Record<CodeName, number> = {
+  OK: 200,
+  CANCELLED: 499,
+  UNKNOWN: 500,
+  INVALID_ARGUMENT: 400,
+  DEADLINE_EXCEEDED: 504,
+  NOT_FOUND: 404,
+  ALREADY_EXISTS: 409,
+  PERMISSION_DENIED: 403,
+  RESOURCE_EXHAUSTED: 429,
+  FAILED_PRECONDITION: 400,
+  ABORTED: 409,
+  OUT_OF_RANGE: 400,
+  UNIMPLEMENTED: 501,
+  INTERNAL: 500,
+  UNAVAILABLE: 503,
+  DATA_LOSS: 500,
+  UNAUTHENTICATED: 401,
+};
+
+export function httpStatusOf(code: CodeName): number {
+  return httpStatusByCode[code];
+}
+
+/** The JSON body every failure is returned as. */
+export function errorBody(err: MeshError, requestId: string): string {
+  const error: Record<string, unknown> = { code: err.code, message: err.message, details: err.details, requestId };
+  if (err.extra) Object.assign(error, err.extra);
+  return JSON.stringify({ error });
+}

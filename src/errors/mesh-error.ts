@@ -1,0 +1,39 @@
+import { Code, CodeName } from './codes';
+
+/**
+ * The one error type of the mesh. Anything that fails on the request path throws (or returns)
+ * a MeshError; anything else that escapes is turned into INTERNAL at the edge.
+ * `extra` holds protocol-specific members of the JSON error (for Thrift: `thrift`).
+ */
+export class MeshError extends Error {
+  readonly code: CodeName;
+  readonly details: readonly unknown[];
+  readonly extra: Readonly<Record<string, unknown>> | undefined;
+  /** Response metadata from the provider, echoed to the caller as `grpc-metadata-*` headers. */
+  metadata: Readonly<Record<string, string>> | undefined;
+  /** Set by transports when the request never reached a provider, so another one may be tried. */
+  retryable = false;
+
+  constructor(code: CodeName, message: string, details: readonly unknown[] = [], extra?: Record<string, unknown>) {
+    super(message);
+    this.name = 'MeshError';
+    this.code = code;
+    this.details = details;
+    this.extra = extra;
+  }
+
+  get numericCode(): number {
+    return Code[this.code];
+  }
+
+  static from(err: unknown): MeshError {
+    if (err instanceof MeshError) return err;
+    const message = err instanceof Error ? err.message : String(err);
+    return new MeshError('INTERNAL', message);
+  }
+}
+
+/** INVALID_ARGUMENT naming the JSON path of the offending value (`items[2].price`). */
+export function invalidArgument(path: string, message: string): MeshError {
+  return new MeshError('INVALID_ARGUMENT', path ? `${path}: ${message}` : message);
+}

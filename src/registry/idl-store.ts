@@ -1,0 +1,151 @@
+import { KV } from 'nats';
+import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
+import { BundleRecord, bundleRecord, PushRequest, ServiceRecord, serviceRecord } from './records';
+import { decodeJson, encodeJson, isLive } from './kv';
+
+export interface PushResult {
+  version: number;
+  services: Array<{ name: string; protocol: string }>;
+}
+
+export interface ServiceListing {
+  name: string;
+  protocol: string;
+  version: number;
+  pushedAt: string;
+  versions: number[];
+}
+
+/** A refusal the CLI prints as is (bad IDL, unknown service, unknown version). */
+export class RegistryError extends Error {}
+
+/**
+ * The IDL registry over one key-value bucket. Versions are numbered from a `seq` key updated
+ * by compare-and-set, so control-plane replicas never hand out the same version; bundles are
+ * written before the service records that point at them, so a failure half-way changes nothing
+ * that sidecars read.
+ */
+export class IdlStore {
+  private readonly compiled = new Map<number, LoadedBundle>();
+
+  constructor(private readonly kv: KV) {}
+
+  async push(req: PushRequest): Promise<PushResult> {
+    const loaded = compileBundle(req.files, req.entries);
+    if (!loaded.services.length) throw new RegistryError('the files define no service');
+    const version = await this.nextVersion();
+    const pushedAt = new Date().toISOString();
+    const record: BundleRecord = { version, pushedAt, files: req.files, entries: req.entries, services: loaded.services.map((s) => s.name) };
+    await this.kv.put(`bundle.${version}`, encodeJson(record));
+    this.compiled.set(version, loaded);
+    for (const s of loaded.services) {
+      await this.updateService(s.name, (prev) => ({
+        name: s.name,
+        protocol: s.protocol,
+        current: version,
+        versions: [...(prev?.versions ?? []), { version, pushedAt }],
+      }));
+    }
+    return { version, services: loaded.services.map((s) => ({ name: s.name, protocol: s.protocol })) };
+  }
+
+  async list(): Promise<ServiceListing[]> {
+    const out: ServiceListing[] = [];
+    for await (const key of await this.kv.keys('service.>')) {
+      const rec = await this.service(key.slice('service.'.length));
+      if (!rec) continue;
+      const cur = rec.versions.find((v) => v.version === rec.current);
+      out.push({ name: rec.name, protocol: rec.protocol, version: rec.current, pushedAt: cur?.pushedAt ?? '', versions: rec.versions.map((v) => v.version) });
+    }
+    return out.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async show(name: string) {
+    const rec = await this.service(name);
+    if (!rec) throw new RegistryError(`no service ${name} in the registry`);
+    const bundle = await this.loaded(rec.current);
+    const model = bundle.services.find((s) => s.name === name);
+    if (!model) throw new RegistryError(`version ${rec.current} does not define ${name}`);
+    const methods = [...model.methods.values()].map((m) =>
+      m.kind === 'grpc'
+        ? { name: m.name, path: m.path, requestType: m.request.typeName, responseType: m.response.typeName, streaming: m.clientStreaming || m.serverStreaming, request: m.request.example(), response: m.response.example() }
+        : { name: m.name, path: `/${name}/${m.name}`, oneway: m.oneway, request: m.requestExample(), response: m.responseExample() },
+    );
+    return { name, protocol: rec.protocol, version: rec.current, methods };
+  }
+
+  async rollback(name: string, to?: number): Promise<{ name: string; version: number; previous: number }> {
+    let previous = 0;
+    let target = 0;
+    await this.updateService(name, (prev) => {
+      if (!prev) throw new RegistryError(`no service ${name} in the registry`);
+      previous = prev.current;
+      if (to !== undefined) {
+        if (!prev.versions.some((v) => v.version === to)) throw new RegistryError(`${name} has no version ${to} (versions: ${prev.versions.map((v) => v.version).join(', ')})`);
+        target = to;
+      } else {
+        const older = prev.versions.filter((v) => v.version < prev.current);
+        if (!older.length) throw new RegistryError(`${name} has no version before ${prev.current}`);
+        target = older[older.length - 1].version;
+      }
+      return { ...prev, current: target };
+    });
+    return { name, version: target, previous };
+  }
+
+  async bundle(version: number): Promise<BundleRecord> {
+    const e = await this.kv.get(`bundle.${version}`);
+    if (!isLive(e)) throw new RegistryError(`bundle ${version} is missing from the registry`);
+    return decodeJson(bundleRecord, e.value);
+  }
+
+  private async loaded(version: number): Promise<LoadedBundle> {
+    let b = this.compiled.get(version);
+    if (!b) {
+      const rec = await this.bundle(version);
+      b = compileBundle(rec.files, rec.entries);
+      this.compiled.set(version, b);
+    }
+    return b;
+  }
+
+  private async service(name: string): Promise<ServiceRecord | undefined> {
+    const e = await this.kv.get(`service.${name}`);
+    return isLive(e) ? decodeJson(serviceRecord, e.value) : undefined;
+  }
+
+  private async nextVersion(): Promise<number> {
+    for (;;) {
+      const e = await this.kv.get('seq');
+      const next = isLive(e) ? Number(new TextDecoder().decode(e.value)) + 1 : 1;
+      try {
+        if (isLive(e)) await this.kv.update('seq', new TextEncoder().encode(String(next)), e.revision);
+        else await this.kv.create('seq', new TextEncoder().encode(String(next)));
+        return next;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+
+  /** Read-modify-write of one service record with compare-and-set, retried on a concurrent change. */
+  private async updateService(name: string, change: (prev: ServiceRecord | undefined) => ServiceRecord): Promise<void> {
+    for (;;) {
+      const e = await this.kv.get(`service.${name}`);
+      const prev = isLive(e) ? decodeJson(serviceRecord, e.value) : undefined;
+      const next = change(prev);
+      try {
+        if (e) await this.kv.update(`service.${name}`, encodeJson(next), e.revision);
+        else await this.kv.create(`service.${name}`, encodeJson(next));
+        return;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+  }
+}
+
+function isConflict(err: unknown): boolean {
+  const msg = String((err as Error)?.message ?? err);
+  return msg.includes('wrong last sequence') || msg.includes('key exists');
+}

@@ -1,0 +1,114 @@
+import { KV, KvEntry } from 'nats';
+import type { Logger } from '../log/logger';
+import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
+import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
+import { bundleRecord, ServiceRecord, serviceRecord } from './records';
+import { decodeJson, isLive } from './kv';
+
+/**
+ * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
+ * Bundles are compiled once per version and kept; a bundle that fails to load leaves the
+ * services it would have changed on their last good version.
+ */
+export class IdlWatcher {
+  private readonly records = new Map<string, ServiceRecord>();
+  private readonly bundles = new Map<number, LoadedBundle>();
+  private current = new Map<string, ServiceEntry>();
+  private rebuilding: Promise<void> | undefined;
+  private dirty = false;
+  private stopped = false;
+  private emitted = false;
+  private stopWatch: (() => void) | undefined;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly onSnapshot: (s: IdlSnapshot) => void,
+    private readonly log: Logger,
+  ) {}
+
+  /** Resolves once the registry as it is now has been loaded into a first snapshot. */
+  async start(): Promise<void> {
+    let initialized!: () => void;
+    const ready = new Promise<void>((r) => (initialized = r));
+    const iter = await this.kv.watch({ key: 'service.>', initializedFn: () => initialized() });
+    this.stopWatch = () => iter.stop();
+    void (async () => {
+      for await (const e of iter) this.apply(e);
+    })().catch((err) => this.log.error({ err }, 'registry watch ended'));
+    await ready;
+    await this.rebuild();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopWatch?.();
+  }
+
+  private apply(e: KvEntry): void {
+    const name = e.key.slice('service.'.length);
+    if (!isLive(e)) this.records.delete(name);
+    else {
+      try {
+        this.records.set(name, decodeJson(serviceRecord, e.value));
+      } catch (err) {
+        this.log.warn({ err, key: e.key }, 'ignoring a malformed service record');
+        return;
+      }
+    }
+    void this.rebuild();
+  }
+
+  /** Rebuilds are serialized; updates that arrive during one cause exactly one more. */
+  private rebuild(): Promise<void> {
+    if (this.rebuilding) {
+      this.dirty = true;
+      return this.rebuilding;
+    }
+    this.rebuilding = (async () => {
+      do {
+        this.dirty = false;
+        await this.build();
+      } while (this.dirty && !this.stopped);
+      this.rebuilding = undefined;
+    })();
+    return this.rebuilding;
+  }
+
+  private async build(): Promise<void> {
+    const next = new Map<string, ServiceEntry>();
+    let changed = this.current.size !== this.records.size;
+    for (const [name, rec] of this.records) {
+      const prev = this.current.get(name);
+      if (prev && prev.version === rec.current) {
+        next.set(name, prev);
+        continue;
+      }
+      try {
+        const bundle = await this.load(rec.current);
+        const model = bundle.services.find((s) => s.name === name);
+        if (!model) throw new Error(`version ${rec.current} does not define ${name}`);
+        next.set(name, Object.freeze({ model, version: rec.current, root: bundle.root }));
+        changed = true;
+      } catch (err) {
+        this.log.error({ err, service: name, version: rec.current }, 'keeping the last good version of a service');
+        if (prev) next.set(name, prev);
+      }
+    }
+    if (!changed && this.emitted) return;
+    this.emitted = true;
+    this.current = next;
+    this.onSnapshot(Object.freeze({ services: next, loadedAt: Date.now() }));
+    this.log.info({ services: Object.fromEntries([...next].map(([n, e]) => [n, e.version])) }, 'idl snapshot loaded');
+  }
+
+  private async load(version: number): Promise<LoadedBundle> {
+    const cached = this.bundles.get(version);
+    if (cached) return cached;
+    const e = await this.kv.get(`bundle.${version}`);
+    if (!isLive(e)) throw new Error(`bundle ${version} is missing`);
+    const rec = decodeJson(bundleRecord, e.value);
+    const loaded = compileBundle(rec.files, rec.entries);
+    this.bundles.set(version, loaded);
+    return loaded;
+  }
+}

@@ -1,0 +1,23 @@
+import { JetStreamClient, KV, KvEntry } from 'nats';
+import { z } from 'zod';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function encodeJson(value: unknown): Uint8Array {
+  return enc.encode(JSON.stringify(value));
+}
+
+/** Reads a stored JSON value through its schema: a record that does not match is refused, never half-used. */
+export function decodeJson<S extends z.ZodTypeAny>(schema: S, data: Uint8Array): z.output<S> {
+  return schema.parse(JSON.parse(dec.decode(data)));
+}
+
+export function isLive(e: KvEntry | null): e is KvEntry {
+  return !!e && e.operation === 'PUT';
+}
+
+/** Binds to a bucket, creating it with the given options the first time. */
+export async function openBucket(js: JetStreamClient, name: string, opts: { history?: number; ttl?: number } = {}): Promise<KV> {
+  return js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0 });
+}

@@ -1,0 +1,50 @@
+import type { OutgoingHttpHeaders } from 'node:http2';
+import { MeshError } from '../../errors/mesh-error';
+import { Code } from '../../errors/codes';
+import { PeerClient } from '../../../adapters/grpc/peer-client';
+import { grpcTimeout } from '../../../adapters/grpc/grpc-frame';
+import { isUserMetadata } from '../../../adapters/grpc/metadata';
+import type { InboundCall, Provider } from './provider';
+import { errorReply, InboundReply } from './peer-reply';
+
+/**
+ * Forwards a peer call to the local gRPC service as bytes: the message is never decoded here,
+ * and the provider's status, message, details and metadata go back as they came.
+ */
+export class GrpcProvider implements Provider {
+  readonly protocol = 'grpc' as const;
+  readonly thriftProtocol = undefined;
+  private readonly client = new PeerClient();
+  private readonly authority: string;
+
+  constructor(
+    readonly service: string,
+    url: string,
+  ) {
+    this.authority = new URL(url).host;
+  }
+
+  async call(call: InboundCall): Promise<InboundReply> {
+    const headers: OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': call.path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
+    };
+    for (const key in call.headers) {
+      if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
+    }
+    try {
+      const res = await this.client.call(this.authority, headers, call.payload, call.deadline, call.signal);
+      return { status: res.status, message: res.message, detailsBin: res.detailsBin, metadata: res.metadata, payload: res.payload };
+    } catch (err) {
+      const e = MeshError.from(err);
+      return errorReply(Code[e.code], e.message);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

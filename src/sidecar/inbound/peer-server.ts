@@ -1,0 +1,87 @@
+import http2, { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import { Code, codeName } from '../../errors/codes';
+import { MeshError } from '../../errors/mesh-error';
+import type { Logger } from '../../log/logger';
+import type { Metrics } from '../../telemetry/metrics';
+import { parseGrpcTimeout, unframe } from '../../../adapters/grpc/grpc-frame';
+import type { Provider } from './provider';
+import { errorReply, InboundReply, writeReply } from './peer-reply';
+
+/**
+ * The peer-facing listener: other sidecars call the services this one provides, as
+ * gRPC-framed unary calls over h2c. Each stream goes to the provider of its service.
+ */
+export class PeerServer {
+  readonly server: Http2Server;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private readonly sessions = new Set<ServerHttp2Session>();
+
+  constructor(
+    private readonly providers: ReadonlyMap<string, Provider>,
+    private readonly metrics: Metrics,
+    private readonly defaultTimeoutMs: number,
+    private readonly log: Logger,
+  ) {
+    this.server = http2.createServer();
+    this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
+    this.server.on('session', (session) => {
+      this.sessions.add(session);
+      session.once('close', () => this.sessions.delete(session));
+    });
+    this.server.on('sessionError', (err) => this.log.debug({ err }, 'peer session error'));
+  }
+
+  get active(): number {
+    return this.inFlight;
+  }
+
+  /** Stops accepting: GOAWAY to every peer, so streams in flight finish and new ones go elsewhere. */
+  close(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const s of this.sessions) s.close();
+    return closed;
+  }
+
+  /** Resolves when no call is in flight. */
+  idle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const started = performance.now();
+    const path = String(headers[':path'] ?? '');
+    const slash = path.indexOf('/', 1);
+    const service = slash > 0 ? path.slice(1, slash) : '';
+    const method = slash > 0 ? path.slice(slash + 1) : '';
+    const caller = String(headers['x-transmesh-caller'] ?? 'unknown');
+    const provider = this.providers.get(service);
+    this.inFlight++;
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('error', () => undefined);
+    stream.once('end', () => {
+      void this.handle(stream, headers, provider, service, method, path, chunks).then((reply) => {
+        writeReply(stream, reply);
+        this.metrics.observe('inbound', caller, service, method, codeName(reply.status), (performance.now() - started) / 1000);
+        if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+      });
+    });
+  }
+
+  private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, service: string, method: string, path: string, chunks: Buffer[]): Promise<InboundReply> {
+    if (!provider) return errorReply(Code.UNIMPLEMENTED, `this sidecar does not provide ${service}`);
+    const timeout = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs;
+    const controller = new AbortController();
+    stream.once('close', () => {
+      if (!stream.writableFinished) controller.abort();
+    });
+    try {
+      return await provider.call({ service, method, path, headers, payload: unframe(chunks), deadline: Date.now() + timeout, signal: controller.signal });
+    } catch (err) {
+      const e = MeshError.from(err);
+      if (e.code === 'INTERNAL') this.log.error({ err, service, method }, 'provider call failed');
+      return errorReply(Code[e.code], e.message);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { IncomingHttpHeaders } from 'node:http2';
+import type { InboundReply } from './peer-reply';
+
+/** One local service this sidecar fronts, as the inbound path calls it. */
+export interface InboundCall {
+  readonly service: string;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The message bytes as the consumer sidecar encoded them (gRPC framing removed). */
+  readonly payload: Buffer;
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+export interface Provider {
+  readonly service: string;
+  readonly protocol: 'grpc' | 'thrift';
+  /** For Thrift: the protocol announced to consumers, which encode arguments in it. */
+  readonly thriftProtocol: 'binary' | 'compact' | undefined;
+  call(call: InboundCall): Promise<InboundReply>;
+  close(): void;
+}

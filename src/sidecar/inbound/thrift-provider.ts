@@ -1,0 +1,39 @@
+import { Code } from '../../errors/codes';
+import { MeshError } from '../../errors/mesh-error';
+import { parseThriftUrl, ThriftUpstream } from '../../../adapters/thrift';
+import type { InboundCall, Provider } from './provider';
+import { errorReply, InboundReply } from './peer-reply';
+
+/**
+ * Writes a peer call to the local Thrift service: the consumer already encoded the argument
+ * struct in this provider's protocol, so only the message envelope is added here.
+ */
+export class ThriftProvider implements Provider {
+  readonly protocol = 'thrift' as const;
+  readonly thriftProtocol: 'binary' | 'compact';
+  private readonly upstream: ThriftUpstream;
+
+  constructor(
+    readonly service: string,
+    url: string,
+  ) {
+    const parsed = parseThriftUrl(url);
+    this.thriftProtocol = parsed.protocol;
+    this.upstream = new ThriftUpstream(parsed);
+  }
+
+  async call(call: InboundCall): Promise<InboundReply> {
+    const oneway = call.headers['x-transmesh-thrift-oneway'] === '1';
+    try {
+      const res = await this.upstream.call(call.method, oneway, call.payload, call.deadline);
+      return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { 'x-transmesh-thrift-kind': res.kind } };
+    } catch (err) {
+      const e = MeshError.from(err);
+      return errorReply(Code[e.code], e.message);
+    }
+  }
+
+  close(): void {
+    this.upstream.close();
+  }
+}

@@ -1,0 +1,24 @@
+import { MeshError } from '../../errors/mesh-error';
+import type { SnapshotCell } from '../../snapshot/snapshot-cell';
+import type { Endpoint, EndpointsSnapshot } from '../../snapshot/snapshots';
+import type { EndpointHealth } from './endpoint-health';
+import type { PeerLayer } from './call';
+
+/**
+ * Round robin over the service's endpoints that are not ejected. When every endpoint is
+ * ejected it uses them all anyway (Envoy's panic mode): a guess beats a certain failure.
+ */
+export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, health: EndpointHealth): PeerLayer {
+  const cursors = new Map<string, number>();
+  return (next) => (req) => {
+    const service = req.call.service;
+    const all = endpoints.current.byService.get(service);
+    if (!all || all.length === 0) throw new MeshError('UNAVAILABLE', `no provider of ${service} is up`);
+    const healthy = all.filter((e) => health.isHealthy(e.address));
+    const pool: readonly Endpoint[] = healthy.length ? healthy : all;
+    const i = (cursors.get(service) ?? 0) % pool.length;
+    cursors.set(service, i + 1);
+    req.endpoint = pool[i];
+    return next(req);
+  };
+}

@@ -1,0 +1,26 @@
+import type { OutgoingHttpHeaders } from 'node:http2';
+import { MeshError } from '../../errors/mesh-error';
+import type { PeerClient } from '../../../adapters/grpc/peer-client';
+import { grpcTimeout } from '../../../adapters/grpc/grpc-frame';
+import type { PeerHandler } from './call';
+
+/** The end of the outbound stack: one HTTP/2 request to the chosen provider sidecar. */
+export function peerTransport(client: PeerClient): PeerHandler {
+  return (req) => {
+    const ep = req.endpoint;
+    if (!ep) throw new MeshError('INTERNAL', 'no endpoint was chosen');
+    const call = req.call;
+    const headers: OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': req.path,
+      'content-type': req.contentType,
+      te: 'trailers',
+      'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
+      'x-request-id': call.requestId,
+      'x-transmesh-caller': call.caller,
+      ...call.metadata,
+      ...req.headers,
+    };
+    return client.call(ep.address, headers, req.payloadFor(ep), call.deadline, call.signal);
+  };
+}

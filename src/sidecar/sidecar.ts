@@ -1,0 +1,78 @@
+import type { Logger } from '../log/logger';
+import type { SidecarConfig } from '../config/sidecar-config';
+import { formatHostPort } from '../config/addresses';
+import { Metrics } from '../telemetry/metrics';
+import { SnapshotCell } from '../snapshot/snapshot-cell';
+import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
+import { PeerClient } from '../../adapters/grpc/peer-client';
+import { outboundStack } from './outbound/outbound-stack';
+import { createHttpListener } from './outbound/http-listener';
+import { PeerServer } from './inbound/peer-server';
+import { createAdminServer } from './admin/admin-server';
+import { GrpcProvider } from './inbound/grpc-provider';
+import { ThriftProvider } from './inbound/thrift-provider';
+import type { Provider } from './inbound/provider';
+
+/**
+ * The data plane of one host: the app-facing listener (outbound), the peer listener
+ * (inbound) and the admin listener. It reads only the snapshot cells it is given.
+ */
+export class Sidecar {
+  readonly idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
+  readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+  readonly metrics = new Metrics();
+  readonly providers: ReadonlyMap<string, Provider>;
+  private readonly peers = new PeerClient();
+  private readonly http;
+  private readonly peerServer: PeerServer;
+  private readonly admin;
+  private draining = false;
+  private connected = () => false;
+
+  constructor(
+    private readonly config: SidecarConfig,
+    log: Logger,
+  ) {
+    this.providers = new Map(
+      config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
+    );
+    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs });
+    this.http = createHttpListener(handler, config.app, log);
+    this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
+    this.admin = createAdminServer({
+      metrics: this.metrics,
+      idl: this.idl,
+      endpoints: this.endpoints,
+      connected: () => this.connected(),
+      draining: () => this.draining,
+      info: () => ({ app: config.app, listen: formatHostPort(config.listen), inbound: formatHostPort(config.inbound), providers: config.provide }),
+    });
+  }
+
+  /** Tells the admin listener how to judge the control connection. */
+  setConnectedCheck(check: () => boolean): void {
+    this.connected = check;
+  }
+
+  /** Binds all three listeners; returns the bound addresses (ports may have been 0). */
+  async listen(): Promise<{ listen: string; inbound: number; admin: string }> {
+    const { listen, inbound, admin } = this.config;
+    const listenAddr = await this.http.listen({ host: listen.host, port: listen.port });
+    const inboundPort = await new Promise<number>((resolve, reject) => {
+      this.peerServer.server.once('error', reject);
+      this.peerServer.server.listen(inbound.port, inbound.host, () => resolve((this.peerServer.server.address() as { port: number }).port));
+    });
+    const adminAddr = await this.admin.listen({ host: admin.host, port: admin.port });
+    return { listen: listenAddr, inbound: inboundPort, admin: adminAddr };
+  }
+
+  /** Stops taking calls, lets the ones in flight finish (up to drainMs), then closes. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    const timeout = new Promise<void>((r) => setTimeout(r, this.config.drainMs).unref());
+    await Promise.race([Promise.all([this.http.close(), this.peerServer.idle(), this.peerServer.close()]), timeout]);
+    await this.admin.close();
+    for (const p of this.providers.values()) p.close();
+    this.peers.close();
+  }
+}

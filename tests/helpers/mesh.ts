@@ -1,0 +1,61 @@
+import { Proc, spawnCli } from './processes';
+
+/** Test timings: heartbeats fast enough that a dead provider is forgotten within a second or so. */
+export const fastDiscovery = { TRANSMESH_HEARTBEAT_MS: '200', TRANSMESH_ENDPOINT_TTL_MS: '900', TRANSMESH_DRAIN_MS: '3000' };
+
+export async function startControlPlane(nats: string): Promise<Proc> {
+  const p = spawnCli('control-plane', ['control-plane', '--nats', nats]);
+  await p.waitForMsg('control plane ready');
+  return p;
+}
+
+export interface SidecarProc {
+  proc: Proc;
+  /** http://127.0.0.1:<port> of the app-facing listener. */
+  url: string;
+  admin: string;
+  inboundPort: number;
+}
+
+export async function startSidecar(nats: string, app: string, provide: string[] = [], env: Record<string, string> = {}): Promise<SidecarProc> {
+  const args = ['sidecar', '--nats', nats, '--app', app, '--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
+  for (const p of provide) args.push('--provide', p);
+  const proc = spawnCli(`sidecar ${app}`, args, { ...fastDiscovery, ...env });
+  const ready = await proc.waitForMsg('sidecar ready');
+  return { proc, url: ready.listen, admin: ready.admin, inboundPort: ready.inbound };
+}
+
+export interface CallResult {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+export async function call(sidecarUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<CallResult> {
+  const res = await fetch(`${sidecarUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed, text, headers: res.headers };
+}
+
+/** Calls until `pred` holds, each call waiting for the previous: for changes that propagate through NATS. */
+export async function callUntil(sidecarUrl: string, path: string, body: unknown, pred: (r: CallResult) => boolean, what: string, timeoutMs = 10000): Promise<CallResult> {
+  const until = Date.now() + timeoutMs;
+  let last: CallResult | undefined;
+  while (Date.now() < until) {
+    last = await call(sidecarUrl, path, body);
+    if (pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}; last answer: ${last?.status} ${last?.text}`);
+}
