@@ -13,5 +13,11 @@ if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
 fi
 
 build_ts
+if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
+  # Maven keeps what it downloads in ~/.m2, so only the first run on a machine fetches.
+  if [ ! -f examples-java/target/transmesh-examples.jar ] || [ -n "$(find idl examples-java/src examples-java/pom.xml -newer examples-java/target/transmesh-examples.jar -print -quit)" ]; then
+    (cd examples-java && mvn -q -B package)
+  fi
+fi
 npx eslint . --max-warnings=0
 npx jest --runInBand "$@"
