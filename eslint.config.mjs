@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'examples-java/', 'examples-php/', 'coverage/', 'tests/fixtures/gen/'] },
+  { ignores: ['dist/', 'node_modules/', 'examples-java/', 'examples-php/', 'coverage/', 'tests/fixtures/thrift/gen-nodejs/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

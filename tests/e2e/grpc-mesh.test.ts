@@ -127,10 +127,15 @@ describe('gRPC through the mesh', () => {
     const v2 = files['echo.proto'].replace('rpc Slow(SlowRequest) returns (EchoReply);', 'rpc Slow(SlowRequest) returns (EchoReply);\n  rpc Echo2(EchoRequest) returns (EchoReply);');
     const before = await call(consumer.url, `/${svc}/Echo2`, {});
     expect(before.status).toBe(404);
+    // A call in flight while the new version is swapped in finishes normally.
+    const inFlight = call(consumer.url, `/${svc}/Slow`, { delayMs: 3000 });
     const push = await runCli(['idl', 'push', ...writeIdl({ ...files, 'echo.proto': v2 }), '--nats', nats.url]);
     expect(push.code).toBe(0);
     const version = Number(/version (\d+)/.exec(push.stdout)![1]);
     await consumer.proc.waitFor((l) => l.msg === 'idl snapshot loaded' && l.services[svc] === version, 'the new version');
+    const slow = await inFlight;
+    expect(slow.status).toBe(200);
+    expect(slow.body.text).toBe('slow');
     // The provider does not implement Echo2: the call now reaches it and gets its UNIMPLEMENTED.
     const after = await call(consumer.url, `/${svc}/Echo2`, {});
     expect(after.body.error.code).toBe('UNIMPLEMENTED');

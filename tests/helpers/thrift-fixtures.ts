@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { compileThrift } from '../../src/idl/thrift-compile';
+import type { ServiceModel, ThriftMethod } from '../../src/idl/model';
+
+const DIR = path.join(__dirname, '../fixtures/thrift');
+
+/** The test IDL as a bundle: `shop.thrift` and the `common.thrift` it includes. */
+export function shopFiles(): Record<string, string> {
+  return {
+    'shop.thrift': readFileSync(path.join(DIR, 'shop.thrift'), 'utf8'),
+    'common.thrift': readFileSync(path.join(DIR, 'common.thrift'), 'utf8'),
+  };
+}
+
+export function shopService(name = 'shop.Catalog'): ServiceModel {
+  const svc = compileThrift(shopFiles(), ['shop.thrift']).services.find((s) => s.name === name);
+  if (!svc) throw new Error(`no service ${name}`);
+  return svc;
+}
+
+export function thriftMethod(svc: ServiceModel, name: string): ThriftMethod {
+  const m = svc.methods.get(name);
+  if (!m || m.kind !== 'thrift') throw new Error(`no thrift method ${name}`);
+  return m;
+}
