@@ -35,6 +35,7 @@ export async function startThriftTestServer(opts: ThriftTestServerOptions = {}):
   const touched: bigint[] = [];
   const lines = createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
+    if (!line.startsWith("{")) return; // Apache thrift logs warnings on stdout
     const msg = JSON.parse(line) as { port?: number; touch?: string };
     if (msg.port !== undefined) events.emit('port', msg.port);
     if (msg.touch !== undefined) {
