@@ -5,7 +5,7 @@ import { thriftIncludesOf } from '../idl/thrift-compile';
 import { UsageError } from './args';
 
 /** The well-known and google.rpc protos ship with the mesh; they are never uploaded. */
-const builtin = /^google\/(protobuf|rpc)\//;
+const builtin = /^google\/(protobuf|rpc|api)\//;
 
 export interface CollectedIdl {
   files: Record<string, string>;

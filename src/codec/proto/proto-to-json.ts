@@ -1,0 +1,121 @@
+import * as protobuf from 'protobufjs';
+import { jsonNameOf } from './json-to-proto';
+import { isDefaultOf, quote, scalarOut, type ValueOut } from './scalars-out';
+import { wktOut } from './wkt-out';
+
+/**
+ * A decoded protobufjs message to canonical proto3 JSON text, written directly as a string.
+ * One writer per message type, built once from reflection: per field a closure that returns
+ * `,"jsonName":value` or '' when the field is left out.
+ */
+
+export interface MessageOut {
+  write: ValueOut;
+}
+
+type FieldOut = (m: any, n: boolean) => string;
+
+const cache = new WeakMap<protobuf.Type, MessageOut>();
+
+export function messageOut(type: protobuf.Type): MessageOut {
+  let holder = cache.get(type);
+  if (holder) return holder;
+  const pending: MessageOut = {
+    write: () => {
+      throw new Error(`${type.fullName} is still being compiled`);
+    },
+  };
+  cache.set(type, pending);
+  pending.write = wktOut(type, messageOut) ?? compileMessage(type);
+  holder = pending;
+  return holder;
+}
+
+/** Enum numbers to quoted names (the first name of aliased values); unknown numbers print as numbers. */
+export function enumOut(e: protobuf.Enum): ValueOut {
+  if (e.fullName === '.google.protobuf.NullValue') return () => 'null';
+  const names: Record<number, string> = Object.create(null);
+  for (const [name, num] of Object.entries(e.values)) if (names[num] === undefined) names[num] = JSON.stringify(name);
+  return (v) => names[v] ?? String(v);
+}
+
+function elementOut(field: protobuf.Field): ValueOut {
+  const rt = field.resolvedType;
+  if (rt instanceof protobuf.Type) {
+    const sub = messageOut(rt);
+    return (v, n) => sub.write(v, n);
+  }
+  if (rt instanceof protobuf.Enum) return enumOut(rt);
+  return scalarOut(field.type);
+}
+
+function mapKeyOut(keyType: string): (k: string) => string {
+  switch (keyType) {
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+    case 'uint64':
+    case 'fixed64': {
+      const unsigned = keyType === 'uint64' || keyType === 'fixed64';
+      // protobufjs keys 64-bit map entries by the 8-character LongBits hash.
+      return (k) => '"' + protobuf.util.longFromHash(k, unsigned).toString() + '"';
+    }
+    case 'string':
+      return (k) => quote(k);
+    default:
+      return (k) => '"' + k + '"';
+  }
+}
+
+function fieldOut(field: protobuf.Field): FieldOut {
+  field.resolve();
+  const name = field.name;
+  const prefix = ',' + JSON.stringify(jsonNameOf(field)) + ':';
+  const w = elementOut(field);
+  if (field instanceof protobuf.MapField || field.map) {
+    const keyOut = mapKeyOut((field as unknown as protobuf.MapField).keyType);
+    return (m, n) => {
+      const o = m[name];
+      if (!o) return '';
+      let s = '';
+      for (const k in o) s += ',' + keyOut(k) + ':' + w(o[k], n);
+      return s === '' ? '' : prefix + '{' + s.slice(1) + '}';
+    };
+  }
+  if (field.repeated) {
+    return (m, n) => {
+      const a = m[name];
+      if (!a || a.length === 0) return '';
+      let s = w(a[0], n);
+      for (let i = 1; i < a.length; i++) s += ',' + w(a[i], n);
+      return prefix + '[' + s + ']';
+    };
+  }
+  if (field.hasPresence || field.resolvedType instanceof protobuf.Type) {
+    // protobufjs' decoder sets own properties only for fields on the wire.
+    return (m, n) => {
+      if (!Object.prototype.hasOwnProperty.call(m, name)) return '';
+      const v = m[name];
+      return v == null ? '' : prefix + w(v, n);
+    };
+  }
+  const isDefault = isDefaultOf(field.type, field.resolvedType instanceof protobuf.Enum);
+  return (m, n) => {
+    const v = m[name];
+    return isDefault(v) ? '' : prefix + w(v, n);
+  };
+}
+
+function compileMessage(type: protobuf.Type): ValueOut {
+  // protoc prints fields in field-number order.
+  const writers = type.fieldsArray
+    .slice()
+    .sort((a, b) => a.id - b.id)
+    .map(fieldOut);
+  const count = writers.length;
+  return (m, n) => {
+    let s = '';
+    for (let i = 0; i < count; i++) s += writers[i]!(m, n);
+    return s === '' ? '{}' : '{' + s.slice(1) + '}';
+  };
+}

@@ -1,0 +1,123 @@
+import type Long from 'long';
+
+/**
+ * Protobuf scalar values (as protobufjs decodes them) to JSON text. Each writer takes the value
+ * and whether 64-bit integers go out as bare numbers.
+ */
+export type ValueOut = (v: any, int64AsNumber: boolean) => string;
+
+const TWO_32 = 4294967296;
+
+/** Exact decimal text of a decoded 64-bit value; the field type, not Long#unsigned, decides the sign. */
+export function longText(v: number | Long, unsigned: boolean): string {
+  if (typeof v === 'number') return String(v);
+  const lo = v.low >>> 0;
+  if (unsigned) {
+    const hi = v.high >>> 0;
+    if (hi < 0x200000) return String(hi * TWO_32 + lo);
+    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+  }
+  const hi = v.high | 0;
+  if (hi >= -0x200000 && hi < 0x200000) return String(hi * TWO_32 + lo);
+  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo)).toString();
+}
+
+/** A decoded 64-bit value as a JS number; exact within the ranges Timestamp and Duration allow. */
+export function longNumber(v: number | Long | null | undefined): number {
+  if (v == null) return 0;
+  if (typeof v === 'number') return v;
+  return (v.high | 0) * TWO_32 + (v.low >>> 0);
+}
+
+/** JSON string literal; skips JSON.stringify's call overhead for the common plain string. */
+export function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
+function nonFinite(v: number): string {
+  return v !== v ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
+}
+
+export function doubleText(v: number): string {
+  if (!Number.isFinite(v)) return nonFinite(v);
+  if (v === 0 && 1 / v < 0) return '-0';
+  return String(v);
+}
+
+/** The shortest decimal that reads back as the same float32, as protoc prints floats (0.1f is 0.1). */
+export function floatText(v: number): string {
+  if (!Number.isFinite(v)) return nonFinite(v);
+  if (v === 0) return 1 / v < 0 ? '-0' : '0';
+  const f = Math.fround(v);
+  for (let p = 1; p < 9; p++) {
+    const n = Number(f.toPrecision(p));
+    if (Math.fround(n) === f) return String(n);
+  }
+  return String(Number(f.toPrecision(9)));
+}
+
+export function base64Of(b: Uint8Array | number[] | null | undefined): string {
+  if (!b || b.length === 0) return '';
+  if (Buffer.isBuffer(b)) return b.toString('base64');
+  if (b instanceof Uint8Array) return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+  return Buffer.from(b).toString('base64');
+}
+
+export function scalarOut(type: string): ValueOut {
+  switch (type) {
+    case 'int32':
+    case 'sint32':
+    case 'sfixed32':
+    case 'uint32':
+    case 'fixed32':
+      return (v) => String(v);
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+      return (v, n) => (n ? longText(v, false) : '"' + longText(v, false) + '"');
+    case 'uint64':
+    case 'fixed64':
+      return (v, n) => (n ? longText(v, true) : '"' + longText(v, true) + '"');
+    case 'float':
+      return floatText;
+    case 'double':
+      return doubleText;
+    case 'bool':
+      return (v) => (v ? 'true' : 'false');
+    case 'string':
+      return (v) => quote(v ?? '');
+    case 'bytes':
+      return (v) => '"' + base64Of(v) + '"';
+    default:
+      throw new Error(`unsupported scalar type ${type}`);
+  }
+}
+
+/** Whether a decoded value is the proto3 default, which implicit-presence fields leave out. */
+export function isDefaultOf(type: string, isEnum: boolean): (v: any) => boolean {
+  if (isEnum) return (v) => v === 0 || v == null;
+  switch (type) {
+    case 'int64':
+    case 'sint64':
+    case 'sfixed64':
+    case 'uint64':
+    case 'fixed64':
+      return (v) => v == null || (typeof v === 'number' ? v === 0 : v.low === 0 && v.high === 0);
+    case 'float':
+    case 'double':
+      // -0 is not the default: protoc compares bits, and so does protobufjs' encoder.
+      return (v) => v == null || Object.is(v, 0);
+    case 'bool':
+      return (v) => !v;
+    case 'string':
+      return (v) => v == null || v === '';
+    case 'bytes':
+      return (v) => v == null || v.length === 0;
+    default:
+      return (v) => v == null || v === 0;
+  }
+}
