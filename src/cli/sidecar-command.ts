@@ -1,4 +1,6 @@
 import { hostname, networkInterfaces } from 'node:os';
+import { Events, NatsConnection } from 'nats';
+import type { Logger } from '../log/logger';
 import { randomBytes } from 'node:crypto';
 import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, validate } from './args';
 import { sidecarConfigSchema, SidecarConfig } from '../config/sidecar-config';
@@ -59,6 +61,21 @@ export function configFrom(values: Record<string, unknown>): SidecarConfig {
   });
 }
 
+/** Logs NATS going away and coming back, and tells discovery, which must not age endpoints meanwhile. */
+function followConnection(nc: NatsConnection, log: Logger, onChange: (connected: boolean) => void): void {
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === Events.Disconnect) {
+        log.warn({ server: s.data }, 'NATS connection lost; serving from the last snapshots');
+        onChange(false);
+      } else if (s.type === Events.Reconnect) {
+        log.info({ server: s.data }, 'NATS connection back');
+        onChange(true);
+      }
+    }
+  })();
+}
+
 export function firstNonLoopback(): string {
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') return a.address;
@@ -70,7 +87,6 @@ export async function startSidecar(config: SidecarConfig) {
   const log = createLogger('sidecar');
   const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`);
   const sidecar = new Sidecar(config, log);
-  sidecar.setConnectedCheck(() => !nc.isClosed() && (nc as unknown as { protocol?: { connected?: boolean } }).protocol?.connected !== false);
   const bound = await sidecar.listen();
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
@@ -78,6 +94,13 @@ export async function startSidecar(config: SidecarConfig) {
   const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
   const epWatcher = new EndpointsWatcher(epKv, config.endpointTtlMs, (s) => sidecar.endpoints.swap(s), log);
   await Promise.all([idlWatcher.start(), epWatcher.start()]);
+  followConnection(nc, log, (up) => {
+    if (!up) return epWatcher.disconnected();
+    Promise.all([epWatcher.reconnected(), idlWatcher.restart()]).then(
+      () => log.info('watching the registry and discovery again'),
+      (err) => log.error({ err }, 'could not watch again after NATS came back'),
+    );
+  });
   let announcer: Announcer | undefined;
   if (config.provide.length) {
     const host = config.advertise ?? firstNonLoopback();

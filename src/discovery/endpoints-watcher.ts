@@ -19,6 +19,7 @@ export class EndpointsWatcher {
   private sweeper: NodeJS.Timeout | undefined;
   private stopWatch: (() => void) | undefined;
   private lastKey = '';
+  private connected = true;
 
   constructor(
     private readonly kv: KV,
@@ -28,6 +29,39 @@ export class EndpointsWatcher {
   ) {}
 
   async start(): Promise<void> {
+    await this.watch();
+    this.publish(true);
+    this.sweeper = setInterval(() => this.publish(false), Math.max(100, Math.floor(this.ttlMs / 4)));
+    this.sweeper.unref();
+  }
+
+  /**
+   * While NATS is away no heartbeat can arrive, so ages mean nothing: the last snapshot is kept
+   * as it is.
+   */
+  disconnected(): void {
+    this.connected = false;
+  }
+
+  /**
+   * NATS is back: watch again from the current state (an old watch's consumer can take many
+   * seconds to notice it was cut), and give every known record one more TTL to prove it is alive.
+   */
+  async reconnected(): Promise<void> {
+    this.stopWatch?.();
+    await this.watch();
+    const now = Date.now();
+    for (const s of this.seen.values()) s.lastSeen = Math.max(s.lastSeen, now);
+    this.connected = true;
+    this.publish(false);
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    this.stopWatch?.();
+  }
+
+  private async watch(): Promise<void> {
     let initialized!: () => void;
     const ready = new Promise<void>((r) => (initialized = r));
     const iter = await this.kv.watch({ key: '>', initializedFn: () => initialized() });
@@ -36,14 +70,6 @@ export class EndpointsWatcher {
       for await (const e of iter) this.apply(e);
     })().catch((err) => this.log.error({ err }, 'discovery watch ended'));
     await ready;
-    this.publish(true);
-    this.sweeper = setInterval(() => this.publish(false), Math.max(100, Math.floor(this.ttlMs / 4)));
-    this.sweeper.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.sweeper);
-    this.stopWatch?.();
   }
 
   private apply(e: KvEntry): void {
@@ -64,6 +90,7 @@ export class EndpointsWatcher {
 
   /** Emits a new snapshot only when the live set changed. */
   private publish(force: boolean): void {
+    if (!this.connected && !force) return;
     const now = Date.now();
     const byService = new Map<string, Endpoint[]>();
     const keys: string[] = [];

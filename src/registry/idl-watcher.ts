@@ -28,6 +28,25 @@ export class IdlWatcher {
 
   /** Resolves once the registry as it is now has been loaded into a first snapshot. */
   async start(): Promise<void> {
+    await this.watch();
+    await this.rebuild();
+  }
+
+  /**
+   * Watches again from the current state: after NATS comes back, a watch's consumer can take
+   * many seconds to notice it was cut, so the wiring restarts it at once.
+   */
+  async restart(): Promise<void> {
+    this.stopWatch?.();
+    await this.watch();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.stopWatch?.();
+  }
+
+  private async watch(): Promise<void> {
     let initialized!: () => void;
     const ready = new Promise<void>((r) => (initialized = r));
     const iter = await this.kv.watch({ key: 'service.>', initializedFn: () => initialized() });
@@ -36,12 +55,6 @@ export class IdlWatcher {
       for await (const e of iter) this.apply(e);
     })().catch((err) => this.log.error({ err }, 'registry watch ended'));
     await ready;
-    await this.rebuild();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.stopWatch?.();
   }
 
   private apply(e: KvEntry): void {

@@ -27,7 +27,6 @@ export class Sidecar {
   private readonly peerServer: PeerServer;
   private readonly admin;
   private draining = false;
-  private connected = () => false;
 
   constructor(
     private readonly config: SidecarConfig,
@@ -43,15 +42,9 @@ export class Sidecar {
       metrics: this.metrics,
       idl: this.idl,
       endpoints: this.endpoints,
-      connected: () => this.connected(),
       draining: () => this.draining,
       info: () => ({ app: config.app, listen: formatHostPort(config.listen), inbound: formatHostPort(config.inbound), providers: config.provide }),
     });
-  }
-
-  /** Tells the admin listener how to judge the control connection. */
-  setConnectedCheck(check: () => boolean): void {
-    this.connected = check;
   }
 
   /** Binds all three listeners; returns the bound addresses (ports may have been 0). */

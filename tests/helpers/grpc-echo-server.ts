@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { readFileSync } from 'node:fs';
+import { EventEmitter, once } from 'node:events';
 import { join } from 'node:path';
 
 const fixtures = join(__dirname, '..', 'fixtures', 'mesh');
@@ -43,8 +44,10 @@ function serviceDefinition(root: protobuf.Root, name: string): grpc.ServiceDefin
   return def;
 }
 
+export { once };
+
 /** A real grpc-js server for mesh.test.v1.Echo, on a free loopback port. */
-export async function startEchoServer(serverName: string): Promise<{ port: number; server: grpc.Server; stop: () => Promise<void> }> {
+export async function startEchoServer(serverName: string): Promise<{ port: number; server: grpc.Server; events: EventEmitter; stop: () => Promise<void> }> {
   const root = loadEchoRoot();
   // Wire-compatible stand-ins for google.rpc.Status and ErrorInfo, as a Java service would send them.
   const rpc = protobuf.parse(
@@ -55,6 +58,7 @@ export async function startEchoServer(serverName: string): Promise<{ port: numbe
   const Status = rpc.lookupType('rpc.Status');
   const ErrorInfo = rpc.lookupType('rpc.ErrorInfo');
   const server = new grpc.Server();
+  const events = new EventEmitter();
   server.addService(serviceDefinition(root, 'mesh.test.v1.Echo'), {
     Echo: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       const md: Record<string, string> = {};
@@ -72,6 +76,7 @@ export async function startEchoServer(serverName: string): Promise<{ port: numbe
       cb({ code: call.request.code, details: call.request.message, metadata: trailer });
     },
     Slow: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
+      events.emit('Slow', call.request);
       const t = setTimeout(() => cb(null, { server: serverName, text: 'slow' }), call.request.delayMs);
       call.on('cancelled', () => clearTimeout(t));
     },
@@ -79,5 +84,5 @@ export async function startEchoServer(serverName: string): Promise<{ port: numbe
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  return { port, server, stop: () => new Promise((r) => server.tryShutdown(() => r())) };
+  return { port, server, events, stop: () => new Promise((r) => server.tryShutdown(() => r())) };
 }

@@ -87,21 +87,33 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
   return { code, stdout: p.stdout.join('\n'), stderr: p.lines.filter((l) => l.stream === 'stderr').map((l) => (l.raw ? l.msg : JSON.stringify(l))).join('\n') };
 }
 
-/** A real nats-server with JetStream on a random port and a fresh store. */
-export async function startNats(): Promise<{ url: string; proc: Proc; stop: () => Promise<void> }> {
+/** A real nats-server with JetStream on a random port and a fresh store; `restart` keeps both. */
+export async function startNats(): Promise<{ url: string; proc: Proc; stop: () => Promise<void>; kill: () => Promise<void>; restart: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-nats-'));
-  const proc = spawnProc('nats-server', 'nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', '-1']);
-  const line = await proc.waitFor((l) => /Listening for client connections on/.test(l.msg), 'nats-server to listen');
-  const port = /:(\d+)\s*$/.exec(line.msg)![1];
-  await proc.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');
-  return {
+  const launch = async (port: string) => {
+    const proc = spawnProc('nats-server', 'nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port]);
+    const line = await proc.waitFor((l) => /Listening for client connections on/.test(l.msg), 'nats-server to listen');
+    await proc.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');
+    return { proc, port: /:(\d+)\s*$/.exec(line.msg)![1] };
+  };
+  let current = await launch('-1');
+  const port = current.port;
+  const handle = {
     url: `nats://127.0.0.1:${port}`,
-    proc,
+    proc: current.proc,
+    kill: async () => {
+      await current.proc.stop();
+    },
+    restart: async () => {
+      current = await launch(port);
+      handle.proc = current.proc;
+    },
     stop: async () => {
-      await proc.stop();
+      await current.proc.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return handle;
 }
 
 /** A port nothing listens on right now (the OS picks it). */

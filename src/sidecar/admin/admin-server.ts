@@ -7,8 +7,6 @@ export interface AdminDeps {
   readonly metrics: Metrics;
   readonly idl: SnapshotCell<IdlSnapshot>;
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
-  /** Whether the control connection (NATS) is up; the data plane does not know what it is. */
-  readonly connected: () => boolean;
   readonly info: () => Record<string, unknown>;
   readonly draining: () => boolean;
 }
@@ -18,8 +16,10 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
   const app = Fastify({ logger: false });
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
-    const checks = { nats: deps.connected(), idl: deps.idl.isLoaded, endpoints: deps.endpoints.isLoaded, draining: deps.draining() };
-    const ready = checks.nats && checks.idl && checks.endpoints && !checks.draining;
+    // Snapshots are loaded only once NATS was reached; after that a lost NATS does not make the
+    // sidecar unready, since it keeps serving from them.
+    const checks = { idl: deps.idl.isLoaded, endpoints: deps.endpoints.isLoaded, draining: deps.draining() };
+    const ready = checks.idl && checks.endpoints && !checks.draining;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
   app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render()));

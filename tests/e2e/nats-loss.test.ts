@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Proc, runCli, startNats } from '../helpers/processes';
+import { call, fastDiscovery, startControlPlane, startSidecar, SidecarProc } from '../helpers/mesh';
+import { echoFiles, once, startEchoServer } from '../helpers/grpc-echo-server';
+
+jest.setTimeout(60000);
+
+const svc = 'mesh.test.v1.Echo';
+
+function idlArgs(files: Record<string, string>): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'transmesh-idl-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return [join(dir, 'echo.proto'), '-I', dir];
+}
+
+/** NATS is the control path only: losing it must not stop calls, and the mesh must pick up again after. */
+describe('losing NATS', () => {
+  let nats: Awaited<ReturnType<typeof startNats>>;
+  let cp: Proc;
+  let echo: Awaited<ReturnType<typeof startEchoServer>>;
+  let provider: SidecarProc;
+  let consumer: SidecarProc;
+  let drainer: SidecarProc | undefined;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    cp = await startControlPlane(nats.url);
+    expect((await runCli(['idl', 'push', ...idlArgs(echoFiles()), '--nats', nats.url])).code).toBe(0);
+    echo = await startEchoServer('A');
+    provider = await startSidecar(nats.url, 'echo', [`${svc}=grpc://127.0.0.1:${echo.port}`]);
+    consumer = await startSidecar(nats.url, 'php-app');
+    await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider');
+  });
+
+  afterAll(async () => {
+    await Promise.all([consumer?.proc.stop(), provider?.proc.stop(), drainer?.proc.stop()]);
+    await cp?.stop();
+    await echo?.stop();
+    await nats?.stop();
+  });
+
+  test('sidecars keep serving from their snapshots, past the discovery TTL, and follow NATS again when it is back', async () => {
+    await nats.kill();
+    await consumer.proc.waitFor((l) => String(l.msg).startsWith('NATS connection lost'), 'NATS lost');
+    // Calls for twice the endpoint TTL: none may fail although no heartbeat can arrive.
+    const until = Date.now() + 2 * Number(fastDiscovery.TRANSMESH_ENDPOINT_TTL_MS);
+    let calls = 0;
+    while (Date.now() < until) {
+      const res = await call(consumer.url, `/${svc}/Echo`, { text: 'offline' });
+      expect(res.status).toBe(200);
+      calls++;
+    }
+    expect(calls).toBeGreaterThan(0);
+    expect((await fetch(`${consumer.admin}/readyz`)).status).toBe(200);
+
+    await nats.restart();
+    await consumer.proc.waitForMsg('NATS connection back');
+    await cp.waitForMsg('control plane ready');
+    const files = echoFiles();
+    const v2 = files['echo.proto'].replace('rpc Slow(SlowRequest) returns (EchoReply);', 'rpc Slow(SlowRequest) returns (EchoReply);\n  rpc Again(EchoRequest) returns (EchoReply);');
+    const push = await runCli(['idl', 'push', ...idlArgs({ ...files, 'echo.proto': v2 }), '--nats', nats.url]);
+    expect(push.code).toBe(0);
+    const version = Number(/version (\d+)/.exec(push.stdout)![1]);
+    await consumer.proc.waitFor((l) => l.msg === 'idl snapshot loaded' && l.services[svc] === version, 'the push made after the restart');
+    expect((await call(consumer.url, `/${svc}/Echo`, { text: 'online' })).status).toBe(200);
+  });
+
+  test('SIGTERM on a consumer sidecar finishes the call in flight, then exits 0', async () => {
+    drainer = await startSidecar(nats.url, 'drainer');
+    const arrived = once(echo.events, 'Slow');
+    const inFlight = call(drainer.url, `/${svc}/Slow`, { delayMs: 1000 });
+    await arrived;
+    const exited = drainer.proc.stop('SIGTERM');
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(await exited).toBe(0);
+  });
+});
