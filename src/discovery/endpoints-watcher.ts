@@ -2,7 +2,7 @@ import { KV, KvEntry } from 'nats';
 import type { Logger } from '../log/logger';
 import { Endpoint, EndpointsSnapshot } from '../snapshot/snapshots';
 import { EndpointRecord, endpointRecord } from '../registry/records';
-import { decodeJson } from '../registry/kv';
+import { decodeJson, watchKv } from '../registry/kv';
 
 interface Seen {
   record: EndpointRecord;
@@ -62,15 +62,9 @@ export class EndpointsWatcher {
   }
 
   private async watch(): Promise<void> {
-    let initialized!: () => void;
-    const ready = new Promise<void>((r) => (initialized = r));
-    const iter = await this.kv.watch({ key: '>', initializedFn: () => initialized() });
-    this.stopWatch = () => iter.stop();
-    void (async () => {
-      for await (const e of iter) this.apply(e);
-    })().catch((err) => this.log.error({ err }, 'discovery watch ended'));
-    await ready;
+    this.stopWatch = await watchKv(this.kv, '>', (e) => this.apply(e), this.log);
   }
+
 
   private apply(e: KvEntry): void {
     if (e.operation !== 'PUT') {

@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger';
 import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
 import { bundleRecord, ServiceRecord, serviceRecord } from './records';
-import { decodeJson, isLive } from './kv';
+import { decodeJson, isLive, watchKv } from './kv';
 
 /**
  * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
@@ -47,15 +47,9 @@ export class IdlWatcher {
   }
 
   private async watch(): Promise<void> {
-    let initialized!: () => void;
-    const ready = new Promise<void>((r) => (initialized = r));
-    const iter = await this.kv.watch({ key: 'service.>', initializedFn: () => initialized() });
-    this.stopWatch = () => iter.stop();
-    void (async () => {
-      for await (const e of iter) this.apply(e);
-    })().catch((err) => this.log.error({ err }, 'registry watch ended'));
-    await ready;
+    this.stopWatch = await watchKv(this.kv, 'service.>', (e) => this.apply(e), this.log);
   }
+
 
   private apply(e: KvEntry): void {
     const name = e.key.slice('service.'.length);

@@ -1,4 +1,5 @@
 import { JetStreamClient, KV, KvEntry } from 'nats';
+import type { Logger } from '../log/logger';
 import { z } from 'zod';
 
 const enc = new TextEncoder();
@@ -20,4 +21,19 @@ export function isLive(e: KvEntry | null): e is KvEntry {
 /** Binds to a bucket, creating it with the given options the first time. */
 export async function openBucket(js: JetStreamClient, name: string, opts: { history?: number; ttl?: number } = {}): Promise<KV> {
   return js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0 });
+}
+
+/**
+ * Watches keys: every current value first, then every change. Resolves, with a function that
+ * stops the watch, once the current values have been handed to `onEntry`.
+ */
+export async function watchKv(kv: KV, key: string, onEntry: (e: KvEntry) => void, log: Logger): Promise<() => void> {
+  let initialized!: () => void;
+  const ready = new Promise<void>((r) => (initialized = r));
+  const iter = await kv.watch({ key, initializedFn: () => initialized() });
+  void (async () => {
+    for await (const e of iter) onEntry(e);
+  })().catch((err) => log.error({ err, key }, 'watch ended'));
+  await ready;
+  return () => iter.stop();
 }

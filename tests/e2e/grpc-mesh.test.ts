@@ -1,6 +1,4 @@
-import { writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { idlPushArgs } from '../helpers/idl-files';
 import { Proc, runCli, startNats } from '../helpers/processes';
 import { call, startControlPlane, startSidecar, SidecarProc } from '../helpers/mesh';
 import { echoFiles, startEchoServer } from '../helpers/grpc-echo-server';
@@ -17,17 +15,9 @@ describe('gRPC through the mesh', () => {
   let echoA: Awaited<ReturnType<typeof startEchoServer>>;
   let provider: SidecarProc;
   let consumer: SidecarProc;
-  let idlDir: string;
   const svc = 'mesh.test.v1.Echo';
 
-  function writeIdl(files: Record<string, string>): string[] {
-    idlDir = mkdtempSync(join(tmpdir(), 'transmesh-idl-'));
-    for (const [name, content] of Object.entries(files)) {
-      mkdirSync(join(idlDir, name, '..'), { recursive: true });
-      writeFileSync(join(idlDir, name), content);
-    }
-    return [join(idlDir, 'echo.proto'), '-I', idlDir];
-  }
+  const writeIdl = (files: Record<string, string>) => idlPushArgs(files, 'echo.proto');
 
   beforeAll(async () => {
     nats = await startNats();

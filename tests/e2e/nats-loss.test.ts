@@ -1,6 +1,4 @@
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { idlPushArgs } from '../helpers/idl-files';
 import { Proc, runCli, startNats } from '../helpers/processes';
 import { call, fastDiscovery, startControlPlane, startSidecar, SidecarProc } from '../helpers/mesh';
 import { echoFiles, once, startEchoServer } from '../helpers/grpc-echo-server';
@@ -9,14 +7,7 @@ jest.setTimeout(60000);
 
 const svc = 'mesh.test.v1.Echo';
 
-function idlArgs(files: Record<string, string>): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'transmesh-idl-'));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  return [join(dir, 'echo.proto'), '-I', dir];
-}
+const idlArgs = (files: Record<string, string>) => idlPushArgs(files, 'echo.proto');
 
 /** NATS is the control path only: losing it must not stop calls, and the mesh must pick up again after. */
 describe('losing NATS', () => {
