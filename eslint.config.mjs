@@ -15,6 +15,6 @@ export default tseslint.config(
   {
     // The data plane reads snapshots; only the wiring in src/cli and src/registry, src/discovery talk to NATS.
     files: ['src/sidecar/**/*.ts', 'src/codec/**/*.ts', 'adapters/**/*.ts', 'src/snapshot/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: ['nats'], patterns: ['**/registry/*', '**/discovery/*', '**/control-plane/*'] }] },
+    rules: { 'no-restricted-imports': ['error', { paths: ['nats'], patterns: ['**/registry/*', '**/discovery/*', '**/control-plane/*', '**/telemetry/telemetry-*'] }] },
   },
 );

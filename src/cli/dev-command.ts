@@ -56,7 +56,8 @@ export async function run(argv: string[]): Promise<number> {
     const nats = await ensureNats(config.nats, tree);
     say(`NATS at ${config.nats} (${nats})`);
     const cli = [process.argv[1]];
-    await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats], (l) => l.includes('control plane ready'));
+    const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', '127.0.0.1:0'], (l) => l.includes('control plane ready'));
+    say(`control plane: mesh-wide metrics at ${(JSON.parse(cpReady) as { admin: string }).admin}/metrics`);
     if (config.examples) {
       const code = await runExamples(tree, config, cli, say);
       if (config.once) {

@@ -12,6 +12,7 @@ import { IdlWatcher } from '../registry/idl-watcher';
 import { EndpointsWatcher } from '../discovery/endpoints-watcher';
 import { Announcer } from '../discovery/announcer';
 import { Sidecar } from '../sidecar/sidecar';
+import { TelemetryPublisher } from '../telemetry/telemetry-publisher';
 import { onShutdown } from './shutdown';
 
 const flags: FlagSpec = {
@@ -35,7 +36,8 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --nats URL          NATS server (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
 
 environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (3500),
-  TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_LOG_LEVEL (info)
+  TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_TELEMETRY_MS (5000),
+  TRANSMESH_LOG_LEVEL (info)
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -58,6 +60,7 @@ export function configFrom(values: Record<string, unknown>): SidecarConfig {
     endpointTtlMs: env.TRANSMESH_ENDPOINT_TTL_MS,
     defaultTimeoutMs: env.TRANSMESH_DEFAULT_TIMEOUT_MS,
     drainMs: env.TRANSMESH_DRAIN_MS,
+    telemetryMs: env.TRANSMESH_TELEMETRY_MS,
   });
 }
 
@@ -101,10 +104,12 @@ export async function startSidecar(config: SidecarConfig) {
       (err) => log.error({ err }, 'could not watch again after NATS came back'),
     );
   });
+  const instance = `${config.app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=.a-zA-Z0-9]/g, '_');
+  const telemetry = new TelemetryPublisher(nc, sidecar.metrics, { instance, app: config.app }, config.telemetryMs, log);
+  telemetry.start();
   let announcer: Announcer | undefined;
   if (config.provide.length) {
     const host = config.advertise ?? firstNonLoopback();
-    const instance = `${config.app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=.a-zA-Z0-9]/g, '_');
     announcer = new Announcer(
       epKv,
       {
@@ -123,6 +128,7 @@ export async function startSidecar(config: SidecarConfig) {
     log.info('draining');
     await announcer?.withdraw();
     await sidecar.drain();
+    telemetry.stop();
     idlWatcher.stop();
     epWatcher.stop();
     await nc.close();

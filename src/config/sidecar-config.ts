@@ -32,6 +32,8 @@ export const sidecarConfigSchema = z.object({
   endpointTtlMs: ms(3500),
   /** The deadline of a call that names none (Envoy's route default is 15 s). */
   defaultTimeoutMs: ms(15000),
+  /** How often request counters are sent to the control plane (one batch per interval). */
+  telemetryMs: ms(5000),
   /** How long SIGTERM waits for calls in flight. */
   drainMs: ms(10000),
 });

@@ -11,7 +11,7 @@ jest.setTimeout(60000);
  */
 describe('gRPC through the mesh', () => {
   let nats: Awaited<ReturnType<typeof startNats>>;
-  let cp: Proc;
+  let cp: Proc & { admin?: string };
   let echoA: Awaited<ReturnType<typeof startEchoServer>>;
   let provider: SidecarProc;
   let consumer: SidecarProc;
@@ -107,6 +107,10 @@ describe('gRPC through the mesh', () => {
     expect(metrics).toContain('transmesh_request_duration_seconds_bucket');
     const inbound = await (await fetch(`${provider.admin}/metrics`)).text();
     expect(inbound).toMatch(/transmesh_requests_total\{direction="inbound",caller="php-app",service="mesh.test.v1.Echo",method="Echo",code="OK"\}/);
+    // The control plane adds up what every sidecar reports (batched every 200 ms in tests).
+    const wanted = /transmesh_requests_total\{direction="outbound",caller="php-app",service="mesh.test.v1.Echo",method="Echo",code="OK"\} [1-9]/;
+    for (let i = 0; i < 200 && !wanted.test(await (await fetch(`${cp.admin}/metrics`)).text()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await (await fetch(`${cp.admin}/metrics`)).text()).toMatch(wanted);
     const snap = (await (await fetch(`${consumer.admin}/debug/snapshot`)).json()) as any;
     expect(snap.idl.services[0]).toMatchObject({ name: svc, protocol: 'grpc' });
     expect(snap.endpoints[svc]).toHaveLength(1);

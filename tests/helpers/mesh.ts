@@ -1,11 +1,11 @@
 import { Proc, spawnCli } from './processes';
 
 /** Test timings: heartbeats fast enough that a dead provider is forgotten within a second or so. */
-export const fastDiscovery = { TRANSMESH_HEARTBEAT_MS: '200', TRANSMESH_ENDPOINT_TTL_MS: '900', TRANSMESH_DRAIN_MS: '3000' };
+export const fastDiscovery = { TRANSMESH_HEARTBEAT_MS: '200', TRANSMESH_ENDPOINT_TTL_MS: '900', TRANSMESH_DRAIN_MS: '3000', TRANSMESH_TELEMETRY_MS: '200' };
 
-export async function startControlPlane(nats: string): Promise<Proc> {
-  const p = spawnCli('control-plane', ['control-plane', '--nats', nats]);
-  await p.waitForMsg('control plane ready');
+export async function startControlPlane(nats: string): Promise<Proc & { admin?: string }> {
+  const p: Proc & { admin?: string } = spawnCli('control-plane', ['control-plane', '--nats', nats, '--admin', '127.0.0.1:0']);
+  p.admin = (await p.waitForMsg('control plane ready')).admin;
   return p;
 }
 
