@@ -1,5 +1,6 @@
 import { CodeName } from './codes';
 import { MeshError } from './mesh-error';
+import { stringifyWithRaw } from '../json/raw-json';
 
 /** The canonical gRPC-to-HTTP mapping (google.rpc.Code), the only place it is written. */
 const httpStatusByCode: Record<CodeName, number> = {
@@ -30,5 +31,5 @@ export function httpStatusOf(code: CodeName): number {
 export function errorBody(err: MeshError, requestId: string): string {
   const error: Record<string, unknown> = { code: err.code, message: err.message, details: err.details, requestId };
   if (err.extra) Object.assign(error, err.extra);
-  return JSON.stringify({ error });
+  return stringifyWithRaw({ error });
 }

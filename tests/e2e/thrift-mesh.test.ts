@@ -95,6 +95,8 @@ describe('Thrift through the mesh', () => {
     const nf = await call(consumer.url, `/${svc}/get`, { id: 404 });
     expect(nf.status).toBe(404);
     expect(nf.body.error).toMatchObject({ code: 'NOT_FOUND', thrift: { exception: 'common.NotFound', value: { message: 'item 404 not found', id: '404' } } });
+    const nfNumbers = await call(consumer.url, `/${svc}/get`, { id: 404 }, { 'x-transmesh-int64': 'number' });
+    expect(nfNumbers.text).toContain('"value":{"message":"item 404 not found","id":404}');
     const inv = await call(consumer.url, `/${svc}/get`, { id: -1 });
     expect(inv.status).toBe(500);
     expect(inv.body.error).toMatchObject({ code: 'UNKNOWN', thrift: { exception: 'shop.Invalid', value: { reason: 'negative id' } } });

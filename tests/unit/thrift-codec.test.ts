@@ -1,3 +1,4 @@
+import { RawJson } from '../../src/json/raw-json';
 import { MeshError } from '../../src/errors/mesh-error';
 import type { JsonValue } from '../../src/json/json-value';
 import { codecMethod, PROTOCOLS, roundTrip } from '../helpers/thrift-codec-idl';
@@ -222,10 +223,13 @@ describe.each(PROTOCOLS)('decodeResult (%s)', (protocol) => {
 
   test('a declared exception with transmesh.code', () => {
     const bytes = codecMethod('raise').encodeArgs({ boom: { message: 'it broke', id: MAX } }, protocol);
-    const err = catchError(() => codecMethod('fails').decodeResult(bytes, protocol, { int64AsNumber: true }));
+    const err = catchError(() => codecMethod('fails').decodeResult(bytes, protocol, { int64AsNumber: false }));
     expect(err.code).toBe('FAILED_PRECONDITION');
     expect(err.message).toBe('it broke');
     expect(err.extra).toEqual({ thrift: { exception: 'codec.Boom', value: { message: 'it broke', id: MAX } } });
+    // With exact numbers asked for, the value stays JSON text so no digit is lost.
+    const asNumbers = catchError(() => codecMethod('fails').decodeResult(bytes, protocol, { int64AsNumber: true }));
+    expect(asNumbers.extra).toEqual({ thrift: { exception: 'codec.Boom', value: new RawJson(`{"message":"it broke","id":${MAX}}`) } });
   });
 
   test('an empty message falls back to the type name', () => {

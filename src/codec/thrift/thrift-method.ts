@@ -1,6 +1,8 @@
 import { MeshError, invalidArgument } from '../../errors/mesh-error';
 import { CodeName, isCodeName } from '../../errors/codes';
 import type { JsonValue } from '../../json/json-value';
+import { parseJson } from '../../json/parse-json';
+import { RawJson } from '../../json/raw-json';
 import type { ThriftMethod, ThriftProtocolName, ToJsonOptions } from '../../idl/model';
 import { exampleFields, exampleOf } from './examples';
 import { EncoderCompiler, wireType } from './json-to-thrift';
@@ -10,7 +12,6 @@ import { Decoder, DecoderCompiler } from './thrift-to-json';
 import type { MethodDef, StructDef } from './thrift-types';
 import { T } from './wire-types';
 
-const STRINGS: ToJsonOptions = { int64AsNumber: false };
 
 /** The converters of one bundle: named types are compiled once and shared by every method. */
 export class ThriftCodecCompiler {
@@ -73,10 +74,11 @@ export class ThriftCodecCompiler {
           }
           const ex = throws.get(r.fieldId);
           if (ex && t === T.STRUCT) {
-            // Strings for i64 so that the error's JSON object keeps every digit.
-            const value = JSON.parse(ex.dec(r, STRINGS)) as Record<string, JsonValue>;
+            // Written as the caller asked for 64-bit integers; kept as text so no digit is lost.
+            const text = ex.dec(r, opts);
+            const value = parseJson(text) as Record<string, JsonValue>;
             const message = ex.messageField && typeof value.message === 'string' && value.message !== '' ? value.message : ex.def.name;
-            thrown = new MeshError(ex.code, message, [], { thrift: { exception: ex.def.name, value } });
+            thrown = new MeshError(ex.code, message, [], { thrift: { exception: ex.def.name, value: opts.int64AsNumber ? new RawJson(text) : value } });
             continue;
           }
           r.skip(t);
