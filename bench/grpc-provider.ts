@@ -1,0 +1,40 @@
+import * as grpc from '@grpc/grpc-js';
+import type * as protobuf from 'protobufjs';
+import { loadBenchRoot } from './bench-proto';
+
+/**
+ * The gRPC provider of the benchmark, in its own process: a grpc-js server for bench.v1.Bench
+ * with protobufjs reflection serializers (no proto-loader). Put echoes the item, so the
+ * provider decodes and re-encodes every message as a real service would.
+ * Prints {"port":N} on stdout once bound; exits on SIGTERM or when stdin closes.
+ */
+function main(): void {
+  const root = loadBenchRoot();
+  const Item = root.lookupType('bench.v1.Item');
+  const def: grpc.ServiceDefinition = {
+    Put: {
+      path: '/bench.v1.Bench/Put',
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (o: protobuf.Message) => Buffer.from(Item.encode(o).finish()),
+      requestDeserialize: (b: Buffer) => Item.decode(b),
+      responseSerialize: (o: protobuf.Message) => Buffer.from(Item.encode(o).finish()),
+      responseDeserialize: (b: Buffer) => Item.decode(b),
+    },
+  };
+  const server = new grpc.Server();
+  server.addService(def, {
+    Put: (call: grpc.ServerUnaryCall<protobuf.Message, protobuf.Message>, cb: grpc.sendUnaryData<protobuf.Message>) => cb(null, call.request),
+  });
+  server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
+    if (err) throw err;
+    process.stdout.write(`${JSON.stringify({ port })}\n`);
+  });
+  const stop = () => process.exit(0);
+  process.on('SIGTERM', stop);
+  process.stdin.on('end', stop);
+  process.stdin.on('error', stop);
+  process.stdin.resume();
+}
+
+main();

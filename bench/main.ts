@@ -1,0 +1,112 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { runConversion } from './conversion';
+import { runEndToEnd, Window } from './end-to-end';
+import { startMesh } from './mesh-env';
+import { BenchOptions, parseOptions } from './options';
+import { repoRoot, resultsDir } from './paths';
+import { itemJson, thriftArgsJson } from './payload';
+import { profileProtocol, ProfileResult } from './profile-run';
+import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
+import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
+
+/**
+ * `npm run bench`: the mesh against a direct call, side by side, in one run. See
+ * docs/performance.md for what each figure means and the results so far.
+ */
+async function main(): Promise<number> {
+  let opts: BenchOptions;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const started = new Date();
+  const progress = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(1)}s] ${m}\n`);
+  const meta = {
+    date: started.toISOString(),
+    command: `node ${relative(repoRoot, process.argv[1])} ${process.argv.slice(2).join(' ')}`.trim(),
+    mode: opts.quick ? 'quick (proves the benchmark works; not for judging speed)' : 'full',
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 1e8) / 10,
+    loadAvgBefore: loadavg(),
+    loadAvgAfter: [] as number[],
+    note: `All processes (nats-server, control plane, both sidecars, both providers and the load generator in this process) share the machine's ${cpus().length} cores, which other work may also be using.`,
+  };
+  const config = { ...opts };
+
+  let conversion: ReturnType<typeof runConversion> | undefined;
+  if (!opts.skipConversion) {
+    progress('conversion microbenchmark');
+    conversion = runConversion(opts.conversionReps, opts.conversionTargetMs);
+  }
+
+  let windows: Window[] = [];
+  let idleRssMb: Record<string, number> | undefined;
+  if (!opts.skipMesh) {
+    progress('starting nats-server, control plane, providers and two sidecars');
+    const env = await startMesh({ nodeFlags: opts.sidecarNodeFlags }, { grpc: itemJson(), thrift: thriftArgsJson(itemJson()) });
+    try {
+      ({ windows, idleRssMb } = await runEndToEnd(env, opts, progress));
+    } finally {
+      await env.stop();
+    }
+  }
+
+  const profiles: ProfileResult[] = [];
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  if (opts.profile) {
+    for (const protocol of ['grpc', 'thrift'] as const) {
+      progress(`profiling the sidecars on ${protocol}`);
+      profiles.push(await profileProtocol(protocol, join(resultsDir, `profiles-${stamp}`), opts, progress));
+    }
+  }
+  meta.loadAvgAfter = loadavg();
+
+  const tp = windows.length ? throughputFigures(windows) : undefined;
+  const lat = windows.length ? latencyFigures(windows, opts.rate) : undefined;
+  const cost = windows.length ? costFigures(windows, 'mesh') : undefined;
+  const directCost = windows.length ? costFigures(windows, 'direct') : undefined;
+  const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
+  const errors = windows.reduce((n, w) => n + w.errors, 0);
+
+  const out = opts.out ?? join(resultsDir, `${stamp}.json`);
+  mkdirSync(dirname(out), { recursive: true });
+  const result = {
+    meta,
+    config,
+    message: conversion?.messageBytes,
+    throughput: tp,
+    latency: lat,
+    cost: cost && { mesh: cost, direct: directCost, idleRssMb },
+    conversion: conversion?.cases,
+    goals: gs,
+    errors,
+    profiles: profiles.length ? profiles : undefined,
+    windows: windows.map((w) => ({ ...w })),
+  };
+  writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+
+  const sections: string[] = [`Transmesh benchmark, ${meta.date}, ${meta.mode}; Node ${meta.node}, ${meta.cpus} cores (${meta.cpuModel}), load average before ${meta.loadAvgBefore.map((x) => x.toFixed(2)).join(' ')}`, meta.note];
+  if (tp) sections.push(throughputTable(tp, opts.inFlight));
+  if (lat) sections.push(latencyTable(lat, opts.connections));
+  if (cost) sections.push(costTable(cost, directCost, idleRssMb));
+  if (conversion) sections.push(conversionTable(conversion.cases, conversion.messageBytes));
+  for (const p of profiles) sections.push(profileTable(p));
+  sections.push(goalsTable(gs));
+  sections.push(`${errors ? `${errors} calls FAILED; ` : ''}results: ${relative(process.cwd(), out)}`);
+  process.stdout.write(sections.join('\n\n') + '\n');
+  return errors ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error)?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

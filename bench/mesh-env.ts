@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { httpPost } from './clients/http-client';
+import { benchProto, benchService, cliPath, grpcProviderScript, thriftFixtures, thriftServerScript, thriftService } from './paths';
+import { Proc, spawnProc, startNats } from './procs';
+
+/**
+ * The whole mesh as real processes: nats-server, the control plane, a grpc-js provider, an
+ * Apache Thrift provider, the provider sidecar fronting both and the consumer (app) sidecar.
+ * Production timings (1 s heartbeats): the sidecars' CPU is measured, so no test-speed heartbeats.
+ */
+export interface MeshEnv {
+  readonly natsUrl: string;
+  /** http://127.0.0.1:<port> of the consumer sidecar's app listener. */
+  readonly consumerUrl: string;
+  readonly grpcPort: number;
+  readonly thriftPort: number;
+  readonly consumer: Proc;
+  readonly provider: Proc;
+  readonly grpcProvider: Proc;
+  readonly thriftProvider: Proc;
+  stop(): Promise<void>;
+}
+
+export interface MeshOptions {
+  /** Directory for `--cpu-prof` profiles of both sidecars; no profiling when undefined. */
+  readonly profileDir?: string;
+  /** Extra node flags for both sidecars. */
+  readonly nodeFlags?: string[];
+}
+
+function cli(name: string, args: string[], nodeFlags: string[] = []): Proc {
+  return spawnProc(name, process.execPath, [...nodeFlags, cliPath, ...args]);
+}
+
+async function jsonPort(p: Proc): Promise<number> {
+  const line = await p.waitFor((l) => typeof l.port === 'number', `${p.name} to print its port`);
+  return line.port as number;
+}
+
+async function push(nats: string, args: string[]): Promise<void> {
+  const p = cli('idl push', ['idl', 'push', ...args, '--nats', nats]);
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`idl push ${args.join(' ')} failed (${code}):\n${p.lines.map((l) => l.msg ?? JSON.stringify(l)).join('\n')}`);
+}
+
+async function startSidecar(nats: string, app: string, provide: string[], nodeFlags: string[]): Promise<{ proc: Proc; url: string }> {
+  const args = ['sidecar', '--nats', nats, '--app', app, '--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
+  for (const p of provide) args.push('--provide', p);
+  const proc = cli(`sidecar ${app}`, args, nodeFlags);
+  const ready = await proc.waitForMsg('sidecar ready');
+  return { proc, url: ready.listen as string };
+}
+
+/** Calls until the path answers 200: the consumer learns IDL and endpoints through NATS. */
+async function untilServed(url: string, path: string, body: string): Promise<void> {
+  const until = Date.now() + 15000;
+  let last = '';
+  while (Date.now() < until) {
+    const res = await httpPost(url, path, body);
+    if (res.status === 200) return;
+    last = `${res.status} ${res.text}`;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${path} was not served within 15 s; last answer: ${last}`);
+}
+
+export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrift: string }): Promise<MeshEnv> {
+  const started: Array<{ stop(): Promise<unknown> }> = [];
+  try {
+    const nats = await startNats();
+    started.push(nats);
+    const cp = cli('control-plane', ['control-plane', '--nats', nats.url]);
+    started.push(cp);
+    await cp.waitForMsg('control plane ready');
+    await push(nats.url, [benchProto, '-I', join(benchProto, '..')]);
+    await push(nats.url, [join(thriftFixtures, 'shop.thrift'), '-I', thriftFixtures]);
+
+    const grpcProvider = spawnProc('grpc provider', process.execPath, [grpcProviderScript]);
+    started.push(grpcProvider);
+    const thriftProvider = spawnProc('thrift provider', process.execPath, [thriftServerScript, '--transport', 'framed', '--protocol', 'binary']);
+    started.push(thriftProvider);
+    const [grpcPort, thriftPort] = await Promise.all([jsonPort(grpcProvider), jsonPort(thriftProvider)]);
+
+    // Node refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.
+    const nodeFlags: string[] = [...(opts.nodeFlags ?? [])];
+    if (opts.profileDir) {
+      mkdirSync(opts.profileDir, { recursive: true });
+      nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`);
+    }
+    const provider = await startSidecar(nats.url, 'bench-provider', [`${benchService}=grpc://127.0.0.1:${grpcPort}`, `${thriftService}=thrift://127.0.0.1:${thriftPort}`], nodeFlags);
+    started.push(provider.proc);
+    const consumer = await startSidecar(nats.url, 'bench-app', [], nodeFlags);
+    started.push(consumer.proc);
+    await untilServed(consumer.url, `/${benchService}/Put`, probes.grpc);
+    await untilServed(consumer.url, `/${thriftService}/put`, probes.thrift);
+
+    return {
+      natsUrl: nats.url,
+      consumerUrl: consumer.url,
+      grpcPort,
+      thriftPort,
+      consumer: consumer.proc,
+      provider: provider.proc,
+      grpcProvider,
+      thriftProvider,
+      stop: async () => {
+        // Sidecars first (SIGTERM drains; a profiled sidecar writes its profile on exit).
+        await Promise.all([consumer.proc.stop(), provider.proc.stop()]);
+        await Promise.all([grpcProvider.stop(), thriftProvider.stop(), cp.stop()]);
+        await nats.stop();
+      },
+    };
+  } catch (err) {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,88 @@
+/** The benchmark's flags and the durations of each mode. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Also profile both sidecars with --cpu-prof (a separate mesh, after the measurements). */
+  readonly profile: boolean;
+  /** Where the JSON goes; default bench/results/<timestamp>.json. */
+  readonly out: string | undefined;
+  /** Repetitions of every end-to-end window and of every conversion measurement. */
+  readonly reps: number;
+  readonly conversionReps: number;
+  readonly conversionTargetMs: number;
+  /** Closed loop: calls in flight and window length. */
+  readonly inFlight: number;
+  readonly throughputMs: number;
+  /** Open loop: fixed rate, connections and window length. */
+  readonly rate: number;
+  readonly connections: number;
+  readonly latencyMs: number;
+  /** Before each window, the same load for this long, not counted. */
+  readonly warmupMs: number;
+  /** Once per path before the first window: JIT, connection pools, caches. */
+  readonly firstWarmupMs: number;
+  readonly profileMs: number;
+  /** Extra node flags for both sidecars (e.g. "--max-semi-space-size=2"), for experiments. */
+  readonly sidecarNodeFlags: string[];
+  readonly skipConversion: boolean;
+  readonly skipMesh: boolean;
+}
+
+export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--out FILE] [--reps N] [--rate N] [--in-flight N]
+
+  --quick        a short run (under a minute) that proves the benchmark works; not for judging speed
+  --profile      afterwards, run each protocol through sidecars started with --cpu-prof and print the hot spots
+  --out FILE     write the JSON there (default bench/results/<timestamp>.json)
+  --reps N       repetitions of each window (default 5, quick 2)
+  --rate N       open-loop rate for latency and cost (default 1000 calls/s)
+  --in-flight N  closed-loop concurrency for throughput (default 64)
+  --sidecar-node-flags "FLAGS"  node flags for both sidecars, e.g. "--max-semi-space-size=2"
+  --no-conversion, --no-mesh   skip a part
+`;
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"\n${usage}`);
+    const eq = a.indexOf('=');
+    const k = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+    if (['quick', 'profile', 'no-conversion', 'no-mesh', 'help'].includes(k)) flags.set(k, true);
+    else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags'].includes(k)) {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`--${k} needs a value\n${usage}`);
+      flags.set(k, v);
+    } else throw new Error(`unknown flag --${k}\n${usage}`);
+  }
+  if (flags.has('help')) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
+  const num = (k: string, d: number) => {
+    const v = flags.get(k);
+    if (v === undefined) return d;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${k} must be a positive whole number, not "${v}"`);
+    return n;
+  };
+  const quick = flags.has('quick');
+  return {
+    quick,
+    profile: flags.has('profile'),
+    out: typeof flags.get('out') === 'string' ? (flags.get('out') as string) : undefined,
+    reps: num('reps', quick ? 2 : 5),
+    conversionReps: quick ? 3 : 7,
+    conversionTargetMs: quick ? 40 : 200,
+    inFlight: num('in-flight', 64),
+    throughputMs: quick ? 1200 : 4000,
+    rate: num('rate', 1000),
+    connections: 16,
+    latencyMs: quick ? 1500 : 5000,
+    warmupMs: quick ? 300 : 1000,
+    firstWarmupMs: quick ? 800 : 3000,
+    profileMs: quick ? 2000 : 8000,
+    sidecarNodeFlags: typeof flags.get('sidecar-node-flags') === 'string' ? (flags.get('sidecar-node-flags') as string).split(/\s+/).filter(Boolean) : [],
+    skipConversion: flags.has('no-conversion'),
+    skipMesh: flags.has('no-mesh'),
+  };
+}
