@@ -2,10 +2,18 @@ import http2, { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders } f
 import { MeshError } from '../../src/errors/mesh-error';
 import { collectMetadata } from './metadata';
 import { decodeGrpcMessage, frame, unframe } from './grpc-frame';
+import type { CancelToken } from './cancel-token';
 
-const { NGHTTP2_CANCEL } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
-/** A provider's answer as it came over the wire; the caller maps a non-zero status to an error. */
+/** An HTTP/2 exchange as it came over the wire: headers, framed body, trailers. */
+export interface RawResponse {
+  readonly headers: IncomingHttpHeaders;
+  readonly trailers: IncomingHttpHeaders | undefined;
+  readonly body: Buffer;
+}
+
+/** A provider's answer, unframed; the caller maps a non-zero status to an error. */
 export interface PeerResponse {
   readonly status: number;
   readonly message: string;
@@ -17,12 +25,18 @@ export interface PeerResponse {
 
 /**
  * Unary gRPC-framed calls over HTTP/2 (h2c), one long-lived session per peer address,
- * reconnected on demand. Used between sidecars and from a provider sidecar to its gRPC service.
+ * reconnected on demand. Used between sidecars (`call`) and from a provider sidecar to its
+ * gRPC service (`exchange`, which passes framed bytes through untouched).
  */
 export class PeerClient {
   private readonly sessions = new Map<string, ClientHttp2Session>();
 
-  call(authority: string, headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, signal?: AbortSignal): Promise<PeerResponse> {
+  async call(authority: string, headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, cancel?: CancelToken): Promise<PeerResponse> {
+    return toResponse(await this.exchange(authority, headers, frame(message), deadline, cancel));
+  }
+
+  /** One request with an already framed body; resolves with whatever came back, status unchecked. */
+  exchange(authority: string, headers: OutgoingHttpHeaders, body: Buffer, deadline: number, cancel?: CancelToken): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
@@ -33,44 +47,35 @@ export class PeerClient {
         return reject(unavailable(authority, err, true));
       }
       const stream = session.request(headers, { endStream: false });
-      let responded = false;
-      let done = false;
-      let resHeaders: IncomingHttpHeaders = {};
+      let resHeaders: IncomingHttpHeaders | undefined;
       let trailers: IncomingHttpHeaders | undefined;
+      let done = false;
       const chunks: Buffer[] = [];
       const finish = (err: MeshError | undefined) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (err) return reject(err);
-        try {
-          resolve(toResponse(resHeaders, trailers, chunks));
-        } catch (e) {
-          reject(MeshError.from(e));
-        }
+        cancel?.set(undefined);
+        if (err) reject(err);
+        else resolve({ headers: resHeaders!, trailers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) });
       };
       const timer = setTimeout(() => {
         stream.close(NGHTTP2_CANCEL);
         finish(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${Math.round(remaining)} ms`));
       }, remaining);
-      const onAbort = () => {
+      if (cancel && !cancel.set(() => (stream.close(NGHTTP2_CANCEL), finish(new MeshError('CANCELLED', 'the caller went away'))))) {
         stream.close(NGHTTP2_CANCEL);
-        finish(new MeshError('CANCELLED', 'the caller went away'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      stream.on('response', (h) => {
-        responded = true;
-        resHeaders = h;
-      });
+        return finish(new MeshError('CANCELLED', 'the caller went away'));
+      }
+      stream.on('response', (h) => (resHeaders = h));
       stream.on('trailers', (t) => (trailers = t));
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('error', (err) => finish(unavailable(authority, err, !responded && neverReachedPeer(err))));
+      stream.on('error', (err) => finish(unavailable(authority, err, !resHeaders && neverReachedPeer(err))));
       stream.on('close', () => {
-        if (!responded) return finish(unavailable(authority, new Error(`stream closed (code ${stream.rstCode})`), stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM));
+        if (!resHeaders) return finish(unavailable(authority, new Error(`stream closed (code ${stream.rstCode})`), stream.rstCode === NGHTTP2_REFUSED_STREAM));
         finish(undefined);
       });
-      stream.end(frame(message));
+      stream.end(body);
     });
   }
 
@@ -95,28 +100,30 @@ export class PeerClient {
   }
 }
 
-function toResponse(headers: IncomingHttpHeaders, trailers: IncomingHttpHeaders | undefined, chunks: Buffer[]): PeerResponse {
-  // A trailers-only response carries the status in its headers.
-  const t = trailers ?? headers;
-  const httpStatus = Number(headers[':status'] ?? 0);
+/** The gRPC status of an exchange: from the trailers, or from the headers of a trailers-only answer. */
+export function grpcStatusOf(raw: RawResponse): { status: number; message: string; detailsBin: string | undefined } {
+  const t = raw.trailers ?? raw.headers;
   const rawStatus = t['grpc-status'];
   if (rawStatus === undefined) {
+    const httpStatus = Number(raw.headers[':status'] ?? 0);
     if (httpStatus !== 200) throw new MeshError(httpStatus === 404 || httpStatus === 501 ? 'UNIMPLEMENTED' : 'UNAVAILABLE', `peer answered HTTP ${httpStatus}`);
     throw new MeshError('INTERNAL', 'peer response has no grpc-status');
   }
   const status = Number(rawStatus);
-  const metadata: Record<string, string> = {};
-  collectMetadata(metadata, headers);
-  if (trailers) collectMetadata(metadata, trailers);
   const details = t['grpc-status-details-bin'];
   return {
     status: Number.isInteger(status) && status >= 0 ? status : 2,
     message: decodeGrpcMessage(t['grpc-message']),
     detailsBin: Array.isArray(details) ? details[0] : details,
-    metadata,
-    headers,
-    payload: status === 0 ? unframe(chunks) : Buffer.alloc(0),
   };
+}
+
+function toResponse(raw: RawResponse): PeerResponse {
+  const { status, message, detailsBin } = grpcStatusOf(raw);
+  const metadata: Record<string, string> = {};
+  collectMetadata(metadata, raw.headers);
+  if (raw.trailers) collectMetadata(metadata, raw.trailers);
+  return { status, message, detailsBin, metadata, headers: raw.headers, payload: status === 0 ? unframe([raw.body]) : Buffer.alloc(0) };
 }
 
 /** Only failures that prove the provider never saw the call may be retried elsewhere. */
@@ -130,4 +137,3 @@ function unavailable(authority: string, err: unknown, notSent: boolean): MeshErr
   e.retryable = notSent;
   return e;
 }
-

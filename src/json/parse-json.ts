@@ -17,8 +17,13 @@ export function parseJson(text: string): JsonValue {
   }
 }
 
-/** 16 digits: the shortest integer that may be beyond Number.MAX_SAFE_INTEGER (16 digits). */
-const LONG_DIGIT_RUN = /\d{16}/;
+/**
+ * 16 digits where a number token can start (after `:`, `[`, `,` or at the top): the shortest
+ * integer that may be beyond Number.MAX_SAFE_INTEGER. Long digit runs inside strings (int64 ids
+ * sent as strings, the canonical form) rarely match, so they keep JSON.parse; a false match only
+ * costs speed, never correctness.
+ */
+const LONG_DIGIT_RUN = /(?:^|[:[,])\s*-?\d{16}/;
 const MAX_DEPTH = 1000;
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,9 +1,9 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
 import { Code } from '../../errors/codes';
-import { PeerClient } from '../../../adapters/grpc/peer-client';
+import { grpcStatusOf, PeerClient } from '../../../adapters/grpc/peer-client';
 import { grpcTimeout } from '../../../adapters/grpc/grpc-frame';
-import { isUserMetadata } from '../../../adapters/grpc/metadata';
+import { collectMetadata, isUserMetadata } from '../../../adapters/grpc/metadata';
 import type { InboundCall, Provider } from './provider';
 import { errorReply, InboundReply } from './peer-reply';
 
@@ -36,8 +36,12 @@ export class GrpcProvider implements Provider {
       if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
     }
     try {
-      const res = await this.client.call(this.authority, headers, call.payload, call.deadline, call.signal);
-      return { status: res.status, message: res.message, detailsBin: res.detailsBin, metadata: res.metadata, payload: res.payload };
+      const raw = await this.client.exchange(this.authority, headers, call.body, call.deadline, call.cancel);
+      const { status, message, detailsBin } = grpcStatusOf(raw);
+      const metadata: Record<string, string> = {};
+      collectMetadata(metadata, raw.headers);
+      if (raw.trailers) collectMetadata(metadata, raw.trailers);
+      return { status, message, detailsBin, metadata, framed: raw.body };
     } catch (err) {
       const e = MeshError.from(err);
       return errorReply(Code[e.code], e.message);

@@ -7,9 +7,13 @@ export interface InboundReply {
   readonly message: string;
   readonly detailsBin: string | undefined;
   readonly metadata: Record<string, string>;
-  readonly payload: Uint8Array;
+  /** The response message, or `framed`: the body exactly as the provider sent it. */
+  readonly payload?: Uint8Array;
+  readonly framed?: Buffer;
   readonly extraHeaders?: Record<string, string>;
 }
+
+const empty = new Uint8Array(0);
 
 export function writeReply(stream: ServerHttp2Stream, r: InboundReply): void {
   if (stream.destroyed || stream.closed) return;
@@ -24,9 +28,9 @@ export function writeReply(stream: ServerHttp2Stream, r: InboundReply): void {
   }
   stream.respond(headers, { waitForTrailers: true });
   stream.once('wantTrailers', () => stream.sendTrailers(status));
-  stream.end(frame(r.payload));
+  stream.end(r.framed ?? frame(r.payload ?? empty));
 }
 
 export function errorReply(status: number, message: string): InboundReply {
-  return { status, message, detailsBin: undefined, metadata: {}, payload: new Uint8Array(0) };
+  return { status, message, detailsBin: undefined, metadata: {} };
 }

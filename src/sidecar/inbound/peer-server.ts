@@ -3,7 +3,8 @@ import { Code, codeName } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import type { Metrics } from '../../telemetry/metrics';
-import { parseGrpcTimeout, unframe } from '../../../adapters/grpc/grpc-frame';
+import { parseGrpcTimeout } from '../../../adapters/grpc/grpc-frame';
+import { CancelToken } from '../../../adapters/grpc/cancel-token';
 import type { Provider } from './provider';
 import { errorReply, InboundReply, writeReply } from './peer-reply';
 
@@ -72,12 +73,11 @@ export class PeerServer {
   private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, service: string, method: string, path: string, chunks: Buffer[]): Promise<InboundReply> {
     if (!provider) return errorReply(Code.UNIMPLEMENTED, `this sidecar does not provide ${service}`);
     const timeout = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs;
-    const controller = new AbortController();
-    stream.once('close', () => {
-      if (!stream.writableFinished) controller.abort();
-    });
+    const cancel = new CancelToken();
+    stream.once('close', () => cancel.cancel());
     try {
-      return await provider.call({ service, method, path, headers, payload: unframe(chunks), deadline: Date.now() + timeout, signal: controller.signal });
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      return await provider.call({ service, method, path, headers, body, deadline: Date.now() + timeout, cancel });
     } catch (err) {
       const e = MeshError.from(err);
       if (e.code === 'INTERNAL') this.log.error({ err, service, method }, 'provider call failed');

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http2';
 import type { InboundReply } from './peer-reply';
+import type { CancelToken } from '../../../adapters/grpc/cancel-token';
 
 /** One local service this sidecar fronts, as the inbound path calls it. */
 export interface InboundCall {
@@ -7,10 +8,10 @@ export interface InboundCall {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
-  /** The message bytes as the consumer sidecar encoded them (gRPC framing removed). */
-  readonly payload: Buffer;
+  /** The body as the consumer sidecar sent it: one gRPC-framed message. */
+  readonly body: Buffer;
   readonly deadline: number;
-  readonly signal: AbortSignal;
+  readonly cancel: CancelToken;
 }
 
 export interface Provider {

@@ -2,6 +2,7 @@ import { Code } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import { parseThriftUrl, ThriftUpstream } from '../../../adapters/thrift';
 import type { InboundCall, Provider } from './provider';
+import { unframe } from '../../../adapters/grpc/grpc-frame';
 import { errorReply, InboundReply } from './peer-reply';
 
 /**
@@ -25,7 +26,7 @@ export class ThriftProvider implements Provider {
   async call(call: InboundCall): Promise<InboundReply> {
     const oneway = call.headers['x-transmesh-thrift-oneway'] === '1';
     try {
-      const res = await this.upstream.call(call.method, oneway, call.payload, call.deadline);
+      const res = await this.upstream.call(call.method, oneway, unframe([call.body]), call.deadline);
       return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { 'x-transmesh-thrift-kind': res.kind } };
     } catch (err) {
       const e = MeshError.from(err);

@@ -1,6 +1,7 @@
 import type { MethodModel } from '../../idl/model';
 import type { Endpoint, ServiceEntry } from '../../snapshot/snapshots';
 import type { PeerResponse } from '../../../adapters/grpc/peer-client';
+import type { CancelToken } from '../../../adapters/grpc/cancel-token';
 
 /** One HTTP/JSON call from the local app, as the outbound layers see it. */
 export interface OutboundCall {
@@ -14,7 +15,8 @@ export interface OutboundCall {
   readonly timeoutHeader: string | undefined;
   /** Headers that travel to the provider as they are: trace context and `grpc-metadata-*` keys. */
   readonly metadata: Record<string, string>;
-  readonly signal: AbortSignal | undefined;
+  /** Cancelled when the app goes away before the answer. */
+  readonly cancel: CancelToken;
   readonly startedAt: number;
   /** Absolute time (ms since epoch) the whole call must end by; set by the deadline layer. */
   deadline: number;

@@ -5,6 +5,7 @@ import { errorBody, httpStatusOf } from '../../errors/http-status';
 import type { Logger } from '../../log/logger';
 import type { CallHandler, OutboundCall } from './call';
 import { isUserMetadata } from '../../../adapters/grpc/metadata';
+import { CancelToken } from '../../../adapters/grpc/cancel-token';
 
 const metadataPrefix = 'grpc-metadata-';
 
@@ -21,9 +22,9 @@ export function createHttpListener(handler: CallHandler, caller: string, log: Lo
 
   app.post('/:service/:method', async (req: FastifyRequest<{ Params: { service: string; method: string } }>, reply) => {
     const requestId = headerOf(req, 'x-request-id') || randomUUID();
-    const controller = new AbortController();
+    const cancel = new CancelToken();
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) controller.abort();
+      if (!reply.raw.writableFinished) cancel.cancel();
     });
     const call: OutboundCall = {
       service: req.params.service,
@@ -34,7 +35,7 @@ export function createHttpListener(handler: CallHandler, caller: string, log: Lo
       int64AsNumber: headerOf(req, 'x-transmesh-int64') === 'number',
       timeoutHeader: headerOf(req, 'x-transmesh-timeout-ms'),
       metadata: outgoingMetadata(req),
-      signal: controller.signal,
+      cancel,
       startedAt: performance.now(),
       deadline: 0,
       route: undefined,

@@ -18,9 +18,9 @@ export function peerTransport(client: PeerClient): PeerHandler {
       'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
       'x-request-id': call.requestId,
       'x-transmesh-caller': call.caller,
-      ...call.metadata,
-      ...req.headers,
     };
-    return client.call(ep.address, headers, req.payloadFor(ep), call.deadline, call.signal);
+    for (const k in call.metadata) headers[k] = call.metadata[k];
+    for (const k in req.headers) headers[k] = req.headers[k];
+    return client.call(ep.address, headers, req.payloadFor(ep), call.deadline, call.cancel);
   };
 }
