@@ -6,7 +6,7 @@ import { SnapshotCell } from '../snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
 import { PeerClient } from '../../adapters/grpc/peer-client';
 import { outboundStack } from './outbound/outbound-stack';
-import { createHttpListener } from './outbound/http-listener';
+import { HttpListener } from './outbound/http-listener';
 import { PeerServer } from './inbound/peer-server';
 import { createAdminServer } from './admin/admin-server';
 import { GrpcProvider } from './inbound/grpc-provider';
@@ -23,7 +23,7 @@ export class Sidecar {
   readonly metrics = new Metrics();
   readonly providers: ReadonlyMap<string, Provider>;
   private readonly peers = new PeerClient();
-  private readonly http;
+  private readonly http: HttpListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
   private draining = false;
@@ -36,7 +36,7 @@ export class Sidecar {
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
     );
     const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs });
-    this.http = createHttpListener(handler, config.app, log);
+    this.http = new HttpListener(handler, config.app, log);
     this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
     this.admin = createAdminServer({
       metrics: this.metrics,
@@ -50,7 +50,7 @@ export class Sidecar {
   /** Binds all three listeners; returns the bound addresses (ports may have been 0). */
   async listen(): Promise<{ listen: string; inbound: number; admin: string }> {
     const { listen, inbound, admin } = this.config;
-    const listenAddr = await this.http.listen({ host: listen.host, port: listen.port });
+    const listenAddr = await this.http.listen(listen.host, listen.port);
     const inboundPort = await new Promise<number>((resolve, reject) => {
       this.peerServer.server.once('error', reject);
       this.peerServer.server.listen(inbound.port, inbound.host, () => resolve((this.peerServer.server.address() as { port: number }).port));

@@ -88,6 +88,14 @@ describe('gRPC through the mesh', () => {
     const b = await call(consumer.url, `/${svc}/Nope`, {});
     expect(b.status).toBe(404);
     expect(b.body.error.code).toBe('NOT_FOUND');
+    const notARoute = await call(consumer.url, '/just-one-segment', {});
+    expect(notARoute.body.error.code).toBe('NOT_FOUND');
+    const get = await fetch(`${consumer.url}/${svc}/Echo`);
+    expect(get.status).toBe(501);
+    expect(((await get.json()) as any).error.code).toBe('UNIMPLEMENTED');
+    const huge = await call(consumer.url, `/${svc}/Echo`, JSON.stringify({ text: 'x'.repeat(5 * 1024 * 1024) }));
+    expect(huge.status).toBe(429);
+    expect(huge.body.error.code).toBe('RESOURCE_EXHAUSTED');
   });
 
   test('x-transmesh-timeout-ms is the deadline, enforced and passed on', async () => {

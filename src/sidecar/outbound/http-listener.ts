@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import http, { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
 import { errorBody, httpStatusOf } from '../../errors/http-status';
 import type { Logger } from '../../log/logger';
@@ -8,74 +9,128 @@ import { isUserMetadata } from '../../../adapters/grpc/metadata';
 import { CancelToken } from '../../../adapters/grpc/cancel-token';
 
 const metadataPrefix = 'grpc-metadata-';
+const bodyLimit = 4 * 1024 * 1024;
 
 /**
  * The app-facing HTTP/1.1 listener: `POST /<service>/<method>` with a JSON body. It turns the
  * request into an OutboundCall, runs the stack, and writes the reply or the JSON error; this
- * is the one place errors become HTTP statuses.
+ * is the one place errors become HTTP statuses. Plain node:http rather than fastify: this one
+ * route is the hot path, and fastify's reply pipeline was 15% of the sidecar's CPU in profiles
+ * (docs/performance.md); the admin listener keeps fastify.
  */
-export function createHttpListener(handler: CallHandler, caller: string, log: Logger): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024, return503OnClosing: true });
-  // The body stays text: the converter parses it itself, keeping 64-bit integers exact.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+export class HttpListener {
+  private readonly server: http.Server;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
 
-  app.post('/:service/:method', async (req: FastifyRequest<{ Params: { service: string; method: string } }>, reply) => {
-    const requestId = headerOf(req, 'x-request-id') || randomUUID();
-    const cancel = new CancelToken();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) cancel.cancel();
+  constructor(
+    private readonly handler: CallHandler,
+    private readonly caller: string,
+    private readonly log: Logger,
+  ) {
+    this.server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.onRequest(req, res));
+  }
+
+  listen(host: string, port: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        const a = this.server.address() as AddressInfo;
+        resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
+      });
     });
-    const call: OutboundCall = {
-      service: req.params.service,
-      method: req.params.method,
-      body: typeof req.body === 'string' ? req.body : '',
-      requestId,
-      caller,
-      int64AsNumber: headerOf(req, 'x-transmesh-int64') === 'number',
-      timeoutHeader: headerOf(req, 'x-transmesh-timeout-ms'),
-      metadata: outgoingMetadata(req),
-      cancel,
-      startedAt: performance.now(),
-      deadline: 0,
-      route: undefined,
-    };
-    try {
-      const res = await handler(call);
-      writeMetadata(reply, res.metadata);
-      return reply.code(200).header('content-type', 'application/json').header('x-request-id', requestId).send(res.json);
-    } catch (err) {
-      return sendError(reply, MeshError.from(err), requestId, log);
+  }
+
+  /** Stops accepting, closes idle keep-alive connections, and resolves once calls in flight are answered. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    this.server.closeIdleConnections();
+    await closed;
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = header(req, 'x-request-id') || randomUUID();
+    const url = req.url ?? '/';
+    const m = /^\/([^/?]+)\/([^/?]+)(?:\?.*)?$/.exec(url);
+    if (req.method !== 'POST' || !m) {
+      req.resume();
+      const err = req.method !== 'POST'
+        ? new MeshError('UNIMPLEMENTED', `${req.method} is not supported: call POST /<service>/<method>`)
+        : new MeshError('NOT_FOUND', `no route for ${url}: call POST /<service>/<method>`);
+      return this.sendError(res, err, requestId);
     }
-  });
+    this.inFlight++;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > bodyLimit) refused = true;
+      else chunks.push(c);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (refused) {
+        this.sendError(res, new MeshError('RESOURCE_EXHAUSTED', `request body over ${bodyLimit} bytes`), requestId);
+        return this.done();
+      }
+      const cancel = new CancelToken();
+      res.once('close', () => {
+        if (!res.writableFinished) cancel.cancel();
+      });
+      const call: OutboundCall = {
+        service: m[1],
+        method: m[2],
+        body: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+        requestId,
+        caller: this.caller,
+        int64AsNumber: header(req, 'x-transmesh-int64') === 'number',
+        timeoutHeader: header(req, 'x-transmesh-timeout-ms'),
+        metadata: outgoingMetadata(req),
+        cancel,
+        startedAt: performance.now(),
+        deadline: 0,
+        route: undefined,
+      };
+      this.handler(call).then(
+        (reply) => {
+          const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply.json), 'x-request-id': requestId };
+          for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
+          res.writeHead(200, headers);
+          res.end(reply.json);
+          this.done();
+        },
+        (err: unknown) => {
+          this.sendError(res, MeshError.from(err), requestId);
+          this.done();
+        },
+      );
+    });
+  }
 
-  app.setNotFoundHandler((req, reply) => {
-    const requestId = headerOf(req, 'x-request-id') || randomUUID();
-    const err = req.method === 'POST'
-      ? new MeshError('NOT_FOUND', `no route for ${req.url}: call POST /<service>/<method>`)
-      : new MeshError('UNIMPLEMENTED', `${req.method} is not supported: call POST /<service>/<method>`);
-    return sendError(reply, err, requestId, log);
-  });
-  app.setErrorHandler((error: { statusCode?: number; message: string }, req, reply) => {
-    const requestId = headerOf(req, 'x-request-id') || randomUUID();
-    const code = error.statusCode === 413 ? 'RESOURCE_EXHAUSTED' : error.statusCode && error.statusCode < 500 ? 'INVALID_ARGUMENT' : 'INTERNAL';
-    return sendError(reply, new MeshError(code, error.message), requestId, log);
-  });
-  return app;
+  private done(): void {
+    if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private sendError(res: ServerResponse, err: MeshError, requestId: string): void {
+    if (err.code === 'INTERNAL' || err.code === 'UNKNOWN') this.log.warn({ err, requestId }, 'call failed');
+    const body = errorBody(err, requestId);
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId };
+    if (err.metadata) for (const k in err.metadata) headers[metadataPrefix + k] = err.metadata[k];
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(httpStatusOf(err.code), headers);
+    res.end(body);
+  }
 }
 
-function sendError(reply: FastifyReply, err: MeshError, requestId: string, log: Logger) {
-  if (err.code === 'INTERNAL' || err.code === 'UNKNOWN') log.warn({ err, requestId }, 'call failed');
-  if (err.metadata) writeMetadata(reply, err.metadata);
-  return reply.code(httpStatusOf(err.code)).header('content-type', 'application/json').header('x-request-id', requestId).send(errorBody(err, requestId));
-}
-
-function headerOf(req: FastifyRequest, name: string): string | undefined {
+function header(req: IncomingMessage, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }
 
-function outgoingMetadata(req: FastifyRequest): Record<string, string> {
+function outgoingMetadata(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   const h = req.headers;
   if (h.traceparent) out.traceparent = String(h.traceparent);
@@ -89,8 +144,4 @@ function outgoingMetadata(req: FastifyRequest): Record<string, string> {
     }
   }
   return out;
-}
-
-function writeMetadata(reply: FastifyReply, metadata: Record<string, string>): void {
-  for (const key in metadata) reply.header(metadataPrefix + key, metadata[key]);
 }
