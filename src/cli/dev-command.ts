@@ -13,16 +13,17 @@ const flags: FlagSpec = {
   push: { type: 'string', multiple: true },
   include: { type: 'string', short: 'I', multiple: true },
   listen: { type: 'string' },
+  admin: { type: 'string' },
   examples: { type: 'boolean' },
   once: { type: 'boolean' },
   quiet: { type: 'boolean' },
 };
 
-const help = `usage: transmesh dev [--push FILE]... [-I DIR]... [--provide SVC=URL]... [--app NAME] [--listen ADDR]
+const help = `usage: transmesh dev [--push FILE]... [-I DIR]... [--provide SVC=URL]... [--app NAME] [--listen ADDR] [--admin ADDR]
 
 A whole local mesh in one process tree: NATS (a nats-server child when none answers at --nats),
 the control plane, and a sidecar that calls out on --listen (default 127.0.0.1:15001) and
-fronts the --provide services. --push uploads IDL first.
+fronts the --provide services (admin on --admin, default 127.0.0.1:15000). --push uploads IDL first.
 
   --examples   the demo: the Java providers of examples-java, a provider sidecar for each,
                a consumer sidecar, the IDL in idl/, and the PHP client of examples-php
@@ -37,6 +38,7 @@ const schema = z.object({
   push: z.array(z.string()).default([]),
   include: z.array(z.string()).default([]),
   listen: z.string().default('127.0.0.1:15001'),
+  admin: z.string().default('127.0.0.1:15000'),
   examples: z.boolean().default(false),
   once: z.boolean().default(false),
   quiet: z.boolean().default(false),
@@ -66,7 +68,8 @@ export async function run(argv: string[]): Promise<number> {
       }
     } else {
       if (config.push.length) await pushIdl(cli, config.nats, config.push, config.include);
-      const args = [...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen];
+      // One sidecar in both roles: its app calls out on --listen, its providers are called in over loopback.
+      const args = [...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0', '--advertise', '127.0.0.1'];
       for (const p of config.provide) args.push('--provide', p);
       await tree.start(`sidecar ${config.app}`, process.execPath, args, (l) => l.includes('sidecar ready'));
       say(`mesh ready: curl -s -X POST http://${config.listen}/<service>/<method> -H 'content-type: application/json' -d '{}'`);

@@ -64,6 +64,14 @@ export function configFrom(values: Record<string, unknown>): SidecarConfig {
   });
 }
 
+function seesItself(sidecar: Sidecar, instance: string): Promise<void> {
+  return new Promise((resolve) =>
+    sidecar.endpoints.onSwap((snap) => {
+      for (const list of snap.byService.values()) if (list.some((e) => e.instance === instance)) return resolve();
+    }),
+  );
+}
+
 /** Logs NATS going away and coming back, and tells discovery, which must not age endpoints meanwhile. */
 function followConnection(nc: NatsConnection, log: Logger, onChange: (connected: boolean) => void): void {
   void (async () => {
@@ -121,7 +129,10 @@ export async function startSidecar(config: SidecarConfig) {
       config.heartbeatMs,
       log,
     );
+    const seen = seesItself(sidecar, instance);
     await announcer.start();
+    // Ready means discovery already routes to this sidecar's own providers too.
+    await Promise.race([seen, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
   log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin }, 'sidecar ready');
   const stop = async () => {

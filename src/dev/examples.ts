@@ -26,7 +26,7 @@ export async function runExamples(tree: ProcessTree, config: DevConfig, cli: str
   const local = ['--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
   await sidecar('users-service', [...local, '--provide', `acme.users.v1.UserService=grpc://127.0.0.1:${usersPort}`]);
   await sidecar('orders-service', [...local, '--provide', `orders.OrderService=thrift://127.0.0.1:${ordersPort}`]);
-  await sidecar('php-app', ['--listen', config.listen, '--inbound', '127.0.0.1:0']);
+  await sidecar('php-app', ['--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0']);
   say(`consumer sidecar for the PHP app on http://${config.listen}`);
 
   const php = await ProcessTree.run('php', [join(root, 'examples-php', 'client.php'), ...(config.once ? ['--check'] : [])], {
