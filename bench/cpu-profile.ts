@@ -48,8 +48,7 @@ export interface ProfileSummary {
 /** The request path's stages, found by function name and file (lines move; names rarely do). */
 const STAGES: ReadonlyArray<{ label: string; fn: string; file: string }> = [
   { label: 'HTTP/1 request parsing (llhttp callbacks)', fn: 'parserOnHeadersComplete', file: 'node:_http_common' },
-  { label: 'fastify route handler (whole outbound stack, synchronous part)', fn: '', file: 'dist/src/sidecar/outbound/http-listener.js' },
-  { label: 'fastify reply.send', fn: 'Reply.send', file: 'node_modules/fastify/lib/reply.js' },
+  { label: 'app-facing listener (whole outbound stack, synchronous part)', fn: '', file: 'dist/src/sidecar/outbound/http-listener.js' },
   { label: 'parseJson', fn: 'parseJson', file: 'dist/src/json/parse-json.js' },
   { label: 'proto JSON→binary (codec.encode)', fn: 'encode', file: 'dist/src/codec/proto/proto-codec.js' },
   { label: 'proto binary→JSON (codec.toJson)', fn: 'toJson', file: 'dist/src/codec/proto/proto-codec.js' },
