@@ -42,8 +42,9 @@ export class IdlStore {
       await this.updateService(s.name, (prev) => ({
         name: s.name,
         protocol: s.protocol,
-        current: version,
-        versions: [...(prev?.versions ?? []), { version, pushedAt }],
+        // Versions only grow, so of two concurrent pushes the later version wins whatever order they land in.
+        current: Math.max(prev?.current ?? 0, version),
+        versions: [...(prev?.versions ?? []), { version, pushedAt }].sort((x, y) => x.version - y.version),
       }));
     }
     return { version, services: loaded.services.map((s) => ({ name: s.name, protocol: s.protocol })) };

@@ -1,0 +1,68 @@
+import { connect, NatsConnection } from 'nats';
+import { startNats } from '../helpers/processes';
+import { echoFiles } from '../helpers/grpc-echo-server';
+import { openBucket } from '../../src/registry/kv';
+import { bucketOptions, Buckets } from '../../src/registry/names';
+import { IdlStore } from '../../src/registry/idl-store';
+
+jest.setTimeout(30000);
+
+/** The registry store against a real nats-server: what two control-plane replicas share. */
+describe('IDL registry on JetStream KV', () => {
+  let nats: Awaited<ReturnType<typeof startNats>>;
+  let ncA: NatsConnection;
+  let ncB: NatsConnection;
+  let a: IdlStore;
+  let b: IdlStore;
+  const svc = 'mesh.test.v1.Echo';
+  const push = (store: IdlStore) => store.push({ files: echoFiles(), entries: ['echo.proto'] });
+
+  beforeAll(async () => {
+    nats = await startNats();
+    ncA = await connect({ servers: nats.url });
+    ncB = await connect({ servers: nats.url });
+    a = new IdlStore(await openBucket(ncA.jetstream(), Buckets.idl, bucketOptions[Buckets.idl]));
+    b = new IdlStore(await openBucket(ncB.jetstream(), Buckets.idl, bucketOptions[Buckets.idl]));
+  });
+
+  afterAll(async () => {
+    await ncA?.close();
+    await ncB?.close();
+    await nats?.stop();
+  });
+
+  test('concurrent pushes through two replicas get distinct versions, and every version is kept', async () => {
+    const results = await Promise.all([push(a), push(b), push(a), push(b), push(a), push(b)]);
+    const versions = results.map((r) => r.version).sort((x, y) => x - y);
+    expect(versions).toEqual([1, 2, 3, 4, 5, 6]);
+    const [listing] = await a.list();
+    expect(listing).toMatchObject({ name: svc, protocol: 'grpc', version: 6 });
+    expect(listing.versions.sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test('a push that does not compile changes nothing, not even the version counter', async () => {
+    const files = echoFiles();
+    await expect(b.push({ files: { ...files, 'echo.proto': files['echo.proto'].replace('int64 id = 2;', 'int64 id = ;') }, entries: ['echo.proto'] })).rejects.toThrow(/echo\.proto:\d+:\d+/);
+    await expect(b.push({ files: { 'echo.proto': files['echo.proto'] }, entries: ['echo.proto'] })).rejects.toThrow(/types\.proto/);
+    expect((await a.list())[0].version).toBe(6);
+    expect((await push(a)).version).toBe(7);
+  });
+
+  test('rollback goes to the previous version, or the one named; unknown ones are refused', async () => {
+    expect(await a.rollback(svc)).toEqual({ name: svc, version: 6, previous: 7 });
+    expect(await b.rollback(svc, 2)).toEqual({ name: svc, version: 2, previous: 6 });
+    expect(await a.rollback(svc)).toEqual({ name: svc, version: 1, previous: 2 });
+    await expect(a.rollback(svc)).rejects.toThrow(/no version before 1/);
+    await expect(a.rollback(svc, 99)).rejects.toThrow(/no version 99/);
+    await expect(a.rollback('no.Such')).rejects.toThrow(/no service/);
+    expect((await b.show(svc)).version).toBe(1);
+  });
+
+  test('show gives a JSON example of each request and response', async () => {
+    const shown = await a.show(svc);
+    const echo = shown.methods.find((m) => m.name === 'Echo')!;
+    expect(echo).toMatchObject({ path: `/${svc}/Echo`, requestType: 'mesh.test.v1.EchoRequest', responseType: 'mesh.test.v1.EchoReply' });
+    expect(echo.request).toHaveProperty('id');
+    expect(echo.response).toHaveProperty('server');
+  });
+});
