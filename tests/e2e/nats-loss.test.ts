@@ -1,4 +1,7 @@
+import { connect } from 'nats';
 import { idlPushArgs } from '../helpers/idl-files';
+import { openBucket } from '../../src/registry/kv';
+import { bucketOptions, Buckets } from '../../src/registry/names';
 import { Proc, runCli, startNats } from '../helpers/processes';
 import { call, fastDiscovery, startControlPlane, startSidecar, SidecarProc } from '../helpers/mesh';
 import { echoFiles, once, startEchoServer } from '../helpers/grpc-echo-server';
@@ -61,11 +64,26 @@ describe('losing NATS', () => {
     expect((await call(consumer.url, `/${svc}/Echo`, { text: 'online' })).status).toBe(200);
   });
 
+  test('a registry record that does not load leaves the sidecar on its last good version', async () => {
+    const nc = await connect({ servers: nats.url });
+    try {
+      const kv = await openBucket(nc.jetstream(), Buckets.idl, bucketOptions[Buckets.idl]);
+      const good = (await kv.get(`service.${svc}`))!.value;
+      // As if another writer pointed the service at a version whose bundle is missing.
+      await kv.put(`service.${svc}`, new TextEncoder().encode(JSON.stringify({ name: svc, protocol: 'grpc', current: 999, versions: [{ version: 999, pushedAt: 'now' }] })));
+      await consumer.proc.waitFor((l) => l.msg === 'keeping the last good version of a service' && l.version === 999, 'the refusal');
+      expect((await call(consumer.url, `/${svc}/Echo`, { text: 'still' })).status).toBe(200);
+      await kv.put(`service.${svc}`, good);
+    } finally {
+      await nc.close();
+    }
+  });
+
   test('SIGTERM on a consumer sidecar finishes the call in flight, then exits 0', async () => {
     drainer = await startSidecar(nats.url, 'drainer');
     const arrived = once(echo.events, 'Slow');
     const inFlight = call(drainer.url, `/${svc}/Slow`, { delayMs: 1000 });
-    await arrived;
+    await Promise.race([arrived, inFlight.then((r) => Promise.reject(new Error(`the call ended before reaching the provider: ${r.text}`)))]);
     const exited = drainer.proc.stop('SIGTERM');
     const res = await inFlight;
     expect(res.status).toBe(200);
