@@ -6,14 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
 cd "$ROOT"
 
-ensure_node_modules
-ensure_apt nats-server nats-server
-ensure_apt thrift thrift-compiler
-ensure_apt mvn maven
-ensure_php
+TRANSMESH_SKIP_EXAMPLES=0 ensure_all
 build_ts
-if [ ! -f examples-java/target/transmesh-examples.jar ] || [ -n "$(find idl examples-java/src examples-java/pom.xml -newer examples-java/target/transmesh-examples.jar -print -quit)" ]; then
-  echo "building the Java examples (first time: about a minute)..."
-  (cd examples-java && mvn -q -B package -DskipTests)
-fi
+build_java_examples -DskipTests
 exec node bin/transmesh dev --examples --quiet "$@"

@@ -34,3 +34,24 @@ ensure_php() {
 build_ts() {
   (cd "$ROOT" && npx tsc -p tsconfig.json)
 }
+
+# Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
+ensure_all() {
+  ensure_node_modules
+  ensure_apt nats-server nats-server
+  ensure_apt thrift thrift-compiler
+  if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
+    ensure_php
+    ensure_apt mvn maven
+  fi
+}
+
+# Builds examples-java/target/transmesh-examples.jar when it is missing or older than its sources.
+# Maven keeps what it downloads in ~/.m2, so only the first run on a machine fetches.
+build_java_examples() {
+  local jar="$ROOT/examples-java/target/transmesh-examples.jar"
+  if [ ! -f "$jar" ] || [ -n "$(cd "$ROOT" && find idl examples-java/src examples-java/pom.xml -newer "$jar" -print -quit)" ]; then
+    echo "building the Java examples (first time on a machine: about a minute)..."
+    (cd "$ROOT/examples-java" && mvn -q -B package "$@")
+  fi
+}

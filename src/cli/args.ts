@@ -34,6 +34,14 @@ export function parseFlags(argv: string[], options: FlagSpec, allowPositionals =
   }
 }
 
+/** A command's flags, or undefined once `--help` has been printed. */
+export function readFlags(argv: string[], options: FlagSpec, help: string): Record<string, unknown> | undefined {
+  const parsed = parseFlags(argv, options);
+  if (!parsed.help) return parsed.values;
+  process.stdout.write(help);
+  return undefined;
+}
+
 /** Validates flags and environment with a schema; the result is typed by the schema and frozen. */
 export function validate<S extends z.ZodTypeAny>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);

@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
 import { z } from 'zod';
 import { HostPort, hostPort, natsUrl } from '../config/addresses';
 import { TelemetryAggregator } from '../telemetry/telemetry-aggregator';
@@ -24,11 +24,8 @@ const schema = z.object({ nats: natsUrl, admin: hostPort.prefault('127.0.0.1:150
 const flags: FlagSpec = { ...commonFlags, admin: { type: 'string' } };
 
 export async function run(argv: string[]): Promise<number> {
-  const { help: wantsHelp, values } = parseFlags(argv, flags);
-  if (wantsHelp) {
-    process.stdout.write(help);
-    return 0;
-  }
+  const values = readFlags(argv, flags, help);
+  if (!values) return 0;
   const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats) });
   const { stop } = await startControlPlane(config.nats, config.admin);
   await onShutdown(stop);

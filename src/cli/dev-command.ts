@@ -1,4 +1,4 @@
-import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
 import { z } from 'zod';
 import { natsUrl } from '../config/addresses';
 import { ProcessTree } from '../dev/process-tree';
@@ -46,11 +46,8 @@ const schema = z.object({
 export type DevConfig = z.output<typeof schema>;
 
 export async function run(argv: string[]): Promise<number> {
-  const { help: wantsHelp, values } = parseFlags(argv, flags);
-  if (wantsHelp) {
-    process.stdout.write(help);
-    return 0;
-  }
+  const values = readFlags(argv, flags, help);
+  if (!values) return 0;
   const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats) });
   const tree = new ProcessTree(config.quiet ? undefined : (name, line) => process.stderr.write(`[${name}] ${line}\n`));
   const stop = () => tree.stopAll();

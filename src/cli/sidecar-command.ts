@@ -2,7 +2,7 @@ import { hostname, networkInterfaces } from 'node:os';
 import { Events, NatsConnection } from 'nats';
 import type { Logger } from '../log/logger';
 import { randomBytes } from 'node:crypto';
-import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
 import { sidecarConfigSchema, SidecarConfig } from '../config/sidecar-config';
 import { createLogger } from '../log/logger';
 import { connectNats } from '../registry/connect';
@@ -41,11 +41,8 @@ environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (3500),
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  const { help: wantsHelp, values } = parseFlags(argv, flags);
-  if (wantsHelp) {
-    process.stdout.write(help);
-    return 0;
-  }
+  const values = readFlags(argv, flags, help);
+  if (!values) return 0;
   const { stop } = await startSidecar(configFrom(values));
   await onShutdown(stop);
   return 0;
