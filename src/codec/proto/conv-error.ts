@@ -14,6 +14,13 @@ export function fail(message: string): never {
   throw new ConvError(message);
 }
 
+/** Fails on the member `key` of the object being converted. */
+export function failAt(key: string, message: string): never {
+  const err = new ConvError(message);
+  err.segments.push(fieldSegment(key));
+  throw err;
+}
+
 /** Re-throws `err` with one more (outer) path segment when it is a ConvError. */
 export function rethrowAt(err: unknown, segment: string): never {
   if (err instanceof ConvError) err.segments.push(segment);

@@ -1,139 +1,177 @@
 import * as protobuf from 'protobufjs';
 import type { JsonValue } from '../../json/json-value';
-import { ConvError, describe, fail, fieldSegment, indexSegment, keySegment, rethrowAt } from './conv-error';
-import { enumIn, mapKeyIn, scalarIn } from './scalars-in';
-import { wktIn } from './wkt-in';
+import { describe, fail, failAt, fieldSegment, indexSegment, keySegment, rethrowAt } from './conv-error';
+import { mapKeyIn } from './scalars-in';
+import { enumKind, scalarKind, type WireKind } from './wire-scalars';
+import type { WireWriter } from './wire-writer';
+import { wktWriter } from './wkt-in';
 
 /**
- * Strict proto3 JSON to the plain object protobufjs' reflection encoder takes (field names as
- * declared). One converter per message type, built once from reflection and cached; a field of
- * a message type calls its type's converter through a holder, so recursive types compile.
+ * Strict proto3 JSON straight to protobuf wire bytes. One writer per message type, built once
+ * from reflection and cached: per field a closure with its tag and scalar kind fixed, so a call
+ * does one key look-up per JSON member and writes as it validates, with no intermediate object.
+ * A field of a message type calls its type's writer through a holder, so recursive types compile.
  */
 
-/** `d` is the message nesting depth, checked against protobufjs' own recursion limit. */
-export type Conv = (v: JsonValue, d: number) => unknown;
+/** Writes the fields of one message (not its tag or length). `d` is the message nesting depth. */
+export type MessageWrite = (v: JsonValue, w: WireWriter, d: number) => void;
 
-export interface MessageIn {
-  conv: Conv;
+export interface MessageWriter {
+  write: MessageWrite;
 }
 
-const SKIP = Symbol('skip');
-type NullResult = unknown;
+const cache = new WeakMap<protobuf.Type, MessageWriter>();
 
-const cache = new WeakMap<protobuf.Type, MessageIn>();
-
-export function messageIn(type: protobuf.Type): MessageIn {
+export function messageWriter(type: protobuf.Type): MessageWriter {
   let holder = cache.get(type);
   if (holder) return holder;
-  const pending: MessageIn = { conv: () => fail(`${type.fullName} is still being compiled`) };
+  const pending: MessageWriter = { write: () => fail(`${type.fullName} is still being compiled`) };
   cache.set(type, pending);
-  pending.conv = wktIn(type, messageIn) ?? compileMessage(type);
+  pending.write = wktWriter(type, messageWriter) ?? compileMessage(type);
   holder = pending;
   return holder;
 }
 
+/** Writes one non-null value of a field (tag included), or nothing for an implicit default. */
+type FieldWrite = (v: JsonValue, w: WireWriter, d: number) => void;
+
 interface FieldIn {
-  readonly name: string;
-  readonly conv: Conv;
+  readonly write: FieldWrite;
+  /** Rank in field-number order. */
+  readonly order: number;
   /** Index among the type's real oneofs, -1 when not in one. */
   readonly oneof: number;
   readonly oneofName: string;
-  /** What a JSON null stands for: SKIP (unset) except for Value and NullValue. */
-  readonly onNull: NullResult;
+  /** JSON null is a value here (google.protobuf.Value, NullValue), not "unset". */
+  readonly nullIsValue: boolean;
   /** The field answers to two JSON keys, so both may be present. */
   readonly twoKeys: boolean;
 }
 
-function isValueType(t: protobuf.ReflectionObject | null): boolean {
-  return t instanceof protobuf.Type && t.fullName === '.google.protobuf.Value';
+const LENGTH = 2;
+
+function tagOf(id: number, wireType: number): number {
+  return ((id << 3) | wireType) >>> 0;
 }
 
-function isNullValueEnum(t: protobuf.ReflectionObject | null): boolean {
-  return t instanceof protobuf.Enum && t.fullName === '.google.protobuf.NullValue';
+function nullIsValue(field: protobuf.Field): boolean {
+  const fullName = field.resolvedType?.fullName;
+  return fullName === '.google.protobuf.Value' || fullName === '.google.protobuf.NullValue';
 }
 
-/** What a null element of a repeated field, or a null map value, or a null singular field stands for. */
-function nullResultOf(field: protobuf.Field): NullResult {
-  if (isValueType(field.resolvedType)) {
-    const type = field.resolvedType as protobuf.Type;
-    return { [type.fieldsById[1]!.name]: 0 };
-  }
-  if (isNullValueEnum(field.resolvedType)) return 0;
-  return SKIP;
+function kindOf(field: protobuf.Field): WireKind {
+  const rt = field.resolvedType;
+  return rt instanceof protobuf.Enum ? enumKind(rt, field.typeDefault) : scalarKind(field.type);
 }
 
-/** Converter of one value of the field's element type (no repeated/map handling). */
-function elementConv(field: protobuf.Field): Conv {
+/** Tag and one value of the field's element type, written whatever the value (repeated elements, map values, fields with presence). */
+function elementWrite(field: protobuf.Field, id: number, inMap: boolean): FieldWrite {
   const rt = field.resolvedType;
   if (rt instanceof protobuf.Type) {
-    const sub = messageIn(rt);
-    return (v, d) => sub.conv(v, d + 1);
+    const sub = messageWriter(rt);
+    if (field.delimited && !inMap) {
+      const open = tagOf(id, 3);
+      const close = tagOf(id, 4);
+      return (v, w, d) => {
+        w.varint32(open);
+        sub.write(v, w, d + 1);
+        w.varint32(close);
+      };
+    }
+    const tag = tagOf(id, LENGTH);
+    return (v, w, d) => {
+      w.varint32(tag);
+      const start = w.beginLength();
+      sub.write(v, w, d + 1);
+      w.endLength(start);
+    };
   }
-  const scalar = rt instanceof protobuf.Enum ? enumIn(rt) : scalarIn(field.type);
-  return (v) => scalar(v);
+  const kind = kindOf(field);
+  return kind.element(tagOf(id, kind.wireType));
 }
 
-function repeatedConv(elem: Conv, onNull: NullResult): Conv {
-  return (v, d) => {
+/** A singular scalar without presence: its default value is not written. */
+function implicitWrite(field: protobuf.Field): FieldWrite {
+  const kind = kindOf(field);
+  return kind.implicit(tagOf(field.id, kind.wireType));
+}
+
+function packedWrite(kind: WireKind, id: number, nullOk: boolean): FieldWrite {
+  const { conv, put } = kind;
+  const tag = tagOf(id, LENGTH);
+  return (v, w) => {
     if (!Array.isArray(v)) return fail(`expected an array, got ${describe(v)}`);
     const n = v.length;
-    const out = new Array<unknown>(n);
+    if (n === 0) return;
+    w.varint32(tag);
+    const start = w.beginLength();
     for (let i = 0; i < n; i++) {
       const el = v[i]!;
       try {
-        if (el !== null) out[i] = elem(el, d);
-        else if (onNull !== SKIP) out[i] = onNull;
-        else fail('null is not allowed in a repeated field');
+        if (el === null && !nullOk) fail('null is not allowed in a repeated field');
+        put(w, conv(el));
       } catch (err) {
         rethrowAt(err, indexSegment(i));
       }
     }
-    return out;
+    w.endLength(start);
   };
 }
 
-function mapConv(field: protobuf.MapField, elem: Conv, onNull: NullResult): Conv {
+function repeatedWrite(elem: FieldWrite, nullOk: boolean): FieldWrite {
+  return (v, w, d) => {
+    if (!Array.isArray(v)) return fail(`expected an array, got ${describe(v)}`);
+    const n = v.length;
+    for (let i = 0; i < n; i++) {
+      const el = v[i]!;
+      try {
+        if (el === null && !nullOk) fail('null is not allowed in a repeated field');
+        elem(el, w, d);
+      } catch (err) {
+        rethrowAt(err, indexSegment(i));
+      }
+    }
+  };
+}
+
+/** Each map entry is a sub-message: key as field 1, value as field 2, both always written. */
+function mapWrite(field: protobuf.MapField, nullOk: boolean): FieldWrite {
   const keyIn = mapKeyIn(field.keyType);
-  return (v, d) => {
+  const keyKind = scalarKind(field.keyType);
+  const keyPut = keyKind.put;
+  const keyTag = tagOf(1, keyKind.wireType);
+  const value = elementWrite(field as unknown as protobuf.Field, 2, true);
+  const tag = tagOf(field.id, LENGTH);
+  return (v, w, d) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`expected an object (map), got ${describe(v)}`);
-    // Null prototype: "__proto__" is an ordinary key here.
-    const out: Record<string, unknown> = Object.create(null);
     for (const k in v) {
       const val = v[k]!;
       try {
         const key = keyIn(k);
-        if (val !== null) out[key] = elem(val, d);
-        else if (onNull !== SKIP) out[key] = onNull;
-        else fail('null is not allowed as a map value');
+        if (val === null && !nullOk) fail('null is not allowed as a map value');
+        w.varint32(tag);
+        const start = w.beginLength();
+        w.varint32(keyTag);
+        keyPut(w, key);
+        value(val, w, d);
+        w.endLength(start);
       } catch (err) {
         rethrowAt(err, keySegment(k));
       }
     }
-    return out;
   };
 }
 
-function compileField(field: protobuf.Field, oneofIndex: Map<protobuf.OneOf, number>): FieldIn {
-  field.resolve();
-  const elem = elementConv(field);
-  const elemNull = nullResultOf(field);
-  let conv: Conv;
-  let onNull: NullResult = SKIP;
-  if (field instanceof protobuf.MapField || field.map) conv = mapConv(field as unknown as protobuf.MapField, elem, elemNull);
-  else if (field.repeated) conv = repeatedConv(elem, elemNull);
-  else {
-    conv = elem;
-    onNull = elemNull;
+function fieldWrite(field: protobuf.Field, nullOk: boolean): FieldWrite {
+  if (field instanceof protobuf.MapField || field.map) return mapWrite(field as unknown as protobuf.MapField, nullOk);
+  const isMessage = field.resolvedType instanceof protobuf.Type;
+  if (field.repeated) {
+    if (!isMessage && field.packed && kindOf(field).packable) return packedWrite(kindOf(field), field.id, nullOk);
+    return repeatedWrite(elementWrite(field, field.id, false), nullOk);
   }
-  const oneof = field.partOf ? (oneofIndex.get(field.partOf) ?? -1) : -1;
-  return {
-    name: field.name,
-    conv,
-    oneof,
-    oneofName: field.partOf?.name ?? '',
-    onNull,
-    twoKeys: jsonNameOf(field) !== field.name,
-  };
+  // protobufjs' encoder: required fields and fields with presence are written whenever set.
+  if (isMessage || field.required || field.hasPresence) return elementWrite(field, field.id, false);
+  return implicitWrite(field);
 }
 
 /** protoc's json_name: the option when given, else lowerCamelCase of the declared name. */
@@ -146,54 +184,70 @@ export function realOneofs(type: protobuf.Type): protobuf.OneOf[] {
   return type.oneofsArray.filter((o) => o.fieldsArray.length > 1 || !o.fieldsArray[0]?.options?.proto3_optional);
 }
 
-function compileMessage(type: protobuf.Type): Conv {
+function compileMessage(type: protobuf.Type): MessageWrite {
   const typeName = type.fullName.slice(1);
   const oneofIndex = new Map<protobuf.OneOf, number>();
   realOneofs(type).forEach((o, i) => oneofIndex.set(o, i));
   const byKey: Record<string, FieldIn> = Object.create(null);
-  for (const field of type.fieldsArray) {
-    const f = compileField(field, oneofIndex);
+  const fields = type.fieldsArray.slice().sort((a, b) => a.id - b.id);
+  fields.forEach((field, order) => {
+    field.resolve();
+    const nullOk = nullIsValue(field);
+    const f: FieldIn = {
+      write: fieldWrite(field, nullOk),
+      order,
+      oneof: field.partOf ? (oneofIndex.get(field.partOf) ?? -1) : -1,
+      oneofName: field.partOf?.name ?? '',
+      // A repeated or map field's null means "unset"; only a singular Value or NullValue takes it.
+      nullIsValue: nullOk && !field.repeated && !field.map,
+      twoKeys: jsonNameOf(field) !== field.name,
+    };
     byKey[field.name] = f;
     byKey[jsonNameOf(field)] = f;
     if (field.protoName) byKey[field.protoName] = f;
-  }
+  });
+  // proto2 `required`: protoc's JSON parser refuses a message without them; so does this one.
+  const required = fields.filter((f) => f.required).map((f) => [f.name, jsonNameOf(f)] as const);
   const limit = protobuf.util.recursionLimit;
 
-  return (v, d) => {
+  return (v, w, d) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`expected an object (${typeName}), got ${describe(v)}`);
     if (d > limit) return fail('message nesting exceeds the recursion limit');
-    const out: Record<string, unknown> = {};
+    const base = w.markTop;
+    let last = -1;
+    let ordered = true;
     let oneofKeys: string[] | undefined;
+    let given: boolean[] | undefined;
     for (const key in v) {
       const f = byKey[key];
-      if (f === undefined) throwAt(key, `unknown field (not in ${typeName})`);
+      if (f === undefined) return failAt(key, `unknown field (not in ${typeName})`);
       const fv = v[key]!;
-      let val: unknown;
-      if (fv === null) {
-        if (f.onNull === SKIP) continue;
-        val = f.onNull;
-      } else {
-        try {
-          val = f.conv(fv, d);
-        } catch (err) {
-          rethrowAt(err, fieldSegment(key));
-        }
+      if (fv === null && !f.nullIsValue) continue;
+      w.mark(f.order);
+      try {
+        f.write(fv, w, d);
+      } catch (err) {
+        rethrowAt(err, fieldSegment(key));
       }
       if (f.oneof >= 0) {
         oneofKeys ??= [];
         const prev = oneofKeys[f.oneof];
-        if (prev !== undefined) throwAt(key, `oneof "${f.oneofName}" is already set by "${prev}"`);
+        if (prev !== undefined) failAt(key, `oneof "${f.oneofName}" is already set by "${prev}"`);
         oneofKeys[f.oneof] = key;
       }
-      if (f.twoKeys && out[f.name] !== undefined) throwAt(key, 'field given twice (by its JSON name and its proto name)');
-      out[f.name] = val;
+      if (f.twoKeys) {
+        given ??= [];
+        if (given[f.order]) failAt(key, 'field given twice (by its JSON name and its proto name)');
+        given[f.order] = true;
+      }
+      if (f.order > last) last = f.order;
+      else ordered = false;
     }
-    return out;
+    // Fields are written in field-number order, as protoc and protobufjs write them.
+    if (!ordered) w.sortFields(base);
+    w.markTop = base;
+    for (const [name, jsonName] of required) {
+      if ((v[name] ?? v[jsonName] ?? null) === null) fail(`missing required field "${jsonName}"`);
+    }
   };
-}
-
-function throwAt(key: string, message: string): never {
-  const err = new ConvError(message);
-  err.segments.push(fieldSegment(key));
-  throw err;
 }

@@ -3,13 +3,15 @@ import { MeshError } from '../../errors/mesh-error';
 import type { MessageCodec, ToJsonOptions } from '../../idl/model';
 import type { JsonValue } from '../../json/json-value';
 import { toInvalidArgument } from './conv-error';
-import { messageIn } from './json-to-proto';
+import { messageWriter } from './json-to-proto';
 import { exampleOf } from './proto-example';
 import { messageOut } from './proto-to-json';
+import { releaseWriter, takeWriter } from './wire-writer';
 
 /**
- * The MessageCodec of a protobuf message type: canonical proto3 JSON in and out, through
- * protobufjs' reflection encoder and decoder. Compiled once per Type and cached.
+ * The MessageCodec of a protobuf message type: canonical proto3 JSON in and out. JSON is
+ * validated and written to wire bytes in one pass by a compiled writer (json-to-proto.ts);
+ * bytes are read by protobufjs' reflection decoder. Compiled once per Type and cached.
  */
 
 const codecs = new WeakMap<protobuf.Type, MessageCodec>();
@@ -22,22 +24,19 @@ export function protoCodec(type: protobuf.Type): MessageCodec {
   const cached = codecs.get(type);
   if (cached) return cached;
   const typeName = type.fullName.slice(1);
-  const input = messageIn(type);
+  const input = messageWriter(type);
   const output = messageOut(type);
   const codec: MessageCodec = {
     typeName,
     encode(value: JsonValue): Uint8Array {
-      let obj: unknown;
+      const w = takeWriter();
       try {
-        obj = input.conv(value, 0);
+        input.write(value, w, 0);
+        return w.finish();
       } catch (err) {
         throw toInvalidArgument(err);
-      }
-      try {
-        return type.encode(obj as Record<string, unknown>).finish();
-      } catch (err) {
-        if (/max depth/.test(reason(err))) throw new MeshError('INVALID_ARGUMENT', 'message nesting exceeds the recursion limit');
-        throw new MeshError('INTERNAL', `cannot encode ${typeName}: ${reason(err)}`);
+      } finally {
+        releaseWriter(w);
       }
     },
     toJson(bytes: Uint8Array, opts: ToJsonOptions): string {

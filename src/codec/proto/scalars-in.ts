@@ -3,16 +3,11 @@ import type { JsonValue } from '../../json/json-value';
 import { describe, fail } from './conv-error';
 
 /**
- * JSON to protobufjs encoder input, one converter per scalar kind. Converters return what
- * protobufjs' reflection encoder takes: numbers, booleans, strings, Buffers, and for 64-bit
- * integers beyond 2^53 a `{low, high}` pair (LongBits.from reads it), so no digit is lost.
+ * Strict JSON to native scalar values, one converter per scalar kind: numbers, booleans, strings,
+ * Buffers, and for 64-bit integers a safe number or, beyond 2^53, a bigint, so no digit is lost.
+ * wire-scalars.ts pairs each with the wire writer of its kind.
  */
-export type ScalarIn = (v: JsonValue) => unknown;
-
-export interface LongPair {
-  low: number;
-  high: number;
-}
+export type ScalarIn = (v: JsonValue) => any;
 
 const MAX_FLOAT = 3.4028234663852886e38;
 const DECIMAL_INT = /^-?\d+$/;
@@ -86,13 +81,8 @@ export function uint32In(kind: string): ScalarIn {
   };
 }
 
-export function longPair(b: bigint): LongPair {
-  const u = BigInt.asUintN(64, b);
-  return { low: Number(u & 0xffffffffn) | 0, high: Number(u >> 32n) | 0 };
-}
-
 /** Exact 64-bit integer as a number (when safe) or a bigint; fails when out of range. */
-export function int64Exact(v: JsonValue, unsigned: boolean, kind: string): number | bigint {
+function int64Exact(v: JsonValue, unsigned: boolean, kind: string): number | bigint {
   if (typeof v === 'number' && Number.isSafeInteger(v)) {
     if (unsigned && v < 0) return outOfRange(v, kind);
     return v;
@@ -107,10 +97,7 @@ export function int64Exact(v: JsonValue, unsigned: boolean, kind: string): numbe
 }
 
 export function int64In(kind: string, unsigned: boolean): ScalarIn {
-  return (v) => {
-    const n = int64Exact(v, unsigned, kind);
-    return typeof n === 'number' ? n : longPair(n);
-  };
+  return (v) => int64Exact(v, unsigned, kind);
 }
 
 export function floatIn(isFloat: boolean): ScalarIn {
@@ -217,11 +204,10 @@ export function scalarIn(type: string): ScalarIn {
 }
 
 /**
- * Map keys arrive as JSON object keys (strings) and are handed to protobufjs as strings too:
- * its encoder parses decimal strings for integer keys, and "true"/"false" for bool keys.
- * 64-bit keys must be canonical decimal, or protobufjs would take 8-character keys as hashes.
+ * Map keys arrive as JSON object keys (strings) and are converted to the key type's native value.
+ * Integer keys must be decimal (no exponent forms), bool keys exactly "true" or "false".
  */
-export function mapKeyIn(keyType: string): (key: string) => string {
+export function mapKeyIn(keyType: string): (key: string) => any {
   switch (keyType) {
     case 'string':
       return (k) => {
@@ -231,24 +217,13 @@ export function mapKeyIn(keyType: string): (key: string) => string {
     case 'bool':
       return (k) => {
         if (k !== 'true' && k !== 'false') fail(`map key ${JSON.stringify(k)} is not "true" or "false"`);
-        return k;
+        return k === 'true';
       };
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-    case 'uint64':
-    case 'fixed64': {
-      const unsigned = keyType === 'uint64' || keyType === 'fixed64';
-      return (k) => {
-        if (!DECIMAL_INT.test(k)) fail(`map key ${JSON.stringify(k)} is not ${article(keyType)}`);
-        return String(int64Exact(k, unsigned, keyType));
-      };
-    }
     default: {
       const conv = scalarIn(keyType);
       return (k) => {
         if (!DECIMAL_INT.test(k)) fail(`map key ${JSON.stringify(k)} is not ${article(keyType)}`);
-        return String(conv(k));
+        return conv(k);
       };
     }
   }

@@ -1,15 +1,17 @@
 import * as protobuf from 'protobufjs';
 import type { JsonValue } from '../../json/json-value';
 import { anyType } from './any-types';
-import { ConvError, describe, fail, fieldSegment, indexSegment, rethrowAt } from './conv-error';
-import type { Conv, MessageIn } from './json-to-proto';
-import { isWellFormed, scalarIn } from './scalars-in';
+import { describe, fail, failAt, fieldSegment, indexSegment, rethrowAt } from './conv-error';
+import type { MessageWrite, MessageWriter } from './json-to-proto';
+import { isWellFormed } from './scalars-in';
 import { parseDuration, parseTimestamp } from './time-formats';
+import { scalarKind } from './wire-scalars';
+import type { WireWriter } from './wire-writer';
 
 /**
- * JSON to protobufjs input for the well-known types whose JSON is not a plain object of fields.
- * Field names are looked up by number, because protobufjs' bundled definitions mix snake_case
- * (Any.type_url) and camelCase (Value.nullValue).
+ * JSON to wire bytes for the well-known types whose JSON is not a plain object of fields. Their
+ * field numbers are fixed by the spec, so tags are written as constants; field names (which
+ * protobufjs' bundled definitions spell in mixed styles) are looked up by number only on output.
  */
 
 const WRAPPERS = new Set(['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'].map((n) => `.google.protobuf.${n}`));
@@ -30,159 +32,171 @@ export function nameById(type: protobuf.Type, id: number): string {
   return f.name;
 }
 
-export function wktIn(type: protobuf.Type, inFor: (t: protobuf.Type) => MessageIn): Conv | undefined {
+// Tags (field number << 3 | wire type) of the well-known types' fields.
+const TAG_1_VARINT = 0x08;
+const TAG_2_VARINT = 0x10;
+const TAG_1_LENGTH = 0x0a;
+const TAG_2_LENGTH = 0x12;
+const VALUE_NUMBER = 0x11;
+const VALUE_STRING = 0x1a;
+const VALUE_BOOL = 0x20;
+const VALUE_STRUCT = 0x2a;
+const VALUE_LIST = 0x32;
+
+const FIELD_MASK_PATH = /^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*$/;
+
+export function wktWriter(type: protobuf.Type, writerFor: (t: protobuf.Type) => MessageWriter): MessageWrite | undefined {
   const full = type.fullName;
   if (WRAPPERS.has(full)) {
-    const field = type.fieldsById[1]!;
-    const conv = scalarIn(field.type);
-    const name = field.name;
-    return (v) => ({ [name]: conv(v) });
+    // The wrapped value is a proto3 field without presence: a default value leaves the message empty.
+    const kind = scalarKind(type.fieldsById[1]!.type);
+    return kind.implicit((1 << 3) | kind.wireType);
   }
   switch (full) {
     case '.google.protobuf.Timestamp':
     case '.google.protobuf.Duration': {
       const parse = full === '.google.protobuf.Timestamp' ? parseTimestamp : parseDuration;
-      const s = nameById(type, 1);
-      const n = nameById(type, 2);
-      return (v) => {
+      return (v, w) => {
         const r = parse(v);
-        const o: Record<string, number> = {};
-        if (r.seconds !== 0) o[s] = r.seconds;
-        if (r.nanos !== 0) o[n] = r.nanos;
-        return o;
+        if (r.seconds !== 0) {
+          w.varint32(TAG_1_VARINT);
+          w.int64(r.seconds);
+        }
+        if (r.nanos !== 0) {
+          w.varint32(TAG_2_VARINT);
+          w.int32(r.nanos);
+        }
       };
     }
-    case '.google.protobuf.FieldMask': {
-      const paths = nameById(type, 1);
-      return (v) => {
+    case '.google.protobuf.FieldMask':
+      return (v, w) => {
         if (typeof v !== 'string') return fail(`expected a field mask string such as "user.displayName,photo", got ${describe(v)}`);
-        if (v === '') return {};
-        return {
-          [paths]: v.split(',').map((p) => {
-            if (!/^[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*$/.test(p)) fail(`invalid field mask path ${JSON.stringify(p)} (want lowerCamelCase names joined by ".")`);
-            return p.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
-          }),
-        };
+        if (v === '') return;
+        for (const p of v.split(',')) {
+          if (!FIELD_MASK_PATH.test(p)) fail(`invalid field mask path ${JSON.stringify(p)} (want lowerCamelCase names joined by ".")`);
+          w.varint32(TAG_1_LENGTH);
+          w.string(p.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()));
+        }
       };
-    }
-    case '.google.protobuf.Struct': {
-      const kit = structKit(type.fieldsById[1]!.resolve().resolvedType as protobuf.Type);
-      return (v, d) => kit.struct(v, d);
-    }
+    case '.google.protobuf.Struct':
+      return (v, w, d) => {
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`expected an object (google.protobuf.Struct), got ${describe(v)}`);
+        structFields(v, w, d + 1);
+      };
     case '.google.protobuf.Value':
-      return structKit(type).value;
-    case '.google.protobuf.ListValue': {
-      const kit = structKit(type.fieldsById[1]!.resolve().resolvedType as protobuf.Type);
-      return (v, d) => kit.list(v, d);
-    }
+      return value;
+    case '.google.protobuf.ListValue':
+      return (v, w, d) => {
+        if (!Array.isArray(v)) return fail(`expected an array (google.protobuf.ListValue), got ${describe(v)}`);
+        listValues(v, w, d + 1);
+      };
     case '.google.protobuf.Any':
-      return anyIn(type, inFor);
+      return anyWrite(type, writerFor);
     default:
       return undefined;
   }
 }
 
-interface StructKit {
-  value: Conv;
-  struct: Conv;
-  list: Conv;
-}
+/*
+ * Value, Struct and ListValue refer to each other. `d` grows by 2 per JSON level, as protobufjs
+ * counts it (a Value inside a Struct is a map entry's value), and is checked against its limit.
+ */
 
-const kits = new WeakMap<protobuf.Type, StructKit>();
-
-/** Converters for Value, Struct and ListValue, given the Value type (they refer to each other). */
-function structKit(valueType: protobuf.Type): StructKit {
-  const cached = kits.get(valueType);
-  if (cached) return cached;
-  const [nul, num, str, bool, structF, listF] = [1, 2, 3, 4, 5, 6].map((id) => nameById(valueType, id)) as [string, string, string, string, string, string];
-  const structType = valueType.fieldsById[5]!.resolve().resolvedType as protobuf.Type;
-  const listType = valueType.fieldsById[6]!.resolve().resolvedType as protobuf.Type;
-  const fieldsName = nameById(structType, 1);
-  const valuesName = nameById(listType, 1);
-  const limit = protobuf.util.recursionLimit;
-
-  const fields = (obj: Record<string, JsonValue>, d: number): Record<string, unknown> => {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const k in obj) {
-      try {
-        if (!isWellFormed(k)) fail('key holds an unpaired surrogate');
-        out[k] = value(obj[k]!, d);
-      } catch (err) {
-        rethrowAt(err, fieldSegment(k));
-      }
+function value(v: JsonValue, w: WireWriter, d: number): void {
+  if (d > protobuf.util.recursionLimit) fail('value nesting exceeds the recursion limit');
+  if (v === null) {
+    w.varint32(TAG_1_VARINT);
+    w.varint32(0);
+    return;
+  }
+  switch (typeof v) {
+    case 'number':
+      if (!Number.isFinite(v)) fail('number is out of range for google.protobuf.Value (a double)');
+      w.varint32(VALUE_NUMBER);
+      w.double(v);
+      return;
+    case 'bigint': {
+      const n = Number(v);
+      if (BigInt(n) !== v) fail(`${v} would lose precision in google.protobuf.Value (a double); send it as a string`);
+      w.varint32(VALUE_NUMBER);
+      w.double(n);
+      return;
     }
-    return out;
-  };
-  const values = (arr: JsonValue[], d: number): unknown[] =>
-    arr.map((el, i) => {
-      try {
-        return value(el, d);
-      } catch (err) {
-        return rethrowAt(err, indexSegment(i));
-      }
-    });
-  const value: Conv = (v, d) => {
-    if (d > limit) return fail('value nesting exceeds the recursion limit');
-    if (v === null) return { [nul]: 0 };
-    switch (typeof v) {
-      case 'number':
-        if (!Number.isFinite(v)) return fail('number is out of range for google.protobuf.Value (a double)');
-        return { [num]: v };
-      case 'bigint': {
-        const n = Number(v);
-        if (BigInt(n) !== v) return fail(`${v} would lose precision in google.protobuf.Value (a double); send it as a string`);
-        return { [num]: n };
-      }
-      case 'string':
-        if (!isWellFormed(v)) return fail('string holds an unpaired surrogate (not valid UTF-8)');
-        return { [str]: v };
-      case 'boolean':
-        return { [bool]: v };
+    case 'string':
+      if (!isWellFormed(v)) fail('string holds an unpaired surrogate (not valid UTF-8)');
+      w.varint32(VALUE_STRING);
+      w.string(v);
+      return;
+    case 'boolean':
+      w.varint32(VALUE_BOOL);
+      w.bool(v);
+      return;
+  }
+  const isList = Array.isArray(v);
+  w.varint32(isList ? VALUE_LIST : VALUE_STRUCT);
+  const start = w.beginLength();
+  if (isList) listValues(v, w, d + 2);
+  else structFields(v, w, d + 2);
+  w.endLength(start);
+}
+
+/** Struct.fields: map<string, Value>, one entry sub-message per member. */
+function structFields(obj: { [key: string]: JsonValue }, w: WireWriter, d: number): void {
+  for (const k in obj) {
+    try {
+      if (!isWellFormed(k)) fail('key holds an unpaired surrogate');
+      w.varint32(TAG_1_LENGTH);
+      const entry = w.beginLength();
+      w.varint32(TAG_1_LENGTH);
+      w.string(k);
+      w.varint32(TAG_2_LENGTH);
+      const val = w.beginLength();
+      value(obj[k]!, w, d);
+      w.endLength(val);
+      w.endLength(entry);
+    } catch (err) {
+      rethrowAt(err, fieldSegment(k));
     }
-    if (Array.isArray(v)) return { [listF]: { [valuesName]: values(v, d + 2) } };
-    return { [structF]: { [fieldsName]: fields(v as Record<string, JsonValue>, d + 2) } };
-  };
-  const kit: StructKit = {
-    value,
-    struct: (v, d) => {
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`expected an object (google.protobuf.Struct), got ${describe(v)}`);
-      return { [fieldsName]: fields(v, d + 1) };
-    },
-    list: (v, d) => {
-      if (!Array.isArray(v)) return fail(`expected an array (google.protobuf.ListValue), got ${describe(v)}`);
-      return { [valuesName]: values(v, d + 1) };
-    },
-  };
-  kits.set(valueType, kit);
-  return kit;
+  }
 }
 
-function throwAt(key: string, message: string): never {
-  const err = new ConvError(message);
-  err.segments.push(fieldSegment(key));
-  throw err;
+/** ListValue.values: repeated Value. */
+function listValues(arr: JsonValue[], w: WireWriter, d: number): void {
+  for (let i = 0; i < arr.length; i++) {
+    try {
+      w.varint32(TAG_1_LENGTH);
+      const start = w.beginLength();
+      value(arr[i]!, w, d);
+      w.endLength(start);
+    } catch (err) {
+      rethrowAt(err, indexSegment(i));
+    }
+  }
 }
 
-function anyIn(type: protobuf.Type, inFor: (t: protobuf.Type) => MessageIn): Conv {
-  const urlName = nameById(type, 1);
-  const valueName = nameById(type, 2);
-  return (v, d) => {
+/** Any: type_url (1) and the inner message's bytes (2), written in place as a sub-message. */
+function anyWrite(type: protobuf.Type, writerFor: (t: protobuf.Type) => MessageWriter): MessageWrite {
+  return (v, w, d) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`expected an object with "@type" (google.protobuf.Any), got ${describe(v)}`);
     const url = v['@type'];
     if (url === undefined) {
-      for (const k in v) throwAt(k, 'google.protobuf.Any needs "@type" before any other member');
-      return {};
+      for (const k in v) failAt(k, 'google.protobuf.Any needs "@type" before any other member');
+      return;
     }
-    if (typeof url !== 'string') return throwAt('@type', `expected a type URL string, got ${describe(url)}`);
+    if (typeof url !== 'string') return failAt('@type', `expected a type URL string, got ${describe(url)}`);
     const inner = anyType(type.root as protobuf.Root, url);
-    if (!inner) return throwAt('@type', `unknown type URL ${JSON.stringify(url)} (no such message type in the IDL)`);
-    const conv = inFor(inner);
-    let obj: unknown;
+    if (!inner) return failAt('@type', `unknown type URL ${JSON.stringify(url)} (no such message type in the IDL)`);
+    const innerWriter = writerFor(inner);
+    w.varint32(TAG_1_LENGTH);
+    w.string(url);
+    const tagAt = w.pos;
+    w.varint32(TAG_2_LENGTH);
+    const start = w.beginLength();
     if (hasSpecialJson(inner.fullName)) {
-      for (const k in v) if (k !== '@type' && k !== 'value') throwAt(k, `unknown field (an Any of ${inner.fullName.slice(1)} has only "@type" and "value")`);
+      for (const k in v) if (k !== '@type' && k !== 'value') failAt(k, `unknown field (an Any of ${inner.fullName.slice(1)} has only "@type" and "value")`);
       if (!('value' in v)) return fail(`an Any of ${inner.fullName.slice(1)} needs "value"`);
       try {
-        obj = conv.conv(v['value']!, d + 1);
+        innerWriter.write(v['value']!, w, d + 1);
       } catch (err) {
         rethrowAt(err, fieldSegment('value'));
       }
@@ -190,8 +204,10 @@ function anyIn(type: protobuf.Type, inFor: (t: protobuf.Type) => MessageIn): Con
       // Null prototype: a "__proto__" member must stay an ordinary (unknown) field.
       const body: Record<string, JsonValue> = Object.create(null);
       for (const k in v) if (k !== '@type') body[k] = v[k]!;
-      obj = conv.conv(body, d + 1);
+      innerWriter.write(body, w, d + 1);
     }
-    return { [urlName]: url, [valueName]: inner.encode(obj as Record<string, unknown>).finish() };
+    // value is a bytes field without presence: empty inner bytes are not written at all.
+    if (w.pos === start) w.pos = tagAt;
+    else w.endLength(start);
   };
 }
