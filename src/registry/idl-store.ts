@@ -52,7 +52,10 @@ export class IdlStore {
 
   async list(): Promise<ServiceListing[]> {
     const out: ServiceListing[] = [];
-    for await (const key of await this.kv.keys('service.>')) {
+    // Keys first, records after: reading records while the key lister runs cut the listing short.
+    const keys: string[] = [];
+    for await (const key of await this.kv.keys('service.>')) keys.push(key);
+    for (const key of keys) {
       const rec = await this.service(key.slice('service.'.length));
       if (!rec) continue;
       const cur = rec.versions.find((v) => v.version === rec.current);

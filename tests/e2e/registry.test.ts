@@ -1,5 +1,7 @@
 import { connect, NatsConnection } from 'nats';
-import { startNats } from '../helpers/processes';
+import { join } from 'node:path';
+import { repoRoot, startNats } from '../helpers/processes';
+import { collectIdl } from '../../src/cli/collect-idl';
 import { echoFiles } from '../helpers/grpc-echo-server';
 import { openBucket } from '../../src/registry/kv';
 import { bucketOptions, Buckets } from '../../src/registry/names';
@@ -56,6 +58,19 @@ describe('IDL registry on JetStream KV', () => {
     await expect(a.rollback(svc, 99)).rejects.toThrow(/no version 99/);
     await expect(a.rollback('no.Such')).rejects.toThrow(/no service/);
     expect((await b.show(svc)).version).toBe(1);
+  });
+
+  test('one push of .proto and .thrift files together lists every service it defines', async () => {
+    const idl = join(repoRoot, 'idl');
+    const bundle = collectIdl([join(idl, 'acme/users/v1/users.proto'), join(idl, 'orders.thrift')], [idl]);
+    expect(Object.keys(bundle.files).sort()).toEqual(['acme/common/v1/money.proto', 'acme/users/v1/users.proto', 'orders.thrift', 'shared.thrift']);
+    const pushed = await a.push(bundle);
+    expect(pushed.services).toEqual([
+      { name: 'acme.users.v1.UserService', protocol: 'grpc' },
+      { name: 'orders.OrderService', protocol: 'thrift' },
+    ]);
+    const names = (await b.list()).map((l) => `${l.name}@${l.version}`);
+    expect(names).toEqual(['acme.users.v1.UserService@' + pushed.version, `${svc}@1`, 'orders.OrderService@' + pushed.version]);
   });
 
   test('show gives a JSON example of each request and response', async () => {
