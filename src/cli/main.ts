@@ -1,5 +1,4 @@
 import { UsageError } from './args';
-import { NatsUnreachable } from '../registry/connect';
 
 const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   sidecar: () => import('./sidecar-command'),
@@ -36,8 +35,10 @@ main(process.argv.slice(2)).then(
     process.exit(code);
   },
   (err: unknown) => {
-    const known = err instanceof UsageError || err instanceof NatsUnreachable || (err as Error)?.name === 'RegistryRefused' || (err as Error)?.name === 'IdlError';
-    process.stderr.write(`transmesh: ${known ? (err as Error).message : String((err as Error)?.stack ?? err)}\n`);
+    // One line for the operator (a port in use, NATS away, a refused push); the stack only on request.
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`transmesh: ${message}\n`);
+    if (process.env.TRANSMESH_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );
