@@ -18,3 +18,9 @@ export function collectMetadata(into: Record<string, string>, headers: IncomingH
     if (v !== undefined) into[key] = Array.isArray(v) ? v.join(',') : String(v);
   }
 }
+
+/**
+ * Set by a provider sidecar on an error its service never saw (the connection to it was
+ * refused, or the service is not provided there), so the consumer may retry elsewhere.
+ */
+export const notSentHeader = 'x-transmesh-not-sent';

@@ -1,4 +1,4 @@
-import http2, { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import http2, { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../src/errors/mesh-error';
 import { collectMetadata } from './metadata';
 import { decodeGrpcMessage, frame, unframe } from './grpc-frame';
@@ -40,13 +40,13 @@ export class PeerClient {
     return new Promise((resolve, reject) => {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
-      let session: ClientHttp2Session;
+      let stream: ClientHttp2Stream;
       try {
-        session = this.session(authority);
+        // Throws when the session is going away (GOAWAY seen, not yet closed): nothing was sent.
+        stream = this.session(authority).request(headers, { endStream: false });
       } catch (err) {
         return reject(unavailable(authority, err, true));
       }
-      const stream = session.request(headers, { endStream: false });
       let resHeaders: IncomingHttpHeaders | undefined;
       let trailers: IncomingHttpHeaders | undefined;
       let done = false;

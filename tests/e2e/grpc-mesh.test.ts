@@ -161,6 +161,24 @@ describe('gRPC through the mesh', () => {
     expect(show.stdout).toContain(`POST /${svc}/Echo`);
   });
 
+  test('a provider whose service is down (its sidecar up) is skipped: the call goes to another, nothing fails', async () => {
+    const echoC = await startEchoServer('C');
+    const providerC = await startSidecar(nats.url, 'echo-c', [`${svc}=grpc://127.0.0.1:${echoC.port}`]);
+    try {
+      await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 2, 'C in discovery');
+      await echoC.stop();
+      const servers: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await call(consumer.url, `/${svc}/Echo`, { text: 'x' });
+        expect(res.status).toBe(200);
+        servers.push(res.body.server);
+      }
+      expect(new Set(servers)).toEqual(new Set(['A']));
+    } finally {
+      await providerC.proc.stop();
+    }
+  });
+
   test('a provider that drains stops getting calls, a new one gets them, a late consumer knows it at once', async () => {
     const echoB = await startEchoServer('B');
     const providerB = await startSidecar(nats.url, 'echo-b', [`${svc}=grpc://127.0.0.1:${echoB.port}`]);

@@ -154,6 +154,21 @@ describe('retry layer', () => {
     expect(attempts()).toBe(1);
   });
 
+  test('retries an answer whose provider sidecar says its service never saw the call', async () => {
+    let attempts = 0;
+    const handler = retryLayer(new EndpointHealth(60_000))(async (req) => {
+      req.endpoint = endpoint(`e${attempts}`);
+      return attempts++ === 0 ? { ...okPeer, status: 14, message: 'refused', headers: { 'x-transmesh-not-sent': '1' } } : okPeer;
+    });
+    await expect(handler(peerRequest())).resolves.toBe(okPeer);
+    expect(attempts).toBe(2);
+    // Without the mark, the provider's UNAVAILABLE is its answer.
+    let once = 0;
+    const plain = retryLayer(new EndpointHealth(60_000))(async () => (once++, { ...okPeer, status: 14 }));
+    await expect(plain(peerRequest())).resolves.toMatchObject({ status: 14 });
+    expect(once).toBe(1);
+  });
+
   test('never retries past the deadline', async () => {
     const { handler, attempts } = failing([refused(), refused()]);
     await expect(handler(peerRequest(newCall({ deadline: Date.now() - 1 })))).rejects.toMatchObject({ code: 'UNAVAILABLE' });

@@ -1,11 +1,10 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
-import { Code } from '../../errors/codes';
 import { grpcStatusOf, PeerClient } from '../../../adapters/grpc/peer-client';
 import { grpcTimeout } from '../../../adapters/grpc/grpc-frame';
 import { collectMetadata, isUserMetadata } from '../../../adapters/grpc/metadata';
 import type { InboundCall, Provider } from './provider';
-import { errorReply, InboundReply } from './peer-reply';
+import { errorReplyFor, InboundReply } from './peer-reply';
 
 /**
  * Forwards a peer call to the local gRPC service as bytes: the message is never decoded here,
@@ -44,7 +43,7 @@ export class GrpcProvider implements Provider {
       return { status, message, detailsBin, metadata, framed: raw.body };
     } catch (err) {
       const e = MeshError.from(err);
-      return errorReply(Code[e.code], e.message);
+      return errorReplyFor(e);
     }
   }
 

@@ -1,5 +1,8 @@
 import type { ServerHttp2Stream } from 'node:http2';
 import { encodeGrpcMessage, frame } from '../../../adapters/grpc/grpc-frame';
+import { Code } from '../../errors/codes';
+import { notSentHeader } from '../../../adapters/grpc/metadata';
+import { MeshError } from '../../errors/mesh-error';
 
 /** The provider's answer, written back to the consumer sidecar as gRPC over HTTP/2. */
 export interface InboundReply {
@@ -34,3 +37,15 @@ export function writeReply(stream: ServerHttp2Stream, r: InboundReply): void {
 export function errorReply(status: number, message: string): InboundReply {
   return { status, message, detailsBin: undefined, metadata: {} };
 }
+
+/**
+ * The answer for a failure on the provider side. One that provably never reached the service
+ * (its connection was refused; this sidecar does not provide it) says so in
+ * `x-transmesh-not-sent`, so the consumer may try another provider.
+ */
+export function errorReplyFor(err: MeshError): InboundReply {
+  const reply = errorReply(Code[err.code], err.message);
+  return err.retryable ? { ...reply, extraHeaders: notSentHeaders } : reply;
+}
+
+const notSentHeaders = { [notSentHeader]: '1' };

@@ -1,12 +1,12 @@
 import http2, { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
-import { Code, codeName } from '../../errors/codes';
+import { codeName } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import type { Metrics } from '../../telemetry/metrics';
 import { parseGrpcTimeout } from '../../../adapters/grpc/grpc-frame';
 import { CancelToken } from '../../../adapters/grpc/cancel-token';
 import type { Provider } from './provider';
-import { errorReply, InboundReply, writeReply } from './peer-reply';
+import { errorReplyFor, InboundReply, writeReply } from './peer-reply';
 
 /**
  * The peer-facing listener: other sidecars call the services this one provides, as
@@ -71,7 +71,10 @@ export class PeerServer {
   }
 
   private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, service: string, method: string, path: string, chunks: Buffer[]): Promise<InboundReply> {
-    if (!provider) return errorReply(Code.UNIMPLEMENTED, `this sidecar does not provide ${service}`);
+    if (!provider) {
+      // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
+      return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
+    }
     const timeout = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs;
     const cancel = new CancelToken();
     stream.once('close', () => cancel.cancel());
@@ -81,7 +84,7 @@ export class PeerServer {
     } catch (err) {
       const e = MeshError.from(err);
       if (e.code === 'INTERNAL') this.log.error({ err, service, method }, 'provider call failed');
-      return errorReply(Code[e.code], e.message);
+      return errorReplyFor(e);
     }
   }
 }

@@ -1,9 +1,8 @@
-import { Code } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import { parseThriftUrl, ThriftUpstream } from '../../../adapters/thrift';
 import type { InboundCall, Provider } from './provider';
 import { unframe } from '../../../adapters/grpc/grpc-frame';
-import { errorReply, InboundReply } from './peer-reply';
+import { errorReplyFor, InboundReply } from './peer-reply';
 
 /**
  * Writes a peer call to the local Thrift service: the consumer already encoded the argument
@@ -30,7 +29,7 @@ export class ThriftProvider implements Provider {
       return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { 'x-transmesh-thrift-kind': res.kind } };
     } catch (err) {
       const e = MeshError.from(err);
-      return errorReply(Code[e.code], e.message);
+      return errorReplyFor(e);
     }
   }
 
