@@ -49,6 +49,9 @@ export async function run(argv: string[]): Promise<number> {
   const values = readFlags(argv, flags, help);
   if (!values) return 0;
   const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats) });
+  // Output piped into `head` and closed must not crash the tree and orphan its children.
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   const tree = new ProcessTree(config.quiet ? undefined : (name, line) => process.stderr.write(`[${name}] ${line}\n`));
   const stop = () => tree.stopAll();
   try {

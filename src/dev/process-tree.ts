@@ -8,7 +8,12 @@ import { createInterface } from 'node:readline';
 export class ProcessTree {
   private readonly children: Array<{ name: string; child: ChildProcess }> = [];
 
-  constructor(private readonly onLine: (name: string, line: string) => void = () => undefined) {}
+  constructor(private readonly onLine: (name: string, line: string) => void = () => undefined) {
+    // However this process ends, its children end with it.
+    process.once('exit', () => {
+      for (const { child } of this.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    });
+  }
 
   /** Spawns a child and resolves with the first output line that `ready` accepts. */
   start(name: string, cmd: string, args: string[], ready: (line: string) => boolean, opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<string> {

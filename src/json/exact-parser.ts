@@ -1,5 +1,6 @@
 import { MeshError } from '../errors/mesh-error';
 import type { JsonValue } from './json-value';
+import { integralValue } from './integral-value';
 
 /** Containers nested deeper than this are refused rather than overflowing the stack. */
 export const MAX_DEPTH = 1000;
@@ -207,9 +208,10 @@ export class ExactParser {
     }
     this.pos = p;
     const token = t.slice(start, p);
-    if (!integral || intDigits < 16) return Number(token);
-    const big = BigInt(token);
-    return big < MIN_SAFE || big > MAX_SAFE ? big : Number(big);
+    if (integral && intDigits < 16) return Number(token);
+    // Integers beyond 2^53 stay exact, also when written with a fraction or an exponent.
+    const big = integralValue(token);
+    return big !== undefined && (big < MIN_SAFE || big > MAX_SAFE) ? big : Number(token);
   }
 }
 

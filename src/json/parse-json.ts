@@ -1,4 +1,5 @@
 import { ExactParser, MAX_DEPTH } from './exact-parser';
+import { integralValue } from './integral-value';
 import type { JsonValue } from './json-value';
 
 /**
@@ -58,20 +59,23 @@ interface BigToken {
 const MIN_RUN = 16;
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** A digit followed by an exponent: `1.5e19`, `123456789012345e4` may be integers beyond 2^53 too. */
+const EXPONENT = /\d[eE][+-]?\d/g;
 
 /**
- * The bare integer tokens outside the safe range, or undefined when there are none.
- * Runs of 16+ digits are found by probing every 16th character (a run that long always covers
- * one), about 20 times faster than a regular expression over the whole body. A run counts when
- * it starts a value (after `:`, `[`, `,` or at the top, allowing a sign and whitespace), is not
- * the integer part of a fraction or exponent, and lies outside every string. A token that is not
- * valid JSON (a leading zero) is left for JSON.parse to refuse. Swapping a whole number token for
- * a string token keeps valid text valid and invalid text invalid, so JSON.parse still judges
- * the syntax.
+ * The number tokens that are integers outside the safe range, or undefined when there are none:
+ * bare integers (`9223372036854775807`) and integral numbers written with a fraction or an
+ * exponent (`9223372036854775807.0`, `1.2345678901234567891e19`), which JSON.parse would round.
+ * Candidates are runs of 16+ digits, found by probing every 16th character (a run that long
+ * always covers one, about 20 times faster than a regular expression over the whole body), and
+ * digits followed by an exponent. A candidate counts when its whole token is a valid JSON number
+ * that starts a value (after `:`, `[`, `,` or at the top) outside every string. Swapping a whole
+ * valid number token for a string token keeps valid text valid and invalid text invalid, so
+ * JSON.parse still judges the syntax. A number with a fraction that is not integral stays a
+ * number (what it means to an integer field is left to JSON.parse's rounding).
  */
 function bigIntegerTokens(text: string): BigToken[] | undefined {
-  let found: BigToken[] | undefined;
-  let quotes: QuoteTracker | undefined;
+  const candidates: number[] = [];
   const n = text.length;
   for (let probe = MIN_RUN - 1; probe < n; probe += MIN_RUN) {
     if (!isDigit(text.charCodeAt(probe))) continue;
@@ -80,18 +84,33 @@ function bigIntegerTokens(text: string): BigToken[] | undefined {
     let end = probe + 1;
     while (isDigit(text.charCodeAt(end))) end++;
     while (probe + MIN_RUN < end) probe += MIN_RUN;
-    if (end - start < MIN_RUN || text.charCodeAt(start) === 0x30) continue;
-    const after = text.charCodeAt(end);
-    if (after === 0x2e || after === 0x65 || after === 0x45) continue;
-    if (text.charCodeAt(start - 1) === 0x2d) start--;
+    if (end - start >= MIN_RUN) candidates.push(start);
+  }
+  EXPONENT.lastIndex = 0;
+  for (let m = EXPONENT.exec(text); m; m = EXPONENT.exec(text)) candidates.push(m.index);
+  if (!candidates.length) return undefined;
+  let found: BigToken[] | undefined;
+  let quotes: QuoteTracker | undefined;
+  let lastEnd = -1;
+  for (const at of candidates.sort((a, b) => a - b)) {
+    if (at < lastEnd) continue;
+    let start = at;
+    while (start > 0 && isNumberChar(text.charCodeAt(start - 1))) start--;
+    let end = at;
+    while (end < n && isNumberChar(text.charCodeAt(end))) end++;
+    lastEnd = end;
+    const value = integralValue(text.slice(start, end));
+    if (value === undefined || (value >= MIN_SAFE && value <= MAX_SAFE)) continue;
     if (!startsValue(text, start)) continue;
-    const value = BigInt(text.slice(start, end));
-    if (value >= MIN_SAFE && value <= MAX_SAFE) continue;
     quotes ??= new QuoteTracker(text);
     if (quotes.insideString(start)) continue;
     (found ??= []).push({ start, end, value });
   }
   return found;
+}
+
+function isNumberChar(c: number): boolean {
+  return isDigit(c) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
 }
 
 function isDigit(c: number): boolean {

@@ -33,6 +33,11 @@ export class IdlStore {
   async push(req: PushRequest): Promise<PushResult> {
     const loaded = compileBundle(req.files, req.entries);
     if (!loaded.services.length) throw new RegistryError('the files define no service');
+    for (const s of loaded.services) {
+      const prev = await this.service(s.name);
+      // Providers announce one protocol per service; an IDL of the other kind could only send them garbage.
+      if (prev && prev.protocol !== s.protocol) throw new RegistryError(`${s.name} is a ${prev.protocol} service in the registry; a push cannot make it ${s.protocol}`);
+    }
     const version = await this.nextVersion();
     const pushedAt = new Date().toISOString();
     const record: BundleRecord = { version, pushedAt, files: req.files, entries: req.entries, services: loaded.services.map((s) => s.name) };

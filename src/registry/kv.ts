@@ -18,9 +18,15 @@ export function isLive(e: KvEntry | null): e is KvEntry {
   return !!e && e.operation === 'PUT';
 }
 
-/** Binds to a bucket, creating it with the given options the first time. */
+/**
+ * Binds to a bucket, creating it the first time. An existing bucket is used as it is, so the
+ * first process to create it decides its options: on a NATS cluster set TRANSMESH_KV_REPLICAS
+ * (e.g. 3) for every process, or create the buckets beforehand (docs/architecture.md).
+ */
 export async function openBucket(js: JetStreamClient, name: string, opts: { history?: number; ttl?: number } = {}): Promise<KV> {
-  return js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0 });
+  const replicas = Number(process.env.TRANSMESH_KV_REPLICAS ?? 1);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new Error(`TRANSMESH_KV_REPLICAS must be 1 to 5, not "${process.env.TRANSMESH_KV_REPLICAS}"`);
+  return js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0, replicas });
 }
 
 /**

@@ -73,6 +73,13 @@ describe('IDL registry on JetStream KV', () => {
     expect(names).toEqual(['acme.users.v1.UserService@' + pushed.version, `${svc}@1`, 'orders.OrderService@' + pushed.version]);
   });
 
+  test('a push cannot change the protocol of a service', async () => {
+    // orders.OrderService is Thrift; the same name from a .proto is refused and nothing changes.
+    const proto = 'syntax = "proto3"; package orders; message M {} service OrderService { rpc getOrder(M) returns (M); }';
+    await expect(b.push({ files: { 'o.proto': proto }, entries: ['o.proto'] })).rejects.toThrow(/orders.OrderService is a thrift service/);
+    expect((await a.list()).find((l) => l.name === 'orders.OrderService')!.protocol).toBe('thrift');
+  });
+
   test('show gives a JSON example of each request and response', async () => {
     const shown = await a.show(svc);
     const echo = shown.methods.find((m) => m.name === 'Echo')!;

@@ -177,9 +177,12 @@ describe('retry layer', () => {
 });
 
 describe('telemetry layer', () => {
-  test('counts every call with the code it ended with', async () => {
+  test('counts every call with the code it ended with; unknown routes under one label set', async () => {
     const metrics = new Metrics();
+    const routed = { entry: {} as never, method: {} as never };
     const handler = compose([telemetryLayer(metrics)], async (c: OutboundCall) => {
+      if (c.method !== 'Nowhere') c.route = routed;
+      if (c.method === 'Nowhere') throw new MeshError('NOT_FOUND', 'no such method');
       if (c.method === 'Bad') throw new MeshError('NOT_FOUND', 'x');
       if (c.method === 'Bug') throw new Error('bug');
       return ok;
@@ -187,10 +190,38 @@ describe('telemetry layer', () => {
     await handler(newCall());
     await expect(handler(newCall({ method: 'Bad' }))).rejects.toThrow();
     await expect(handler(newCall({ method: 'Bug' }))).rejects.toThrow();
+    await expect(handler(newCall({ service: 'a%0Ab.S', method: 'Nowhere' }))).rejects.toThrow();
     const text = metrics.render();
+    // A call that named nothing known is counted under one fixed label set.
+    expect(text).toContain('transmesh_requests_total{direction="outbound",caller="app",service="(unknown)",method="(unknown)",code="NOT_FOUND"} 1');
+    expect(text).not.toContain('a%0Ab.S');
     expect(text).toContain('transmesh_requests_total{direction="outbound",caller="app",service="pkg.Svc",method="Get",code="OK"} 1');
     expect(text).toContain('transmesh_request_errors_total{direction="outbound",caller="app",service="pkg.Svc",method="Bad",code="NOT_FOUND"} 1');
     expect(text).toContain('code="INTERNAL"} 1');
     expect(text).not.toContain('transmesh_request_errors_total{direction="outbound",caller="app",service="pkg.Svc",method="Get"');
+  });
+});
+
+describe('balance layer and protocols', () => {
+  test('only endpoints that speak the IDL protocol are chosen', async () => {
+    const cell = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+    cell.swap({ byService: new Map([['pkg.Svc', [endpoint('g'), { ...endpoint('t'), protocol: 'thrift' as const, thriftProtocol: 'binary' as const }]]]) });
+    const picked: string[] = [];
+    const handler = balanceLayer(cell, new EndpointHealth())(async (req) => (picked.push(req.endpoint!.instance), okPeer));
+    const thriftCall = newCall({ route: { entry: { model: { name: 'pkg.Svc', protocol: 'thrift', methods: new Map() }, version: 1, root: undefined }, method: {} as MethodModel } });
+    for (let i = 0; i < 3; i++) await handler(peerRequest(thriftCall));
+    expect(picked).toEqual(['t', 't', 't']);
+    const grpcOnly = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+    grpcOnly.swap({ byService: new Map([['pkg.Svc', [endpoint('g')]]]) });
+    expect(() => balanceLayer(grpcOnly, new EndpointHealth())(async () => okPeer)(peerRequest(thriftCall))).toThrow(/speaks thrift/);
+  });
+});
+
+describe('deadline layer limits', () => {
+  test('a timeout longer than a timer can hold is capped, not an instant expiry', async () => {
+    let left = 0;
+    await deadlineLayer(15000)(async (c) => ((left = c.deadline - Date.now()), ok))(newCall({ timeoutHeader: '99999999999999999999' }));
+    expect(left).toBeGreaterThan(2_000_000_000);
+    expect(left).toBeLessThanOrEqual(2_147_483_647);
   });
 });

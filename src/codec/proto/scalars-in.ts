@@ -103,7 +103,9 @@ export function int64In(kind: string, unsigned: boolean): ScalarIn {
 export function floatIn(isFloat: boolean): ScalarIn {
   const kind = isFloat ? 'float' : 'double';
   const check = (n: number, v: JsonValue): number => {
-    if (isFloat && Math.abs(n) > MAX_FLOAT) outOfRange(v, kind);
+    // A float is in range when it rounds to a finite float32, as Java's Float.parseFloat has it:
+    // 3.4028235e38, how Java prints Float.MAX_VALUE, is in.
+    if (isFloat && Math.abs(n) > MAX_FLOAT && !Number.isFinite(Math.fround(n))) outOfRange(v, kind);
     return n;
   };
   return (v) => {
@@ -111,7 +113,10 @@ export function floatIn(isFloat: boolean): ScalarIn {
       if (Number.isFinite(v)) return check(v, v);
       return outOfRange(v, kind);
     }
-    if (typeof v === 'bigint') return check(Number(v), v);
+    if (typeof v === 'bigint') {
+      const n = Number(v);
+      return check(n, n);
+    }
     if (typeof v === 'string') {
       if (v === 'NaN') return NaN;
       if (v === 'Infinity') return Infinity;

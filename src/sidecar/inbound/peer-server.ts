@@ -5,6 +5,7 @@ import type { Logger } from '../../log/logger';
 import type { Metrics } from '../../telemetry/metrics';
 import { parseGrpcTimeout } from '../../../adapters/grpc/grpc-frame';
 import { CancelToken } from '../../../adapters/grpc/cancel-token';
+import { maxTimeoutMs } from '../outbound/deadline-layer';
 import type { Provider } from './provider';
 import { errorReplyFor, InboundReply, writeReply } from './peer-reply';
 
@@ -64,7 +65,7 @@ export class PeerServer {
     stream.once('end', () => {
       void this.handle(stream, headers, provider, service, method, path, chunks).then((reply) => {
         writeReply(stream, reply);
-        this.metrics.observe('inbound', caller, service, method, codeName(reply.status), (performance.now() - started) / 1000);
+        this.metrics.observe('inbound', caller, provider ? service : '(unknown)', provider ? method : '(unknown)', codeName(reply.status), (performance.now() - started) / 1000);
         if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
       });
     });
@@ -75,7 +76,7 @@ export class PeerServer {
       // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
       return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
     }
-    const timeout = parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs;
+    const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimeoutMs);
     const cancel = new CancelToken();
     stream.once('close', () => cancel.cancel());
     try {

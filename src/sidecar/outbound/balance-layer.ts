@@ -14,8 +14,12 @@ export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, health:
     const service = req.call.service;
     const all = endpoints.current.byService.get(service);
     if (!all || all.length === 0) throw new MeshError('UNAVAILABLE', `no provider of ${service} is up`);
-    const healthy = all.filter((e) => health.isHealthy(e.address));
-    const pool: readonly Endpoint[] = healthy.length ? healthy : all;
+    // Only endpoints that speak the IDL's protocol; of those, the ones not ejected (or all: panic mode).
+    const protocol = req.call.route?.entry.model.protocol;
+    const speaking = protocol ? all.filter((e) => e.protocol === protocol) : all;
+    if (speaking.length === 0) throw new MeshError('UNAVAILABLE', `no provider of ${service} speaks ${protocol}`);
+    const healthy = speaking.filter((e) => health.isHealthy(e.address));
+    const pool: readonly Endpoint[] = healthy.length ? healthy : speaking;
     const i = (cursors.get(service) ?? 0) % pool.length;
     cursors.set(service, i + 1);
     req.endpoint = pool[i];

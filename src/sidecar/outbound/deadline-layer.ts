@@ -1,6 +1,8 @@
 import { MeshError } from '../../errors/mesh-error';
 import type { CallLayer } from './call';
 
+export const maxTimeoutMs = 2_147_483_647;
+
 /**
  * Sets the whole call's deadline, retries included, from `x-transmesh-timeout-ms` or the
  * default. The transports enforce it and pass what is left on as a gRPC deadline.
@@ -14,7 +16,8 @@ export function deadlineLayer(defaultTimeoutMs: number): CallLayer {
         throw new MeshError('INVALID_ARGUMENT', `x-transmesh-timeout-ms must be a positive whole number of milliseconds, not "${call.timeoutHeader}"`);
       }
     }
-    call.deadline = Date.now() + ms;
+    // Node's timers hold at most 2^31-1 ms (~24.8 days); a longer wait means "no deadline" anyway.
+    call.deadline = Date.now() + Math.min(ms, maxTimeoutMs);
     return next(call);
   };
 }

@@ -9,6 +9,8 @@ import { isUserMetadata } from '../../../adapters/grpc/metadata';
 import { CancelToken } from '../../../adapters/grpc/cancel-token';
 
 const metadataPrefix = 'grpc-metadata-';
+/** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
+const carriedApart = new Set(['x-request-id', 'traceparent', 'tracestate']);
 const bodyLimit = 4 * 1024 * 1024;
 
 /**
@@ -138,7 +140,7 @@ function outgoingMetadata(req: IncomingMessage): Record<string, string> {
   for (const key in h) {
     if (key.length > metadataPrefix.length && key.startsWith(metadataPrefix)) {
       const name = key.slice(metadataPrefix.length);
-      if (!isUserMetadata(name)) continue;
+      if (!isUserMetadata(name) || carriedApart.has(name)) continue;
       const v = h[key];
       out[name] = Array.isArray(v) ? v.join(',') : String(v);
     }

@@ -2,6 +2,8 @@ import { MeshError } from '../../errors/mesh-error';
 import type { Metrics } from '../../telemetry/metrics';
 import type { CallLayer } from './call';
 
+const unrouted = '(unknown)';
+
 /** Outermost layer: every call is counted with the code it ended with, whoever raised it. */
 export function telemetryLayer(metrics: Metrics): CallLayer {
   return (next) => async (call) => {
@@ -12,7 +14,9 @@ export function telemetryLayer(metrics: Metrics): CallLayer {
       code = err instanceof MeshError ? err.code : 'INTERNAL';
       throw err;
     } finally {
-      metrics.observe('outbound', call.caller, call.service, call.method, code, (performance.now() - call.startedAt) / 1000);
+      // Calls that named no known method share one label set, so no caller can grow the series without bound.
+      const routed = call.route !== undefined;
+      metrics.observe('outbound', call.caller, routed ? call.service : unrouted, routed ? call.method : unrouted, code, (performance.now() - call.startedAt) / 1000);
     }
   };
 }
