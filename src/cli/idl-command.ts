@@ -28,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return sub ? 0 : 2;
   }
-  const nats = validate(natsUrl, defaultNatsUrl(values.nats));
+  const { nats } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
   const json = !!values.json;
   switch (sub) {
     case 'push': {
@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'rollback': {
       const service = one(positionals, 'idl rollback SERVICE [--to VERSION]');
-      const to = values.to === undefined ? undefined : validate(z.coerce.number().int().positive(), values.to);
+      const to = values.to === undefined ? undefined : validate(z.object({ to: z.coerce.number({ error: 'must be a version number' }).int().positive() }), { to: values.to }).to;
       const res = await ask<{ name: string; version: number; previous: number }>(nats, Subjects.idlRollback, { service, to });
       print(json, res, () => [`${res.name}: version ${res.version} is current (was ${res.previous})`]);
       return 0;

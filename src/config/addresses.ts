@@ -15,8 +15,7 @@ export type HostPort = z.output<typeof hostPort>;
 
 export const natsUrl = z
   .string()
-  .regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/, 'must be a nats:// URL')
-  .or(z.string().regex(/^[^\s:/]+:\d+$/, 'must be a nats:// URL'));
+  .regex(/^((nats|tls|ws|wss):\/\/[^\s]+|[^\s:/]+:\d+)$/, 'must be a NATS URL such as nats://127.0.0.1:4222 (from --nats or TRANSMESH_NATS_URL)');
 
 export function formatHostPort(a: HostPort): string {
   return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
