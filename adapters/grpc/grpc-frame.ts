@@ -34,6 +34,9 @@ export function decodeGrpcMessage(raw: string | string[] | undefined): string {
   }
 }
 
+/** The longest wait a Node timer holds (2^31-1 ms, ~24.8 days); longer deadlines are capped to it. */
+export const maxTimerMs = 2_147_483_647;
+
 /** grpc-timeout for a number of milliseconds (at most 8 digits, as the spec says). */
 export function grpcTimeout(ms: number): string {
   const v = Math.max(1, Math.ceil(ms));

@@ -5,6 +5,7 @@ import { ProcessTree } from '../dev/process-tree';
 import { ensureNats } from '../dev/local-nats';
 import { runExamples } from '../dev/examples';
 import { onShutdown } from './shutdown';
+import { pushIdl, say } from '../dev/push-idl';
 
 const flags: FlagSpec = {
   ...commonFlags,
@@ -81,16 +82,4 @@ export async function run(argv: string[]): Promise<number> {
     await stop();
     throw err;
   }
-}
-
-export async function pushIdl(cli: string[], nats: string, files: string[], include: string[]): Promise<void> {
-  const args = [...cli, 'idl', 'push', ...files, '--nats', nats];
-  for (const d of include) args.push('-I', d);
-  const res = await ProcessTree.run(process.execPath, args);
-  if (res.code !== 0) throw new Error(`idl push failed: ${res.stderr.trim()}`);
-  say(`pushed IDL: ${res.stdout.trim().replace(/\n\s*/g, ' ')}`);
-}
-
-export function say(line: string): void {
-  process.stdout.write(`transmesh dev: ${line}\n`);
 }

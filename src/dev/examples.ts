@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessTree } from './process-tree';
 import type { DevConfig } from '../cli/dev-command';
-import { pushIdl } from '../cli/dev-command';
+import { pushIdl } from './push-idl';
 
 const root = join(__dirname, '..', '..', '..');
 const jar = join(root, 'examples-java', 'target', 'transmesh-examples.jar');

@@ -6,6 +6,9 @@ export const bucketsSeconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 
 
 export type Direction = 'outbound' | 'inbound';
 
+/** Service and method label of calls that named nothing known: one series, however many URLs. */
+export const unroutedLabel = '(unknown)';
+
 /** One label set's counters: what a sidecar publishes and what the control plane adds up. */
 export interface SeriesSample {
   readonly direction: string;

@@ -47,15 +47,3 @@ export async function call(sidecarUrl: string, path: string, body: unknown, head
   }
   return { status: res.status, body: parsed, text, headers: res.headers };
 }
-
-/** Calls until `pred` holds, each call waiting for the previous: for changes that propagate through NATS. */
-export async function callUntil(sidecarUrl: string, path: string, body: unknown, pred: (r: CallResult) => boolean, what: string, timeoutMs = 10000): Promise<CallResult> {
-  const until = Date.now() + timeoutMs;
-  let last: CallResult | undefined;
-  while (Date.now() < until) {
-    last = await call(sidecarUrl, path, body);
-    if (pred(last)) return last;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}; last answer: ${last?.status} ${last?.text}`);
-}

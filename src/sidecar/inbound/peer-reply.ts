@@ -1,7 +1,7 @@
 import type { ServerHttp2Stream } from 'node:http2';
 import { encodeGrpcMessage, frame } from '../../../adapters/grpc/grpc-frame';
 import { Code } from '../../errors/codes';
-import { notSentHeader } from '../../../adapters/grpc/metadata';
+import { PeerHeaders } from '../../../adapters/grpc/metadata';
 import { MeshError } from '../../errors/mesh-error';
 
 /** The provider's answer, written back to the consumer sidecar as gRPC over HTTP/2. */
@@ -48,4 +48,4 @@ export function errorReplyFor(err: MeshError): InboundReply {
   return err.retryable ? { ...reply, extraHeaders: notSentHeaders } : reply;
 }
 
-const notSentHeaders = { [notSentHeader]: '1' };
+const notSentHeaders = { [PeerHeaders.notSent]: '1' };

@@ -2,10 +2,11 @@ import http2, { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp
 import { codeName } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
-import type { Metrics } from '../../telemetry/metrics';
-import { parseGrpcTimeout } from '../../../adapters/grpc/grpc-frame';
+import { Metrics, unroutedLabel } from '../../telemetry/metrics';
+import { PeerHeaders } from '../../../adapters/grpc/metadata';
+import { InFlight } from '../in-flight';
+import { maxTimerMs, parseGrpcTimeout } from '../../../adapters/grpc/grpc-frame';
 import { CancelToken } from '../../../adapters/grpc/cancel-token';
-import { maxTimeoutMs } from '../outbound/deadline-layer';
 import type { Provider } from './provider';
 import { errorReplyFor, InboundReply, writeReply } from './peer-reply';
 
@@ -15,8 +16,7 @@ import { errorReplyFor, InboundReply, writeReply } from './peer-reply';
  */
 export class PeerServer {
   readonly server: Http2Server;
-  private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlight();
   private readonly sessions = new Set<ServerHttp2Session>();
 
   constructor(
@@ -34,10 +34,6 @@ export class PeerServer {
     this.server.on('sessionError', (err) => this.log.debug({ err }, 'peer session error'));
   }
 
-  get active(): number {
-    return this.inFlight;
-  }
-
   /** Stops accepting: GOAWAY to every peer, so streams in flight finish and new ones go elsewhere. */
   close(): Promise<void> {
     const closed = new Promise<void>((r) => this.server.close(() => r()));
@@ -47,7 +43,7 @@ export class PeerServer {
 
   /** Resolves when no call is in flight. */
   idle(): Promise<void> {
-    return this.inFlight === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+    return this.inFlight.idle();
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
@@ -56,17 +52,17 @@ export class PeerServer {
     const slash = path.indexOf('/', 1);
     const service = slash > 0 ? path.slice(1, slash) : '';
     const method = slash > 0 ? path.slice(slash + 1) : '';
-    const caller = String(headers['x-transmesh-caller'] ?? 'unknown');
+    const caller = String(headers[PeerHeaders.caller] ?? 'unknown');
     const provider = this.providers.get(service);
-    this.inFlight++;
+    this.inFlight.begin();
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('error', () => undefined);
     stream.once('end', () => {
       void this.handle(stream, headers, provider, service, method, path, chunks).then((reply) => {
         writeReply(stream, reply);
-        this.metrics.observe('inbound', caller, provider ? service : '(unknown)', provider ? method : '(unknown)', codeName(reply.status), (performance.now() - started) / 1000);
-        if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
+        this.metrics.observe('inbound', caller, provider ? service : unroutedLabel, provider ? method : unroutedLabel, codeName(reply.status), (performance.now() - started) / 1000);
+        this.inFlight.end();
       });
     });
   }
@@ -76,7 +72,7 @@ export class PeerServer {
       // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
       return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
     }
-    const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimeoutMs);
+    const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
     const cancel = new CancelToken();
     stream.once('close', () => cancel.cancel());
     try {

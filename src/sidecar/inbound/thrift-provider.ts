@@ -2,6 +2,7 @@ import { MeshError } from '../../errors/mesh-error';
 import { parseThriftUrl, ThriftUpstream } from '../../../adapters/thrift';
 import type { InboundCall, Provider } from './provider';
 import { unframe } from '../../../adapters/grpc/grpc-frame';
+import { PeerHeaders } from '../../../adapters/grpc/metadata';
 import { errorReplyFor, InboundReply } from './peer-reply';
 
 /**
@@ -23,10 +24,10 @@ export class ThriftProvider implements Provider {
   }
 
   async call(call: InboundCall): Promise<InboundReply> {
-    const oneway = call.headers['x-transmesh-thrift-oneway'] === '1';
+    const oneway = call.headers[PeerHeaders.thriftOneway] === '1';
     try {
       const res = await this.upstream.call(call.method, oneway, unframe([call.body]), call.deadline);
-      return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { 'x-transmesh-thrift-kind': res.kind } };
+      return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { [PeerHeaders.thriftKind]: res.kind } };
     } catch (err) {
       const e = MeshError.from(err);
       return errorReplyFor(e);

@@ -6,9 +6,10 @@ import { statusDetailsToJson } from '../../codec/proto/status-details';
 import { applicationExceptionToError } from '../../codec/thrift/application-exception';
 import type { Endpoint } from '../../snapshot/snapshots';
 import type { PeerResponse } from '../../../adapters/grpc/peer-client';
+import { PeerHeaders } from '../../../adapters/grpc/metadata';
 import type { CallHandler, OutboundCall, PeerHandler, PeerRequest } from './call';
 
-const onewayHeaders: Record<string, string> = { 'x-transmesh-thrift-oneway': '1' };
+const onewayHeaders: Record<string, string> = { [PeerHeaders.thriftOneway]: '1' };
 const noHeaders: Record<string, string> = {};
 
 /**
@@ -48,7 +49,7 @@ async function thriftCall(call: OutboundCall, method: ThriftMethod, peer: PeerHa
   if (res.status !== 0) throw providerError(call, res);
   if (method.oneway) return { json: '{}', metadata: res.metadata };
   const protocol = (req.endpoint as Endpoint | undefined)?.thriftProtocol ?? 'binary';
-  if (res.headers['x-transmesh-thrift-kind'] === 'exception') {
+  if (res.headers[PeerHeaders.thriftKind] === 'exception') {
     const err = applicationExceptionToError(res.payload, protocol);
     err.metadata = res.metadata;
     throw err;

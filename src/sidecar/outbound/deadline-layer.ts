@@ -1,7 +1,6 @@
 import { MeshError } from '../../errors/mesh-error';
 import type { CallLayer } from './call';
-
-export const maxTimeoutMs = 2_147_483_647;
+import { maxTimerMs } from '../../../adapters/grpc/grpc-frame';
 
 /**
  * Sets the whole call's deadline, retries included, from `x-transmesh-timeout-ms` or the
@@ -17,7 +16,7 @@ export function deadlineLayer(defaultTimeoutMs: number): CallLayer {
       }
     }
     // Node's timers hold at most 2^31-1 ms (~24.8 days); a longer wait means "no deadline" anyway.
-    call.deadline = Date.now() + Math.min(ms, maxTimeoutMs);
+    call.deadline = Date.now() + Math.min(ms, maxTimerMs);
     return next(call);
   };
 }

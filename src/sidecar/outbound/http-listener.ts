@@ -7,6 +7,7 @@ import type { Logger } from '../../log/logger';
 import type { CallHandler, OutboundCall } from './call';
 import { isUserMetadata } from '../../../adapters/grpc/metadata';
 import { CancelToken } from '../../../adapters/grpc/cancel-token';
+import { InFlight } from '../in-flight';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
@@ -22,8 +23,7 @@ const bodyLimit = 4 * 1024 * 1024;
  */
 export class HttpListener {
   private readonly server: http.Server;
-  private inFlight = 0;
-  private idleWaiters: Array<() => void> = [];
+  private readonly inFlight = new InFlight();
 
   constructor(
     private readonly handler: CallHandler,
@@ -47,7 +47,7 @@ export class HttpListener {
   async close(): Promise<void> {
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     this.server.closeIdleConnections();
-    if (this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
+    await this.inFlight.idle();
     this.server.closeIdleConnections();
     await closed;
   }
@@ -63,7 +63,7 @@ export class HttpListener {
         : new MeshError('NOT_FOUND', `no route for ${url}: call POST /<service>/<method>`);
       return this.sendError(res, err, requestId);
     }
-    this.inFlight++;
+    this.inFlight.begin();
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
@@ -76,7 +76,7 @@ export class HttpListener {
     req.on('end', () => {
       if (refused) {
         this.sendError(res, new MeshError('RESOURCE_EXHAUSTED', `request body over ${bodyLimit} bytes`), requestId);
-        return this.done();
+        return this.inFlight.end();
       }
       const cancel = new CancelToken();
       res.once('close', () => {
@@ -102,18 +102,14 @@ export class HttpListener {
           for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
           res.writeHead(200, headers);
           res.end(reply.json);
-          this.done();
+          this.inFlight.end();
         },
         (err: unknown) => {
           this.sendError(res, MeshError.from(err), requestId);
-          this.done();
+          this.inFlight.end();
         },
       );
     });
-  }
-
-  private done(): void {
-    if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private sendError(res: ServerResponse, err: MeshError, requestId: string): void {

@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
 import type { PeerClient } from '../../../adapters/grpc/peer-client';
 import { grpcTimeout } from '../../../adapters/grpc/grpc-frame';
+import { PeerHeaders } from '../../../adapters/grpc/metadata';
 import type { PeerHandler } from './call';
 
 /** The end of the outbound stack: one HTTP/2 request to the chosen provider sidecar. */
@@ -17,7 +18,7 @@ export function peerTransport(client: PeerClient): PeerHandler {
       te: 'trailers',
       'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
       'x-request-id': call.requestId,
-      'x-transmesh-caller': call.caller,
+      [PeerHeaders.caller]: call.caller,
     };
     for (const k in call.metadata) headers[k] = call.metadata[k];
     for (const k in req.headers) headers[k] = req.headers[k];

@@ -1,6 +1,6 @@
 import { MeshError } from '../../errors/mesh-error';
 import { codeName } from '../../errors/codes';
-import { notSentHeader } from '../../../adapters/grpc/metadata';
+import { PeerHeaders } from '../../../adapters/grpc/metadata';
 import type { EndpointHealth } from './endpoint-health';
 import type { PeerLayer } from './call';
 
@@ -20,7 +20,7 @@ export function retryLayer(health: EndpointHealth, maxAttempts = 3): PeerLayer {
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await next(req);
-        if (res.status !== 0 && res.headers[notSentHeader] === '1') throw notSent(res.status, res.message);
+        if (res.status !== 0 && res.headers[PeerHeaders.notSent] === '1') throw notSent(res.status, res.message);
         if (req.endpoint) health.succeeded(req.endpoint.address);
         return res;
       } catch (err) {

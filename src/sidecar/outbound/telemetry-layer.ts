@@ -1,8 +1,6 @@
 import { MeshError } from '../../errors/mesh-error';
-import type { Metrics } from '../../telemetry/metrics';
+import { Metrics, unroutedLabel } from '../../telemetry/metrics';
 import type { CallLayer } from './call';
-
-const unrouted = '(unknown)';
 
 /** Outermost layer: every call is counted with the code it ended with, whoever raised it. */
 export function telemetryLayer(metrics: Metrics): CallLayer {
@@ -16,7 +14,7 @@ export function telemetryLayer(metrics: Metrics): CallLayer {
     } finally {
       // Calls that named no known method share one label set, so no caller can grow the series without bound.
       const routed = call.route !== undefined;
-      metrics.observe('outbound', call.caller, routed ? call.service : unrouted, routed ? call.method : unrouted, code, (performance.now() - call.startedAt) / 1000);
+      metrics.observe('outbound', call.caller, routed ? call.service : unroutedLabel, routed ? call.method : unroutedLabel, code, (performance.now() - call.startedAt) / 1000);
     }
   };
 }
