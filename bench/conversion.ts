@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as protobuf from 'protobufjs';
-import { compileProto } from '../src/idl/proto-compile';
-import { compileThrift } from '../src/idl/thrift-compile';
+import { compileProto } from '../src/compile/proto-compile';
+import { compileThrift } from '../src/compile/thrift-compile';
 import type { GrpcMethod, ThriftMethod } from '../src/idl/model';
 import { parseJson } from '../src/json/parse-json';
 import { apacheItem } from './clients/thrift-client';

@@ -1,16 +1,7 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { repoRoot } from '../src/config/repo-root';
 
-/** The repository root, found from wherever this file runs (bench/ sources or dist/bench/). */
-export const repoRoot: string = (() => {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'bin', 'transmesh'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the repository root above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
-})();
+export { repoRoot };
 
 export const cliPath = join(repoRoot, 'bin', 'transmesh');
 export const benchProto = join(repoRoot, 'bench', 'fixtures', 'bench.proto');

@@ -7,5 +7,5 @@ cd "$ROOT"
 ensure_all
 build_ts
 if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then build_java_examples; fi
-npx eslint . --max-warnings=0
+npm run -s lint
 npx jest --runInBand "$@"

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { protoImportsOf } from '../idl/proto-compile';
-import { thriftIncludesOf } from '../idl/thrift-compile';
+import { protoImportsOf } from '../compile/proto-compile';
+import { thriftIncludesOf } from '../compile/thrift-compile';
 import { UsageError } from './args';
 
 /** The well-known and google.rpc protos ship with the mesh; they are never uploaded. */

@@ -1,6 +1,5 @@
 import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
-import { z } from 'zod';
-import { natsUrl } from '../config/addresses';
+import { devConfigSchema as schema } from '../config/dev-config';
 import { ProcessTree } from '../dev/process-tree';
 import { ensureNats } from '../dev/local-nats';
 import { runExamples } from '../dev/examples';
@@ -32,19 +31,6 @@ fronts the --provide services (admin on --admin, default 127.0.0.1:15000). --pus
   --quiet      do not echo the children's logs
 `;
 
-const schema = z.object({
-  nats: natsUrl,
-  app: z.string().regex(/^[\w.-]+$/).default('dev'),
-  provide: z.array(z.string()).default([]),
-  push: z.array(z.string()).default([]),
-  include: z.array(z.string()).default([]),
-  listen: z.string().default('127.0.0.1:15001'),
-  admin: z.string().default('127.0.0.1:15000'),
-  examples: z.boolean().default(false),
-  once: z.boolean().default(false),
-  quiet: z.boolean().default(false),
-});
-export type DevConfig = z.output<typeof schema>;
 
 export async function run(argv: string[]): Promise<number> {
   const values = readFlags(argv, flags, help);

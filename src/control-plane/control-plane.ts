@@ -6,6 +6,7 @@ import { IdlStore, RegistryError } from '../registry/idl-store';
 import { controlPlaneQueue, Subjects } from '../registry/names';
 import { pushRequest, Reply, rollbackRequest, showRequest } from '../registry/records';
 import { encodeJson } from '../registry/kv';
+import { describeService } from './idl-show';
 
 /**
  * The control plane's request handlers. It keeps no state of its own (everything is in the
@@ -27,7 +28,7 @@ export class ControlPlane {
       return res;
     });
     this.handle(Subjects.idlList, z.object({}).passthrough(), () => this.store.list());
-    this.handle(Subjects.idlShow, showRequest, (req) => this.store.show(req.service));
+    this.handle(Subjects.idlShow, showRequest, async (req) => describeService(await this.store.show(req.service)));
     this.handle(Subjects.idlRollback, rollbackRequest, async (req) => {
       const res = await this.store.rollback(req.service, req.to);
       this.log.info(res, 'idl rolled back');

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProcessTree } from './process-tree';
-import type { DevConfig } from '../cli/dev-command';
+import { repoRoot } from '../config/repo-root';
+import type { DevConfig } from '../config/dev-config';
 import { pushIdl } from './push-idl';
 
-const root = join(__dirname, '..', '..', '..');
+const root = repoRoot;
 const jar = join(root, 'examples-java', 'target', 'transmesh-examples.jar');
 
 /**

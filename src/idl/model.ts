@@ -1,4 +1,5 @@
 import type { JsonValue } from '../json/json-value';
+import type { MethodDef } from './thrift-types';
 
 /**
  * What a compiled IDL bundle offers the data plane. Everything here is settled when the
@@ -21,8 +22,6 @@ export interface MessageCodec {
   encode(value: JsonValue): Uint8Array;
   /** Decodes protobuf bytes and writes canonical proto3 JSON text. Throws MeshError INTERNAL on bytes that do not decode. */
   toJson(bytes: Uint8Array, opts: ToJsonOptions): string;
-  /** A JSON example with every field set to a sample value (for `idl show`). */
-  example(): JsonValue;
 }
 
 export interface GrpcMethod {
@@ -51,8 +50,8 @@ export interface ThriftMethod {
    * `extra.thrift = {exception: "<module>.<Type>", value: {...}}`.
    */
   decodeResult(bytes: Buffer, protocol: ThriftProtocolName, opts: ToJsonOptions): string;
-  requestExample(): JsonValue;
-  responseExample(): JsonValue;
+  /** The resolved IDL of the method (arguments, return type, exceptions), for tools such as `idl show`. */
+  readonly def: MethodDef;
 }
 
 export type MethodModel = GrpcMethod | ThriftMethod;

@@ -12,7 +12,7 @@ import {
   TypedefDefinition,
 } from '@creditkarma/thrift-parser';
 import { isCodeName } from '../errors/codes';
-import type { EnumDef, FieldDef, MethodDef, ServiceDef, StructDef, ThriftType } from '../codec/thrift/thrift-types';
+import type { EnumDef, FieldDef, MethodDef, ServiceDef, StructDef, ThriftType } from './thrift-types';
 import { IdlError, IdlFiles } from './model';
 import { parseThrift } from './thrift-parse';
 

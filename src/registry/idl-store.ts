@@ -1,5 +1,5 @@
 import { KV } from 'nats';
-import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
+import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
 import { BundleRecord, bundleRecord, PushRequest, ServiceRecord, serviceRecord } from './records';
 import { decodeJson, encodeJson, isLive } from './kv';
 
@@ -75,12 +75,7 @@ export class IdlStore {
     const bundle = await this.loaded(rec.current);
     const model = bundle.services.find((s) => s.name === name);
     if (!model) throw new RegistryError(`version ${rec.current} does not define ${name}`);
-    const methods = [...model.methods.values()].map((m) =>
-      m.kind === 'grpc'
-        ? { name: m.name, path: m.path, requestType: m.request.typeName, responseType: m.response.typeName, streaming: m.clientStreaming || m.serverStreaming, request: m.request.example(), response: m.response.example() }
-        : { name: m.name, path: `/${name}/${m.name}`, oneway: m.oneway, request: m.requestExample(), response: m.responseExample() },
-    );
-    return { name, protocol: rec.protocol, version: rec.current, methods };
+    return { name, protocol: rec.protocol, version: rec.current, model, root: bundle.root };
   }
 
   async rollback(name: string, to?: number): Promise<{ name: string; version: number; previous: number }> {

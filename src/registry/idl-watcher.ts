@@ -1,6 +1,6 @@
 import { KV, KvEntry } from 'nats';
 import type { Logger } from '../log/logger';
-import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
+import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
 import { bundleRecord, ServiceRecord, serviceRecord } from './records';
 import { decodeJson, isLive, watchKv } from './kv';

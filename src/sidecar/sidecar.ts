@@ -4,7 +4,7 @@ import { formatHostPort } from '../config/addresses';
 import { Metrics } from '../telemetry/metrics';
 import { SnapshotCell } from '../snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
-import { PeerClient } from '../../adapters/grpc/peer-client';
+import { PeerClient } from '../transport/peer/peer-client';
 import { outboundStack } from './outbound/outbound-stack';
 import { HttpListener } from './outbound/http-listener';
 import { PeerServer } from './inbound/peer-server';

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
+import { repoRoot } from '../helpers/processes';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 jest.setTimeout(180000);
 
-const repoRoot = join(__dirname, '..', '..');
 
 /**
  * Proves the benchmark works: `--quick` runs every part against real processes and writes sane

@@ -1,4 +1,5 @@
 import { connect, NatsConnection } from 'nats';
+import { describeService } from '../../src/control-plane/idl-show';
 import { join } from 'node:path';
 import { repoRoot, startNats } from '../helpers/processes';
 import { collectIdl } from '../../src/cli/collect-idl';
@@ -81,7 +82,7 @@ describe('IDL registry on JetStream KV', () => {
   });
 
   test('show gives a JSON example of each request and response', async () => {
-    const shown = await a.show(svc);
+    const shown = describeService(await a.show(svc));
     const echo = shown.methods.find((m) => m.name === 'Echo')!;
     expect(echo).toMatchObject({ path: `/${svc}/Echo`, requestType: 'mesh.test.v1.EchoRequest', responseType: 'mesh.test.v1.EchoReply' });
     expect(echo.request).toHaveProperty('id');

@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
+import { repoRoot } from '../../src/config/repo-root';
 import protobuf from 'protobufjs';
 import { readFileSync } from 'node:fs';
 import { EventEmitter, once } from 'node:events';
 import { join } from 'node:path';
 
-const fixtures = join(__dirname, '..', 'fixtures', 'mesh');
+const fixtures = join(repoRoot, 'tests', 'fixtures', 'mesh');
 
 /** Loads the echo fixture as protobufjs reflection (no generated code, no proto-loader). */
 export function loadEchoRoot(): protobuf.Root {

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export const repoRoot = join(__dirname, '..', '..');
+import { repoRoot } from '../../src/config/repo-root';
+
+export { repoRoot };
 export const cliPath = join(repoRoot, 'bin', 'transmesh');
 
 type LogLine = Record<string, any>;

@@ -1,4 +1,4 @@
-import { compileThrift } from '../../src/idl/thrift-compile';
+import { compileThrift } from '../../src/compile/thrift-compile';
 import type { ThriftMethod, ThriftProtocolName } from '../../src/idl/model';
 import type { JsonValue } from '../../src/json/json-value';
 

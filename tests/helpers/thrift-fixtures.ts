@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { repoRoot } from '../../src/config/repo-root';
 import * as path from 'node:path';
-import { compileThrift } from '../../src/idl/thrift-compile';
+import { compileThrift } from '../../src/compile/thrift-compile';
 import type { ServiceModel, ThriftMethod } from '../../src/idl/model';
 
-const DIR = path.join(__dirname, '../fixtures/thrift');
+const DIR = path.join(repoRoot, 'tests/fixtures/thrift');
 
 /** The test IDL as a bundle: `shop.thrift` and the `common.thrift` it includes. */
 export function shopFiles(): Record<string, string> {

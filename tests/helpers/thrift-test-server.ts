@@ -1,9 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { repoRoot } from '../../src/config/repo-root';
 import { EventEmitter, once } from 'node:events';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 
-const SCRIPT = path.join(__dirname, '../fixtures/thrift/test-server.js');
+const SCRIPT = path.join(repoRoot, 'tests/fixtures/thrift/test-server.js');
 
 export interface ThriftTestServerOptions {
   readonly transport?: 'framed' | 'buffered';

@@ -1,5 +1,5 @@
 import { Code, codeName, CodeName, isCodeName } from '../../src/errors/codes';
-import { errorBody, httpStatusOf } from '../../src/errors/http-status';
+import { errorBody, httpStatusOf } from '../../src/sidecar/outbound/http-status';
 import { MeshError } from '../../src/errors/mesh-error';
 
 describe('the one code-to-HTTP mapping', () => {

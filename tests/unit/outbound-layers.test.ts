@@ -11,8 +11,8 @@ import { balanceLayer } from '../../src/sidecar/outbound/balance-layer';
 import { retryLayer } from '../../src/sidecar/outbound/retry-layer';
 import { telemetryLayer } from '../../src/sidecar/outbound/telemetry-layer';
 import { EndpointHealth } from '../../src/sidecar/outbound/endpoint-health';
-import { CancelToken } from '../../adapters/grpc/cancel-token';
-import type { PeerResponse } from '../../adapters/grpc/peer-client';
+import { CancelToken } from '../../src/transport/peer/cancel-token';
+import type { PeerResponse } from '../../src/transport/peer/peer-client';
 
 function newCall(over: Partial<OutboundCall> = {}): OutboundCall {
   return {

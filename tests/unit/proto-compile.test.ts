@@ -1,5 +1,5 @@
 import { IdlError, type GrpcMethod } from '../../src/idl/model';
-import { compileProto, protoImportsOf } from '../../src/idl/proto-compile';
+import { compileProto, protoImportsOf } from '../../src/compile/proto-compile';
 import { parseJson } from '../../src/json/parse-json';
 import { fixtureFiles } from '../fixtures/proto/load-fixture';
 

@@ -1,6 +1,6 @@
 import type * as protobuf from 'protobufjs';
 import { protoCodec } from '../../src/codec/proto/proto-codec';
-import { compileProto } from '../../src/idl/proto-compile';
+import { compileProto } from '../../src/compile/proto-compile';
 import { parseJson } from '../../src/json/parse-json';
 
 /**

@@ -1,5 +1,5 @@
 import { RawJson, stringifyWithRaw } from '../../src/json/raw-json';
-import { errorBody } from '../../src/errors/http-status';
+import { errorBody } from '../../src/sidecar/outbound/http-status';
 import { MeshError } from '../../src/errors/mesh-error';
 
 describe('stringifyWithRaw', () => {

@@ -1,3 +1,4 @@
+import { thriftRequestExample, thriftResponseExample } from '../../src/control-plane/idl-show';
 import { RawJson } from '../../src/json/raw-json';
 import { MeshError } from '../../src/errors/mesh-error';
 import type { JsonValue } from '../../src/json/json-value';
@@ -260,20 +261,20 @@ describe('examples', () => {
   test('request examples set every argument and are valid input for every method', () => {
     for (const name of ['s', 'req', 'loose', 'l', 'str', 'd', 'b', 'color', 'u', 'li', 'ml', 'nothing', 'fails', 'fire', 'wide', 'raise']) {
       const m = codecMethod(name);
-      for (const protocol of PROTOCOLS) expect(() => m.encodeArgs(m.requestExample(), protocol)).not.toThrow();
+      for (const protocol of PROTOCOLS) expect(() => m.encodeArgs(thriftRequestExample(m), protocol)).not.toThrow();
     }
   });
 
   test('shapes follow the mapping', () => {
-    const v = (codecMethod('s').requestExample() as { v: Record<string, JsonValue> }).v;
+    const v = (thriftRequestExample(codecMethod('s')) as { v: Record<string, JsonValue> }).v;
     expect(Object.keys(v)).toHaveLength(29);
     expect(v).toMatchObject({ b: true, l: '1', d: 1.5, str: 'text', c: 'RED', ms: { text: 1 }, mi: { '1': 'text' }, me: { RED: 1 } });
     expect(v.mp).toEqual([[{ x: 1, y: 1 }, 'text']]);
     expect(v.u).toEqual({ a: 'text' });
     expect(v.self).toEqual({});
-    expect(codecMethod('nothing').responseExample()).toEqual({});
-    expect(codecMethod('l').responseExample()).toBe('1');
-    expect(codecMethod('fails').requestExample()).toEqual({ a: 1, b: 'text' });
+    expect(thriftResponseExample(codecMethod('nothing'))).toEqual({});
+    expect(thriftResponseExample(codecMethod('l'))).toBe('1');
+    expect(thriftRequestExample(codecMethod('fails'))).toEqual({ a: 1, b: 'text' });
   });
 });
 

@@ -1,5 +1,6 @@
+import { thriftRequestExample, thriftResponseExample } from '../../src/control-plane/idl-show';
 import { IdlError, ServiceModel, ThriftMethod } from '../../src/idl/model';
-import { compileThrift, thriftIncludesOf } from '../../src/idl/thrift-compile';
+import { compileThrift, thriftIncludesOf } from '../../src/compile/thrift-compile';
 import { shopFiles } from '../helpers/thrift-fixtures';
 
 function method(svc: ServiceModel | undefined, name: string): ThriftMethod {
@@ -29,7 +30,7 @@ describe('compileThrift', () => {
     expect([...catalog.methods.keys()]).toEqual(['ping', 'get', 'put', 'remove', 'touch', 'touched', 'count', 'echo', 'half', 'reverse', 'nextColor', 'prices', 'sleep']);
     expect(method(catalog, 'touch').oneway).toBe(true);
     expect(method(catalog, 'get').oneway).toBe(false);
-    expect(method(catalog, 'get').requestExample()).toEqual({ id: '1' });
+    expect(thriftRequestExample(method(catalog, 'get'))).toEqual({ id: '1' });
   });
 
   test('without entries every file is compiled, and nothing is printed', () => {
@@ -52,7 +53,7 @@ describe('compileThrift', () => {
     const { services } = compileThrift(files, ['api/main.thrift']);
     expect(services.map((s) => s.name)).toEqual(['main.Main']);
     const m = method(services[0], 'get');
-    expect(m.requestExample()).toEqual({ s: { inner: { x: 1 } } });
+    expect(thriftRequestExample(m)).toEqual({ s: { inner: { x: 1 } } });
     expect(m.encodeArgs({ s: { inner: { x: 5 } } }, 'binary').toString('hex')).toBe('0c0001' + '0c0001' + '0800010000000500' + '00' + '00');
   });
 
@@ -62,10 +63,10 @@ describe('compileThrift', () => {
       'b.thrift': 'typedef i64 Id\ntypedef list<Id> Ids\nenum Color { RED, GREEN = 5, BLUE }',
     };
     const m = method(compileThrift(files, ['a.thrift']).services[0], 'f');
-    expect(m.requestExample()).toEqual({ k: '1', c: 'RED', ids: ['1'] });
+    expect(thriftRequestExample(m)).toEqual({ k: '1', c: 'RED', ids: ['1'] });
     const bytes = m.encodeArgs({ k: '9223372036854775807', c: 'BLUE', ids: [1] }, 'binary');
     expect(bytes.toString('hex')).toBe('0a00017fffffffffffffff' + '08000200000006' + '0f00030a000000010000000000000001' + '00');
-    expect(m.responseExample()).toBe('1');
+    expect(thriftResponseExample(m)).toBe('1');
   });
 
   test('extends across includes and in chains', () => {
@@ -75,7 +76,7 @@ describe('compileThrift', () => {
     };
     const { services } = compileThrift(files, ['top.thrift']);
     expect([...find(services, 'top.Leaf')!.methods.keys()]).toEqual(['root', 'other', 'mid', 'leaf']);
-    expect(method(find(services, 'top.Leaf'), 'root').requestExample()).toEqual({ overridden: 1 });
+    expect(thriftRequestExample(method(find(services, 'top.Leaf'), 'root'))).toEqual({ overridden: 1 });
     expect([...find(services, 'base.Root')!.methods.keys()]).toEqual(['root', 'other']);
   });
 
@@ -91,7 +92,7 @@ describe('compileThrift', () => {
     const m = method(compileThrift(files).services[0], 'walk');
     // Fields without ids get -1, -2, ... as the Thrift compiler gives them.
     expect(m.encodeArgs({ n: {}, depth: 1 }, 'binary').toString('hex')).toBe('0cffff00' + '08fffe00000001' + '00');
-    expect(m.requestExample()).toEqual({ n: { kids: [{}], u: { a: 'text' } }, depth: 1 });
+    expect(thriftRequestExample(m)).toEqual({ n: { kids: [{}], u: { a: 'text' } }, depth: 1 });
   });
 
   test('a syntax error names file:line:col', () => {

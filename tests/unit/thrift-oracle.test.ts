@@ -2,7 +2,7 @@
  * Byte-exact checks against Apache Thrift's own Node writers and readers (the `thrift` npm
  * package and code generated from tests/fixtures/thrift/shop.thrift), for both protocols.
  */
-import { encodeEnvelope, MessageType } from '../../adapters/thrift/envelope';
+import { encodeEnvelope, MessageType } from '../../src/transport/thrift/envelope';
 import type { ThriftProtocolName } from '../../src/idl/model';
 import { shopService, thriftMethod } from '../helpers/thrift-fixtures';
 

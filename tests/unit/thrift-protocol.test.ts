@@ -2,7 +2,7 @@ import { BinaryReader, BinaryWriter } from '../../src/codec/thrift/binary-protoc
 import { CompactReader, CompactWriter } from '../../src/codec/thrift/compact-protocol';
 import type { TReader, TWriter } from '../../src/codec/thrift/protocol';
 import { MessageType, T, ThriftProtocolError, ThriftUnderrun } from '../../src/codec/thrift/wire-types';
-import { decodeEnvelope, encodeEnvelope, messageEnd } from '../../adapters/thrift/envelope';
+import { decodeEnvelope, encodeEnvelope, messageEnd } from '../../src/transport/thrift/envelope';
 
 const hex = (w: TWriter) => w.finish().toString('hex');
 const bytes = (h: string) => Buffer.from(h.replace(/\s+/g, ''), 'hex');

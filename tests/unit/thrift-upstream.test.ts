@@ -1,7 +1,7 @@
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { once } from 'node:events';
-import { ThriftUpstream } from '../../adapters/thrift';
-import { encodeEnvelope, MessageType } from '../../adapters/thrift/envelope';
+import { ThriftUpstream } from '../../src/transport/thrift';
+import { encodeEnvelope, MessageType } from '../../src/transport/thrift/envelope';
 import { applicationExceptionToError } from '../../src/codec/thrift/application-exception';
 import { MeshError } from '../../src/errors/mesh-error';
 import type { ThriftProtocolName } from '../../src/idl/model';

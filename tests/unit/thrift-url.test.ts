@@ -1,4 +1,4 @@
-import { parseThriftUrl } from '../../adapters/thrift';
+import { parseThriftUrl } from '../../src/transport/thrift';
 
 describe('parseThriftUrl', () => {
   test('framed binary by default', () => {

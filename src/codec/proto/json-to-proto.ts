@@ -5,6 +5,7 @@ import { mapKeyIn } from './scalars-in';
 import { enumKind, scalarKind, type WireKind } from './wire-scalars';
 import type { WireWriter } from './wire-writer';
 import { wktWriter } from './wkt-in';
+import type { MessageWrite, MessageWriter } from './message-types';
 
 /**
  * Strict proto3 JSON straight to protobuf wire bytes. One writer per message type, built once
@@ -13,12 +14,6 @@ import { wktWriter } from './wkt-in';
  * A field of a message type calls its type's writer through a holder, so recursive types compile.
  */
 
-/** Writes the fields of one message (not its tag or length). `d` is the message nesting depth. */
-export type MessageWrite = (v: JsonValue, w: WireWriter, d: number) => void;
-
-export interface MessageWriter {
-  write: MessageWrite;
-}
 
 const cache = new WeakMap<protobuf.Type, MessageWriter>();
 

@@ -4,7 +4,6 @@ import type { MessageCodec, ToJsonOptions } from '../../idl/model';
 import type { JsonValue } from '../../json/json-value';
 import { toInvalidArgument } from './conv-error';
 import { messageWriter } from './json-to-proto';
-import { exampleOf } from './proto-example';
 import { messageOut } from './proto-to-json';
 import { releaseWriter, takeWriter } from './wire-writer';
 
@@ -52,7 +51,6 @@ export function protoCodec(type: protobuf.Type): MessageCodec {
         throw new MeshError('INTERNAL', `cannot write ${typeName} as JSON: ${reason(err)}`);
       }
     },
-    example: () => exampleOf(type),
   };
   codecs.set(type, codec);
   return codec;

@@ -2,6 +2,7 @@ import * as protobuf from 'protobufjs';
 import { jsonNameOf } from './json-to-proto';
 import { isDefaultOf, quote, scalarOut, type ValueOut } from './scalars-out';
 import { wktOut } from './wkt-out';
+import type { MessageOut } from './message-types';
 
 /**
  * A decoded protobufjs message to canonical proto3 JSON text, written directly as a string.
@@ -9,9 +10,6 @@ import { wktOut } from './wkt-out';
  * `,"jsonName":value` or '' when the field is left out.
  */
 
-export interface MessageOut {
-  write: ValueOut;
-}
 
 type FieldOut = (m: any, n: boolean) => string;
 

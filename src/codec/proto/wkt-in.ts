@@ -2,7 +2,7 @@ import * as protobuf from 'protobufjs';
 import type { JsonValue } from '../../json/json-value';
 import { anyType } from './any-types';
 import { describe, fail, failAt, fieldSegment, indexSegment, rethrowAt } from './conv-error';
-import type { MessageWrite, MessageWriter } from './json-to-proto';
+import type { MessageWrite, MessageWriter } from './message-types';
 import { isWellFormed } from './scalars-in';
 import { parseDuration, parseTimestamp } from './time-formats';
 import { scalarKind } from './wire-scalars';

@@ -1,6 +1,6 @@
 import * as protobuf from 'protobufjs';
 import { anyType } from './any-types';
-import type { MessageOut } from './proto-to-json';
+import type { MessageOut } from './message-types';
 import { base64Of, doubleText, longNumber, quote, scalarOut, type ValueOut } from './scalars-out';
 import { formatDuration, formatTimestamp } from './time-formats';
 import { hasSpecialJson, isWrapper, nameById } from './wkt-in';

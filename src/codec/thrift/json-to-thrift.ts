@@ -1,7 +1,7 @@
 import type { JsonValue } from '../../json/json-value';
 import type { TWriter } from './protocol';
 import { fail, fieldSeg, indexSeg, keySeg, kindOf, PathError } from './paths';
-import type { EnumDef, FieldDef, StructDef, ThriftType } from './thrift-types';
+import type { EnumDef, FieldDef, StructDef, ThriftType } from '../../idl/thrift-types';
 import { T } from './wire-types';
 
 /** Writes one JSON value as the Thrift value of a compiled type; throws PathError. */

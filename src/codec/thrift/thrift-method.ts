@@ -4,12 +4,11 @@ import type { JsonValue } from '../../json/json-value';
 import { parseJson } from '../../json/parse-json';
 import { RawJson } from '../../json/raw-json';
 import type { ThriftMethod, ThriftProtocolName, ToJsonOptions } from '../../idl/model';
-import { exampleFields, exampleOf } from './examples';
 import { EncoderCompiler, wireType } from './json-to-thrift';
 import { PathError } from './paths';
 import { newReader, newWriter } from './protocols';
 import { Decoder, DecoderCompiler } from './thrift-to-json';
-import type { MethodDef, StructDef } from './thrift-types';
+import type { MethodDef, StructDef } from '../../idl/thrift-types';
 import { T } from './wire-types';
 
 
@@ -21,8 +20,6 @@ export class ThriftCodecCompiler {
   method(m: MethodDef): ThriftMethod {
     const encodeStruct = this.enc.compileStruct(m.args);
     const decodeResult = this.resultDecoder(m);
-    const requestExample = exampleFields(m.args);
-    const responseExample = m.returns ? exampleOf(m.returns) : {};
     return {
       kind: 'thrift',
       name: m.name,
@@ -38,8 +35,7 @@ export class ThriftCodecCompiler {
         return w.finish();
       },
       decodeResult,
-      requestExample: () => structuredClone(requestExample),
-      responseExample: () => structuredClone(responseExample),
+      def: m,
     };
   }
 

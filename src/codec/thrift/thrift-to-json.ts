@@ -2,7 +2,7 @@ import type { ToJsonOptions } from '../../idl/model';
 import { isObjectKey, wireType } from './json-to-thrift';
 import { fail, fieldSeg, indexSeg, PathError } from './paths';
 import type { TReader } from './protocol';
-import type { EnumDef, FieldDef, StructDef, ThriftType } from './thrift-types';
+import type { EnumDef, FieldDef, StructDef, ThriftType } from '../../idl/thrift-types';
 import { T } from './wire-types';
 
 /** Reads one Thrift value of a compiled type and returns its JSON text; throws PathError. */

@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
-import { grpcStatusOf, PeerClient } from '../../../adapters/grpc/peer-client';
-import { grpcTimeout } from '../../../adapters/grpc/grpc-frame';
-import { collectMetadata, isUserMetadata } from '../../../adapters/grpc/metadata';
+import { grpcStatusOf, PeerClient } from '../../transport/peer/peer-client';
+import { grpcTimeout } from '../../transport/grpc/grpc-frame';
+import { collectMetadata, isUserMetadata } from '../../transport/grpc/metadata';
 import type { InboundCall, Provider } from './provider';
 import { errorReplyFor, InboundReply } from './peer-reply';
 

@@ -1,7 +1,7 @@
 import type { ServerHttp2Stream } from 'node:http2';
-import { encodeGrpcMessage, frame } from '../../../adapters/grpc/grpc-frame';
+import { encodeGrpcMessage, frame } from '../../transport/grpc/grpc-frame';
 import { Code } from '../../errors/codes';
-import { PeerHeaders } from '../../../adapters/grpc/metadata';
+import { PeerHeaders } from '../../transport/peer/peer-headers';
 import { MeshError } from '../../errors/mesh-error';
 
 /** The provider's answer, written back to the consumer sidecar as gRPC over HTTP/2. */

@@ -3,10 +3,11 @@ import { codeName } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import { Metrics, unroutedLabel } from '../../telemetry/metrics';
-import { PeerHeaders } from '../../../adapters/grpc/metadata';
+import { PeerHeaders } from '../../transport/peer/peer-headers';
 import { InFlight } from '../in-flight';
-import { maxTimerMs, parseGrpcTimeout } from '../../../adapters/grpc/grpc-frame';
-import { CancelToken } from '../../../adapters/grpc/cancel-token';
+import { parseGrpcTimeout } from '../../transport/grpc/grpc-frame';
+import { maxTimerMs } from '../../transport/peer/timer-cap';
+import { CancelToken } from '../../transport/peer/cancel-token';
 import type { Provider } from './provider';
 import { errorReplyFor, InboundReply, writeReply } from './peer-reply';
 

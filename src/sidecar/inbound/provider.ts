@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http2';
 import type { InboundReply } from './peer-reply';
-import type { CancelToken } from '../../../adapters/grpc/cancel-token';
+import type { CancelToken } from '../../transport/peer/cancel-token';
 
 /** One local service this sidecar fronts, as the inbound path calls it. */
 export interface InboundCall {

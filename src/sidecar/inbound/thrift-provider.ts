@@ -1,8 +1,8 @@
 import { MeshError } from '../../errors/mesh-error';
-import { parseThriftUrl, ThriftUpstream } from '../../../adapters/thrift';
+import { parseThriftUrl, ThriftUpstream } from '../../transport/thrift';
 import type { InboundCall, Provider } from './provider';
-import { unframe } from '../../../adapters/grpc/grpc-frame';
-import { PeerHeaders } from '../../../adapters/grpc/metadata';
+import { unframe } from '../../transport/grpc/grpc-frame';
+import { PeerHeaders } from '../../transport/peer/peer-headers';
 import { errorReplyFor, InboundReply } from './peer-reply';
 
 /**

@@ -1,7 +1,7 @@
 import type { MethodModel } from '../../idl/model';
 import type { Endpoint, ServiceEntry } from '../../snapshot/snapshots';
-import type { PeerResponse } from '../../../adapters/grpc/peer-client';
-import type { CancelToken } from '../../../adapters/grpc/cancel-token';
+import type { PeerResponse } from '../../transport/peer/peer-client';
+import type { CancelToken } from '../../transport/peer/cancel-token';
 
 /** One HTTP/JSON call from the local app, as the outbound layers see it. */
 export interface OutboundCall {

@@ -5,8 +5,8 @@ import type { GrpcMethod, ThriftMethod } from '../../idl/model';
 import { statusDetailsToJson } from '../../codec/proto/status-details';
 import { applicationExceptionToError } from '../../codec/thrift/application-exception';
 import type { Endpoint } from '../../snapshot/snapshots';
-import type { PeerResponse } from '../../../adapters/grpc/peer-client';
-import { PeerHeaders } from '../../../adapters/grpc/metadata';
+import type { PeerResponse } from '../../transport/peer/peer-client';
+import { PeerHeaders } from '../../transport/peer/peer-headers';
 import type { CallHandler, OutboundCall, PeerHandler, PeerRequest } from './call';
 
 const onewayHeaders: Record<string, string> = { [PeerHeaders.thriftOneway]: '1' };

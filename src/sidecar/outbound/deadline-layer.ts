@@ -1,6 +1,6 @@
 import { MeshError } from '../../errors/mesh-error';
 import type { CallLayer } from './call';
-import { maxTimerMs } from '../../../adapters/grpc/grpc-frame';
+import { maxTimerMs } from '../../transport/peer/timer-cap';
 
 /**
  * Sets the whole call's deadline, retries included, from `x-transmesh-timeout-ms` or the

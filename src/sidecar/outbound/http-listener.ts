@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
-import { errorBody, httpStatusOf } from '../../errors/http-status';
+import { errorBody, httpStatusOf } from './http-status';
 import type { Logger } from '../../log/logger';
 import type { CallHandler, OutboundCall } from './call';
-import { isUserMetadata } from '../../../adapters/grpc/metadata';
-import { CancelToken } from '../../../adapters/grpc/cancel-token';
+import { isUserMetadata } from '../../transport/grpc/metadata';
+import { CancelToken } from '../../transport/peer/cancel-token';
 import { InFlight } from '../in-flight';
 
 const metadataPrefix = 'grpc-metadata-';

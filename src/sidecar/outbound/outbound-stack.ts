@@ -1,7 +1,7 @@
 import type { Metrics } from '../../telemetry/metrics';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
-import type { PeerClient } from '../../../adapters/grpc/peer-client';
+import type { PeerClient } from '../../transport/peer/peer-client';
 import { CallHandler, compose } from './call';
 import { telemetryLayer } from './telemetry-layer';
 import { routeLayer } from './route-layer';

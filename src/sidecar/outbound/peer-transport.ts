@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
-import type { PeerClient } from '../../../adapters/grpc/peer-client';
-import { grpcTimeout } from '../../../adapters/grpc/grpc-frame';
-import { PeerHeaders } from '../../../adapters/grpc/metadata';
+import type { PeerClient } from '../../transport/peer/peer-client';
+import { grpcTimeout } from '../../transport/grpc/grpc-frame';
+import { PeerHeaders } from '../../transport/peer/peer-headers';
 import type { PeerHandler } from './call';
 
 /** The end of the outbound stack: one HTTP/2 request to the chosen provider sidecar. */

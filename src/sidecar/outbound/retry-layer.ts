@@ -1,6 +1,6 @@
 import { MeshError } from '../../errors/mesh-error';
 import { codeName } from '../../errors/codes';
-import { PeerHeaders } from '../../../adapters/grpc/metadata';
+import { PeerHeaders } from '../../transport/peer/peer-headers';
 import type { EndpointHealth } from './endpoint-health';
 import type { PeerLayer } from './call';
 

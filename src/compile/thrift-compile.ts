@@ -1,8 +1,8 @@
 import { ThriftCodecCompiler } from '../codec/thrift/thrift-method';
-import type { CompiledBundle, IdlFiles, MethodModel, ServiceModel } from './model';
-import { ThriftResolver } from './thrift-resolve';
+import type { CompiledBundle, IdlFiles, MethodModel, ServiceModel } from '../idl/model';
+import { ThriftResolver } from '../idl/thrift-resolve';
 
-export { thriftIncludesOf } from './thrift-parse';
+export { thriftIncludesOf } from '../idl/thrift-parse';
 
 /**
  * Compiles a bundle of .thrift files (path -> content) into services whose converters are

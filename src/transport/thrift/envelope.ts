@@ -1,8 +1,8 @@
-import type { ThriftProtocolName } from '../../src/idl/model';
-import { newReader, newWriter } from '../../src/codec/thrift/protocols';
-import { MessageHeader, T, ThriftUnderrun } from '../../src/codec/thrift/wire-types';
+import type { ThriftProtocolName } from '../../idl/model';
+import { newReader, newWriter } from '../../codec/thrift/protocols';
+import { MessageHeader, T, ThriftUnderrun } from '../../codec/thrift/wire-types';
 
-export { MessageType } from '../../src/codec/thrift/wire-types';
+export { MessageType } from '../../codec/thrift/wire-types';
 
 /** The message envelope alone (name, type, seqid), to be followed by a struct's bytes. */
 export function encodeEnvelope(protocol: ThriftProtocolName, name: string, type: number, seqid: number): Buffer {

@@ -1,5 +1,5 @@
-import { MeshError } from '../../src/errors/mesh-error';
-import { MessageType } from '../../src/codec/thrift/wire-types';
+import { MeshError } from '../../errors/mesh-error';
+import { MessageType } from '../../codec/thrift/wire-types';
 import { encodeEnvelope } from './envelope';
 import { ThriftConnection, ThriftReply } from './thrift-connection';
 import { ParsedThriftUrl, parseThriftUrl } from './thrift-url';

@@ -1,6 +1,6 @@
-import type { JsonValue } from '../../json/json-value';
-import { isObjectKey } from './json-to-thrift';
-import type { FieldDef, StructDef, ThriftType } from './thrift-types';
+import type { JsonValue } from '../json/json-value';
+import { isObjectKey } from '../codec/thrift/json-to-thrift';
+import type { FieldDef, StructDef, ThriftType } from '../idl/thrift-types';
 
 /**
  * Sample JSON for `idl show`: every field set (a union gets its first member). A struct met

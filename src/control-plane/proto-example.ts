@@ -1,7 +1,7 @@
 import * as protobuf from 'protobufjs';
-import type { JsonValue } from '../../json/json-value';
-import { jsonNameOf, realOneofs } from './json-to-proto';
-import { isWrapper } from './wkt-in';
+import type { JsonValue } from '../json/json-value';
+import { jsonNameOf, realOneofs } from '../codec/proto/json-to-proto';
+import { isWrapper } from '../codec/proto/wkt-in';
 
 /**
  * A sample request or response for `idl show`: every field set (only the first member of a

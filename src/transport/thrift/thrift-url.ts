@@ -1,4 +1,4 @@
-import type { ThriftProtocolName } from '../../src/idl/model';
+import type { ThriftProtocolName } from '../../idl/model';
 
 export type ThriftTransportName = 'framed' | 'buffered';
 

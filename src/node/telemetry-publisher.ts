@@ -1,7 +1,7 @@
 import type { NatsConnection } from 'nats';
 import type { Logger } from '../log/logger';
-import type { Metrics } from './metrics';
-import type { TelemetryReport } from './telemetry-report';
+import type { Metrics } from '../telemetry/metrics';
+import type { TelemetryReport } from '../telemetry/telemetry-report';
 import { Subjects } from '../registry/names';
 
 /**

@@ -1,9 +1,9 @@
 import * as protobuf from 'protobufjs';
 import { protoCodec } from '../codec/proto/proto-codec';
-import { IdlError, type CompiledBundle, type GrpcMethod, type IdlFiles, type MethodModel, type ServiceModel } from './model';
-import { builtinProto } from './proto-builtins';
-import { loadProtoSources, type LoadedSources } from './proto-loader';
-import { blankComments, findFieldType, findPattern, findRpcType, escapeRegExp, type SourcePos } from './proto-source-positions';
+import { IdlError, type CompiledBundle, type GrpcMethod, type IdlFiles, type MethodModel, type ServiceModel } from '../idl/model';
+import { builtinProto } from '../idl/proto-builtins';
+import { loadProtoSources, type LoadedSources } from '../idl/proto-loader';
+import { blankComments, findFieldType, findPattern, findRpcType, escapeRegExp, type SourcePos } from '../idl/proto-source-positions';
 
 /**
  * Compiles pushed .proto files (import path to content) into a protobufjs Root and the service

@@ -18,18 +18,3 @@ export function collectMetadata(into: Record<string, string>, headers: IncomingH
     if (v !== undefined) into[key] = Array.isArray(v) ? v.join(',') : String(v);
   }
 }
-
-/** The mesh's own headers on the peer hop (docs/architecture.md), named once. */
-export const PeerHeaders = {
-  /** The calling app, for metrics and policy on the provider side. */
-  caller: 'x-transmesh-caller',
-  /** `1` on a Thrift oneway call. */
-  thriftOneway: 'x-transmesh-thrift-oneway',
-  /** `reply` or `exception` (a TApplicationException) on a Thrift answer. */
-  thriftKind: 'x-transmesh-thrift-kind',
-  /**
-   * `1` on an error the provider's service never saw (the connection to it was refused, or the
-   * service is not provided there), so the consumer may retry elsewhere.
-   */
-  notSent: 'x-transmesh-not-sent',
-} as const;

@@ -1,5 +1,5 @@
 import type { Root } from 'protobufjs';
-import { CompiledBundle, IdlError, IdlFiles, ServiceModel } from './model';
+import { CompiledBundle, IdlError, IdlFiles, ServiceModel } from '../idl/model';
 import { compileProto } from './proto-compile';
 import { compileThrift } from './thrift-compile';
 

@@ -1,4 +1,4 @@
-import { MeshError } from '../../src/errors/mesh-error';
+import { MeshError } from '../../errors/mesh-error';
 
 /** gRPC's length-prefixed message: 1 byte compressed flag, 4 bytes big-endian length, the message. */
 export function frame(message: Uint8Array): Buffer {
@@ -33,9 +33,6 @@ export function decodeGrpcMessage(raw: string | string[] | undefined): string {
     return s;
   }
 }
-
-/** The longest wait a Node timer holds (2^31-1 ms, ~24.8 days); longer deadlines are capped to it. */
-export const maxTimerMs = 2_147_483_647;
 
 /** grpc-timeout for a number of milliseconds (at most 8 digits, as the spec says). */
 export function grpcTimeout(ms: number): string {

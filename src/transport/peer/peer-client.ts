@@ -1,7 +1,7 @@
 import http2, { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
-import { MeshError } from '../../src/errors/mesh-error';
-import { collectMetadata } from './metadata';
-import { decodeGrpcMessage, frame, unframe } from './grpc-frame';
+import { MeshError } from '../../errors/mesh-error';
+import { collectMetadata } from '../grpc/metadata';
+import { decodeGrpcMessage, frame, unframe } from '../grpc/grpc-frame';
 import type { CancelToken } from './cancel-token';
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;

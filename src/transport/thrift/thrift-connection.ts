@@ -1,7 +1,7 @@
 import * as net from 'node:net';
-import { MeshError } from '../../src/errors/mesh-error';
+import { MeshError } from '../../errors/mesh-error';
 import { decodeEnvelope, messageEnd } from './envelope';
-import { MessageType } from '../../src/codec/thrift/wire-types';
+import { MessageType } from '../../codec/thrift/wire-types';
 import type { ParsedThriftUrl } from './thrift-url';
 
 export interface ThriftReply {

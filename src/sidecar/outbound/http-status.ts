@@ -1,6 +1,6 @@
-import { CodeName } from './codes';
-import { MeshError } from './mesh-error';
-import { stringifyWithRaw } from '../json/raw-json';
+import { CodeName } from '../../errors/codes';
+import { MeshError } from '../../errors/mesh-error';
+import { stringifyWithRaw } from '../../json/raw-json';
 
 /** The canonical gRPC-to-HTTP mapping (google.rpc.Code), the only place it is written. */
 const httpStatusByCode: Record<CodeName, number> = {

@@ -1,7 +1,7 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../log/logger';
-import { bucketsSeconds, renderPrometheus, SeriesSample, seriesKey } from './metrics';
-import { TelemetryReport, telemetryReport } from './telemetry-report';
+import { bucketsSeconds, renderPrometheus, SeriesSample, seriesKey } from '../telemetry/metrics';
+import { TelemetryReport, telemetryReport } from '../telemetry/telemetry-report';
 import { Subjects } from '../registry/names';
 
 /**

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
+import { Events, NatsConnection } from 'nats';
+import type { SidecarConfig } from '../config/sidecar-config';
+import { Announcer } from '../discovery/announcer';
+import { EndpointsWatcher } from '../discovery/endpoints-watcher';
+import { createLogger, type Logger } from '../log/logger';
+import { connectNats } from '../registry/connect';
+import { IdlWatcher } from '../registry/idl-watcher';
+import { openBucket } from '../registry/kv';
+import { bucketOptions, Buckets } from '../registry/names';
+import { Sidecar } from '../sidecar/sidecar';
+import { TelemetryPublisher } from './telemetry-publisher';
+
+/**
+ * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
+ * the registry and discovery watchers, announces the local providers and publishes telemetry.
+ * The CLI only parses flags and calls startSidecar; tests can start a whole sidecar in process.
+ */
+
+function seesItself(sidecar: Sidecar, instance: string): Promise<void> {
+  return new Promise((resolve) =>
+    sidecar.endpoints.onSwap((snap) => {
+      for (const list of snap.byService.values()) if (list.some((e) => e.instance === instance)) return resolve();
+    }),
+  );
+}
+
+/** Logs NATS going away and coming back, and tells discovery, which must not age endpoints meanwhile. */
+function followConnection(nc: NatsConnection, log: Logger, onChange: (connected: boolean) => void): void {
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === Events.Disconnect) {
+        log.warn({ server: s.data }, 'NATS connection lost; serving from the last snapshots');
+        onChange(false);
+      } else if (s.type === Events.Reconnect) {
+        log.info({ server: s.data }, 'NATS connection back');
+        onChange(true);
+      }
+    }
+  })();
+}
+
+export function firstNonLoopback(): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') return a.address;
+  }
+  return '127.0.0.1';
+}
+
+export async function startSidecar(config: SidecarConfig) {
+  const log = createLogger('sidecar');
+  const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`);
+  const sidecar = new Sidecar(config, log);
+  const bound = await sidecar.listen();
+  const js = nc.jetstream();
+  const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
+  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
+  const epWatcher = new EndpointsWatcher(epKv, config.endpointTtlMs, (s) => sidecar.endpoints.swap(s), log);
+  await Promise.all([idlWatcher.start(), epWatcher.start()]);
+  followConnection(nc, log, (up) => {
+    if (!up) return epWatcher.disconnected();
+    Promise.all([epWatcher.reconnected(), idlWatcher.restart()]).then(
+      () => log.info('watching the registry and discovery again'),
+      (err) => log.error({ err }, 'could not watch again after NATS came back'),
+    );
+  });
+  const instance = `${config.app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=.a-zA-Z0-9]/g, '_');
+  const telemetry = new TelemetryPublisher(nc, sidecar.metrics, { instance, app: config.app }, config.telemetryMs, log);
+  telemetry.start();
+  let announcer: Announcer | undefined;
+  if (config.provide.length) {
+    const host = config.advertise ?? firstNonLoopback();
+    announcer = new Announcer(
+      epKv,
+      {
+        instance,
+        app: config.app,
+        address: `${host.includes(':') ? `[${host}]` : host}:${bound.inbound}`,
+        services: [...sidecar.providers.values()].map((p) => ({ name: p.service, protocol: p.protocol, thriftProtocol: p.thriftProtocol })),
+      },
+      config.heartbeatMs,
+      log,
+    );
+    const seen = seesItself(sidecar, instance);
+    await announcer.start();
+    // Ready means discovery already routes to this sidecar's own providers too.
+    await Promise.race([seen, new Promise((r) => setTimeout(r, 2000).unref())]);
+  }
+  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin }, 'sidecar ready');
+  const stop = async () => {
+    log.info('draining');
+    await announcer?.withdraw();
+    await sidecar.drain();
+    telemetry.stop();
+    idlWatcher.stop();
+    epWatcher.stop();
+    await nc.close();
+    log.info('stopped');
+  };
+  return { sidecar, bound, stop };
+}
