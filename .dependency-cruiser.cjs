@@ -11,20 +11,21 @@ const layers = {
   compile: ['errors', 'json', 'idl', 'codec'],
   transport: ['errors', 'idl', 'codec'],
   snapshot: ['idl'],
+  policy: ['errors'],
   telemetry: [],
   log: [],
   config: [],
-  sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'telemetry', 'log', 'config'],
-  registry: ['errors', 'json', 'idl', 'compile', 'snapshot', 'log'],
-  discovery: ['errors', 'idl', 'registry', 'snapshot', 'log'],
-  'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'registry', 'telemetry', 'log'],
-  node: ['errors', 'idl', 'snapshot', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
+  sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'policy', 'telemetry', 'log', 'config'],
+  registry: ['errors', 'json', 'idl', 'compile', 'snapshot', 'policy', 'log'],
+  discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'log'],
+  'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'registry', 'discovery', 'policy', 'telemetry', 'log'],
+  node: ['errors', 'idl', 'snapshot', 'policy', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
   dev: ['config', 'log'],
   cli: ['*'],
 };
 
 /** The data plane: what runs per call. It reads snapshots and never talks to NATS. */
-const dataPlane = ['errors', 'json', 'idl', 'codec', 'compile', 'transport', 'snapshot', 'telemetry', 'sidecar'];
+const dataPlane = ['errors', 'json', 'idl', 'codec', 'compile', 'transport', 'snapshot', 'policy', 'telemetry', 'sidecar'];
 
 const forbidden = [
   { name: 'no-circular', comment: 'modules form no cycle', severity: 'error', from: {}, to: { circular: true } },
