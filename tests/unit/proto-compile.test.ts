@@ -1,4 +1,5 @@
-import { IdlError, type GrpcMethod } from '../../src/idl/model';
+import type { GrpcMethod } from '../../src/idl/model';
+import { idlErrorOf } from '../helpers/idl-files';
 import { compileProto, protoImportsOf } from '../../src/compile/proto-compile';
 import { parseJson } from '../../src/json/parse-json';
 import { protoCodec } from '../../src/codec/proto/proto-codec';
@@ -6,15 +7,7 @@ import { fixtureFiles } from '../fixtures/proto/load-fixture';
 
 const acme = fixtureFiles('acme/common/v1/money.proto', 'acme/users/v1/users.proto');
 
-function compileError(files: Record<string, string>, entries?: string[]): IdlError {
-  try {
-    compileProto(files, entries);
-  } catch (err) {
-    expect(err).toBeInstanceOf(IdlError);
-    return err as IdlError;
-  }
-  throw new Error('expected the bundle to be refused');
-}
+const compileError = (files: Record<string, string>, entries?: string[]) => idlErrorOf(() => compileProto(files, entries));
 
 describe('compileProto: a good bundle', () => {
   const { root, bundle } = compileProto(acme);
