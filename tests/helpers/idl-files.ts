@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IdlError } from '../../src/idl/model';
 
 /** Writes IDL files into a fresh folder and returns `idl push` arguments for `entry` with `-I` on it. */
 export function idlPushArgs(files: Record<string, string>, entry: string): string[] {
@@ -11,15 +10,4 @@ export function idlPushArgs(files: Record<string, string>, entry: string): strin
     writeFileSync(join(dir, name), content);
   }
   return [join(dir, entry), '-I', dir];
-}
-
-/** The IdlError that compiling a bundle throws; fails the test when it throws none or another kind. */
-export function idlErrorOf(compile: () => unknown): IdlError {
-  try {
-    compile();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IdlError);
-    return err as IdlError;
-  }
-  throw new Error('expected the bundle to be refused with an IdlError');
 }

@@ -1,5 +1,6 @@
 import type { GrpcMethod } from '../../src/idl/model';
-import { idlErrorOf } from '../helpers/idl-files';
+import { IdlError } from '../../src/idl/model';
+import { thrownBy } from '../helpers/thrown';
 import { compileProto, protoImportsOf } from '../../src/compile/proto-compile';
 import { parseJson } from '../../src/json/parse-json';
 import { protoCodec } from '../../src/codec/proto/proto-codec';
@@ -7,7 +8,7 @@ import { fixtureFiles } from '../fixtures/proto/load-fixture';
 
 const acme = fixtureFiles('acme/common/v1/money.proto', 'acme/users/v1/users.proto');
 
-const compileError = (files: Record<string, string>, entries?: string[]) => idlErrorOf(() => compileProto(files, entries));
+const compileError = (files: Record<string, string>, entries?: string[]) => thrownBy(() => compileProto(files, entries), IdlError);
 
 describe('compileProto: a good bundle', () => {
   const { root, bundle } = compileProto(acme);

@@ -5,6 +5,7 @@ import type { JsonValue } from '../../src/json/json-value';
 import { codecMethod, PROTOCOLS, roundTrip } from '../helpers/thrift-codec-idl';
 import { DecoderCompiler } from '../../src/codec/thrift/thrift-to-json';
 import { newReader } from '../../src/codec/thrift/protocols';
+import { thrownBy } from '../helpers/thrown';
 
 const MAX = '9223372036854775807';
 const MIN = '-9223372036854775808';
@@ -289,11 +290,5 @@ describe('examples', () => {
 });
 
 function catchError(fn: () => unknown): MeshError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(MeshError);
-    return err as MeshError;
-  }
-  throw new Error('expected an error');
+  return thrownBy(fn, MeshError);
 }

@@ -1,11 +1,12 @@
 import { thriftRequestExample, thriftResponseExample } from '../../src/control-plane/idl-show';
 import type { ServiceModel } from '../../src/idl/model';
-import { idlErrorOf } from '../helpers/idl-files';
+import { IdlError } from '../../src/idl/model';
+import { thrownBy } from '../helpers/thrown';
 import { compileThrift, thriftIncludesOf } from '../../src/compile/thrift-compile';
 import { shopFiles, thriftMethod } from '../helpers/thrift-fixtures';
 
 const method = thriftMethod;
-const idlError = (files: Record<string, string>, entries?: string[]) => idlErrorOf(() => compileThrift(files, entries));
+const idlError = (files: Record<string, string>, entries?: string[]) => thrownBy(() => compileThrift(files, entries), IdlError);
 
 const find = (services: readonly ServiceModel[], name: string) => services.find((s) => s.name === name);
 
