@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { natsServerBinary } from '../src/dev/nats-binary';
 
 /*
  * Child processes whose log lines (pino JSON on stderr, or JSON on stdout) can be awaited, no
@@ -79,7 +80,7 @@ export function spawnProc(name: string, cmd: string, args: string[], env: Record
 /** A real nats-server with JetStream on a random port and a fresh store. */
 export async function startNats(): Promise<{ url: string; proc: Proc; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-bench-nats-'));
-  const proc = spawnProc('nats-server', 'nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', '-1']);
+  const proc = spawnProc('nats-server', natsServerBinary(), ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', '-1']);
   const line = await proc.waitFor((l) => /Listening for client connections on/.test(l.msg), 'nats-server to listen');
   const port = /:(\d+)\s*$/.exec(line.msg)![1];
   await proc.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');

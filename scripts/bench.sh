@@ -6,6 +6,6 @@ source "$(dirname "$0")/ensure-tools.sh"
 cd "$ROOT"
 
 ensure_node_modules
-ensure_apt nats-server nats-server
+ensure_nats_server
 build_ts
 exec node dist/bench/main.js "$@"

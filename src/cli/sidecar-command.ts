@@ -35,7 +35,7 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --provide SVC=URL   a local provider: grpc://host:port or thrift://host:port[?transport=buffered&protocol=compact]; repeatable
   --nats URL          NATS server (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
 
-environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (3500),
+environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (15000),
   TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_TELEMETRY_MS (5000),
   TRANSMESH_LOG_LEVEL (info)
 `;
@@ -100,7 +100,7 @@ export async function startSidecar(config: SidecarConfig) {
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
   const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
-  const epWatcher = new EndpointsWatcher(epKv, config.endpointTtlMs, (s) => sidecar.endpoints.swap(s), log);
+  const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: config.heartbeatMs, ttlMs: config.endpointTtlMs }, (s) => sidecar.endpoints.swap(s), log);
   await Promise.all([idlWatcher.start(), epWatcher.start()]);
   followConnection(nc, log, (up) => {
     if (!up) return epWatcher.disconnected();
@@ -125,6 +125,7 @@ export async function startSidecar(config: SidecarConfig) {
       },
       config.heartbeatMs,
       log,
+      epWatcher,
     );
     const seen = seesItself(sidecar, instance);
     await announcer.start();

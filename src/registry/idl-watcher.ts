@@ -4,6 +4,7 @@ import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
 import { bundleRecord, ServiceRecord, serviceRecord } from './records';
 import { decodeJson, isLive, watchKv } from './kv';
+import { Backoff } from './backoff';
 
 /**
  * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
@@ -19,6 +20,7 @@ export class IdlWatcher {
   private stopped = false;
   private emitted = false;
   private stopWatch: (() => void) | undefined;
+  private restarting: Promise<void> | undefined;
 
   constructor(
     private readonly kv: KV,
@@ -36,9 +38,27 @@ export class IdlWatcher {
    * Watches again from the current state: after NATS comes back, a watch's consumer can take
    * many seconds to notice it was cut, so the wiring restarts it at once.
    */
-  async restart(): Promise<void> {
-    this.stopWatch?.();
-    await this.watch();
+  restart(): Promise<void> {
+    // One restart at a time: a second concurrent one would leave a watch behind.
+    this.restarting ??= this.rewatch().finally(() => (this.restarting = undefined));
+    return this.restarting;
+  }
+
+  private async rewatch(): Promise<void> {
+    const backoff = new Backoff(250, 5000);
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        this.stopWatch?.();
+        this.stopWatch = undefined;
+        await this.watch();
+        return;
+      } catch (err) {
+        const delay = backoff.next();
+        this.log.warn({ err, retryInMs: delay }, 'could not watch the registry; keeping the last IDL');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   stop(): void {
@@ -47,7 +67,11 @@ export class IdlWatcher {
   }
 
   private async watch(): Promise<void> {
-    this.stopWatch = await watchKv(this.kv, 'service.>', (e) => this.apply(e), this.log);
+    this.stopWatch = await watchKv(this.kv, 'service.>', (e) => this.apply(e), this.log, {
+      initTimeoutMs: 5000,
+      // A lost consumer (a JetStream leader change, a reconnect) is replaced, with a full resync.
+      onEnd: () => void this.restart(),
+    });
   }
 
 

@@ -29,17 +29,49 @@ export async function openBucket(js: JetStreamClient, name: string, opts: { hist
   return js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0, replicas });
 }
 
+export interface WatchOptions {
+  /** How long the current values may take to arrive before the watch is given up (and stopped). */
+  initTimeoutMs?: number;
+  /** The watch ended without being stopped (its consumer was lost): the caller watches again. */
+  onEnd?: (err: unknown) => void;
+}
+
 /**
  * Watches keys: every current value first, then every change. Resolves, with a function that
- * stops the watch, once the current values have been handed to `onEntry`.
+ * stops the watch, once the current values have been handed to `onEntry`. A watch whose current
+ * values do not arrive in time is stopped before the error is thrown, so no consumer is left behind.
  */
-export async function watchKv(kv: KV, key: string, onEntry: (e: KvEntry) => void, log: Logger): Promise<() => void> {
+export async function watchKv(kv: KV, key: string, onEntry: (e: KvEntry) => void, log: Logger, opts: WatchOptions = {}): Promise<() => void> {
   let initialized!: () => void;
   const ready = new Promise<void>((r) => (initialized = r));
   const iter = await kv.watch({ key, initializedFn: () => initialized() });
-  void (async () => {
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    iter.stop();
+  };
+  const ended = (async () => {
     for await (const e of iter) onEntry(e);
-  })().catch((err) => log.error({ err, key }, 'watch ended'));
-  await ready;
-  return () => iter.stop();
+  })().then(
+    () => {
+      if (!stopped) opts.onEnd?.(new Error('the watch ended'));
+    },
+    (err) => {
+      log.warn({ err, key }, 'watch ended');
+      if (!stopped) opts.onEnd?.(err);
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    if (opts.initTimeoutMs) timer = setTimeout(() => reject(new Error(`the current values of ${key} did not arrive within ${opts.initTimeoutMs} ms`)), opts.initTimeoutMs);
+  });
+  try {
+    await Promise.race([ready, timeout, ended.then(() => Promise.reject(new Error('the watch ended before its current values arrived')))]);
+  } catch (err) {
+    stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return stop;
 }

@@ -17,9 +17,15 @@ export const Subjects = {
 
 export const controlPlaneQueue = 'transmesh-control-plane';
 
+/**
+ * How long the endpoints bucket keeps a record nobody refreshes: longer than any endpoint TTL
+ * (which the sidecar config checks), so a record is never purged while readers still count on it.
+ */
+export const endpointsMaxAgeMs = 60_000;
+
 /** One set of bucket options for every process, since binding with other options fails. */
 export const bucketOptions = {
   [Buckets.idl]: { history: 1, ttl: 0 },
   // Old records of providers that died are purged after a minute; liveness itself is judged by the readers.
-  [Buckets.endpoints]: { history: 1, ttl: 60_000 },
+  [Buckets.endpoints]: { history: 1, ttl: endpointsMaxAgeMs },
 } as const;

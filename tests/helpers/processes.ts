@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { natsServerBinary } from '../../src/dev/nats-binary';
 
 export const repoRoot = join(__dirname, '..', '..');
 export const cliPath = join(repoRoot, 'bin', 'transmesh');
@@ -91,7 +92,7 @@ export async function runCli(args: string[], env: Record<string, string> = {}): 
 export async function startNats(): Promise<{ url: string; proc: Proc; stop: () => Promise<void>; kill: () => Promise<void>; restart: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-nats-'));
   const launch = async (port: string) => {
-    const proc = spawnProc('nats-server', 'nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port]);
+    const proc = spawnProc('nats-server', natsServerBinary(), ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port]);
     const line = await proc.waitFor((l) => /Listening for client connections on/.test(l.msg), 'nats-server to listen');
     await proc.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');
     return { proc, port: /:(\d+)\s*$/.exec(line.msg)![1] };
