@@ -4,7 +4,7 @@ import type { EndpointsSnapshot } from '../snapshot/snapshots';
 import { endpointRecord } from '../registry/records';
 import { decodeJson, watchKv } from '../registry/kv';
 import { EndpointTable } from './endpoint-table';
-import { Backoff } from '../registry/backoff';
+import { Backoff, retrying } from '../registry/backoff';
 
 export interface WatcherTimings {
   heartbeatMs: number;
@@ -58,7 +58,10 @@ export class EndpointsWatcher {
   }
 
   async start(): Promise<void> {
-    await this.sync();
+    await retrying(
+      () => this.sync(),
+      (err, retryInMs) => this.log.warn({ err, retryInMs }, 'could not watch discovery yet'),
+    );
     const every = Math.max(50, Math.min(this.timings.heartbeatMs, Math.floor(this.timings.ttlMs / 4)));
     this.ticker = setInterval(() => this.tick(), every);
     this.ticker.unref();

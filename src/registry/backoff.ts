@@ -21,3 +21,22 @@ export class Backoff {
     this.attempt = 0;
   }
 }
+
+/**
+ * Runs `fn` until it succeeds or `totalMs` has passed, with backoff: at start-up a JetStream
+ * request can time out while a stream elects a leader (seconds), which is no reason to exit.
+ */
+export async function retrying<T>(fn: () => Promise<T>, onRetry: (err: unknown, delayMs: number) => void, totalMs = 30000): Promise<T> {
+  const deadline = Date.now() + totalMs;
+  const backoff = new Backoff(250, 3000);
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      const delay = backoff.next();
+      if (Date.now() + delay > deadline) throw err;
+      onRetry(err, delay);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}

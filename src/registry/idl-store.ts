@@ -1,7 +1,7 @@
 import { KV } from 'nats';
 import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
 import { BundleRecord, bundleRecord, PushRequest, ServiceRecord, serviceRecord } from './records';
-import { decodeJson, encodeJson, isLive } from './kv';
+import { decodeJson, encodeJson, isLive, patientKv, RegistryKv } from './kv';
 
 export interface PushResult {
   version: number;
@@ -30,7 +30,11 @@ export class RegistryError extends Error {}
 export class IdlStore {
   private readonly compiled = new Map<number, LoadedBundle>();
 
-  constructor(private readonly kv: KV) {}
+  private readonly kv: RegistryKv;
+
+  constructor(kv: KV) {
+    this.kv = patientKv(kv);
+  }
 
   async push(req: PushRequest): Promise<PushResult> {
     const loaded = compileBundle(req.files, req.entries);

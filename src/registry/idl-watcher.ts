@@ -4,7 +4,7 @@ import { compileBundle, LoadedBundle } from '../idl/compile-bundle';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
 import { bundleRecord, ServiceRecord, serviceRecord } from './records';
 import { decodeJson, isLive, watchKv } from './kv';
-import { Backoff } from './backoff';
+import { Backoff, retrying } from './backoff';
 
 /**
  * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
@@ -30,7 +30,10 @@ export class IdlWatcher {
 
   /** Resolves once the registry as it is now has been loaded into a first snapshot. */
   async start(): Promise<void> {
-    await this.watch();
+    await retrying(
+      () => this.watch(),
+      (err, retryInMs) => this.log.warn({ err, retryInMs }, 'could not watch the registry yet'),
+    );
     await this.rebuild();
   }
 

@@ -1,6 +1,7 @@
 import { JetStreamClient, KV, KvEntry } from 'nats';
 import type { Logger } from '../log/logger';
 import { z } from 'zod';
+import { retrying } from './backoff';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -26,7 +27,11 @@ export function isLive(e: KvEntry | null): e is KvEntry {
 export async function openBucket(js: JetStreamClient, name: string, opts: { history?: number; ttl?: number } = {}): Promise<KV> {
   const replicas = Number(process.env.TRANSMESH_KV_REPLICAS ?? 1);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new Error(`TRANSMESH_KV_REPLICAS must be 1 to 5, not "${process.env.TRANSMESH_KV_REPLICAS}"`);
-  return js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0, replicas });
+  // While a stream elects a leader (a NATS node just died) its API times out for seconds: wait.
+  return retrying(
+    () => js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0, replicas }),
+    () => undefined,
+  );
 }
 
 export interface WatchOptions {
@@ -74,4 +79,36 @@ export async function watchKv(kv: KV, key: string, onEntry: (e: KvEntry) => void
     clearTimeout(timer);
   }
   return stop;
+}
+
+/** A JetStream error that a moment later may not be: no stream leader (503), a timeout, a lost connection. */
+export function isTransient(err: unknown): boolean {
+  const msg = String((err as Error)?.message ?? err);
+  return /\b503\b|TIMEOUT|timeout|no responders|CONNECTION_(CLOSED|DRAINING)|DISCONNECT|leader/i.test(msg) && !/wrong last sequence|key exists/.test(msg);
+}
+
+export type RegistryKv = Pick<KV, 'get' | 'put' | 'create' | 'update' | 'keys'>;
+
+/**
+ * The bucket operations of a control plane, each retried for a while on transient errors: a
+ * push made while the registry stream elects a new leader (a NATS node died) waits the election
+ * out instead of failing. Every operation the registry makes is safe to repeat: puts write the
+ * same value, and compare-and-set writes re-read and re-apply on a conflict.
+ */
+export function patientKv(kv: KV, totalMs = 20000): RegistryKv {
+  const patient = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => (...a: A) =>
+    retrying(
+      () => fn(...a),
+      (err) => {
+        if (!isTransient(err)) throw err;
+      },
+      totalMs,
+    );
+  return {
+    get: patient(kv.get.bind(kv)),
+    put: patient(kv.put.bind(kv)),
+    create: patient(kv.create.bind(kv)),
+    update: patient(kv.update.bind(kv)),
+    keys: patient(kv.keys.bind(kv)),
+  };
 }
