@@ -3,9 +3,4 @@
 # NATS cluster on loopback under steady traffic while nodes, a control plane and a provider die.
 set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
-cd "$ROOT"
-
-ensure_node_modules
-ensure_nats_server
-build_ts
-exec node dist/bench/chaos/main.js "$@"
+run_built dist/bench/chaos/main.js "$@"

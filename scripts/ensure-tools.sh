@@ -81,3 +81,13 @@ build_java_examples() {
     (cd "$ROOT/examples-java" && mvn -q -B package "$@")
   fi
 }
+
+# run_built SCRIPT ARGS...: what a bench-like run needs (npm packages, nats-server, a build),
+# then node SCRIPT (a path under dist/) in place of the shell.
+run_built() {
+  ensure_node_modules
+  ensure_nats_server
+  build_ts
+  cd "$ROOT"
+  exec node "$@"
+}
