@@ -55,6 +55,11 @@ export class Traffic {
     }
   }
 
+  /** Resolves once `n` calls started at or after `since` have ended (an event to wait on, not a sleep). */
+  async ended(n: number, since: number): Promise<void> {
+    while (this.calls.filter((c) => c.start >= since && c.end).length < n) await new Promise((r) => setTimeout(r, 50));
+  }
+
   /** The calls started in [from, to), once every one of them has ended. */
   async window(from: number, to: number): Promise<{ calls: number; failed: number; errors: string[] }> {
     const inside = this.calls.filter((c) => c.start >= from && c.start < to);
