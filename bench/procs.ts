@@ -15,6 +15,8 @@ type Line = Record<string, any>;
 
 export class Proc {
   readonly lines: Line[] = [];
+  /** Called with every line, for counting what the short tail in `lines` would lose. */
+  readonly listeners: Array<(l: Line) => void> = [];
   private waiters: Array<{ pred: (l: Line) => boolean; resolve: (l: Line) => void }> = [];
   readonly exited: Promise<number | null>;
 
@@ -34,6 +36,7 @@ export class Proc {
       this.lines.push(line);
       if (this.lines.length > 200) this.lines.splice(0, 100);
       if (process.env.TRANSMESH_BENCH_VERBOSE) process.stderr.write(`[${name}] ${raw}\n`);
+      for (const f of this.listeners) f(line);
       this.waiters = this.waiters.filter((w) => !(w.pred(line) && (w.resolve(line), true)));
     };
     if (child.stderr) createInterface({ input: child.stderr }).on('line', onLine);
