@@ -112,6 +112,16 @@ export class EndpointsWatcher {
     }
   }
 
+  /** The revision of a key this watcher last applied (for tests and debugging). */
+  revisionOf(key: string): number | undefined {
+    return this.table.revisionOf(key);
+  }
+
+  /** A resync is running. */
+  get resyncing(): boolean {
+    return this.syncing !== undefined;
+  }
+
   get healthy(): boolean {
     return this.table.isHealthy;
   }
