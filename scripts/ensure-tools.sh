@@ -6,7 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 ensure_node_modules() {
-  # npm ci when node_modules is missing or older than the lock file.
+  # npm ci when node_modules is missing or older than the lock file. A node_modules that is a
+  # symlink is a tree shared with other checkouts (git worktrees): never npm ci through it, since
+  # npm would empty the shared tree and replace the link with a private copy.
+  if [ -L "$ROOT/node_modules" ]; then return 0; fi
   if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     (cd "$ROOT" && npm ci --no-audit --no-fund)
   fi
