@@ -95,7 +95,7 @@ export type RegistryKv = Pick<KV, 'get' | 'put' | 'create' | 'update' | 'keys'>;
  * out instead of failing. Every operation the registry makes is safe to repeat: puts write the
  * same value, and compare-and-set writes re-read and re-apply on a conflict.
  */
-export function patientKv(kv: KV, totalMs = 20000): RegistryKv {
+export function patientKv(kv: KV, totalMs = 10000): RegistryKv {
   const patient = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => (...a: A) =>
     retrying(
       () => fn(...a),

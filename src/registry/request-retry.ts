@@ -19,8 +19,9 @@ export interface RetryOptions {
  * is made idempotent by its pushId, so a push either completes or is reported as failed.
  */
 export async function requestWithRetry(nc: NatsConnection, subject: string, data: Uint8Array, opts: RetryOptions): Promise<Reply<unknown>> {
-  const attemptTimeoutMs = opts.attemptTimeoutMs ?? 8000;
-  const deadline = Date.now() + (opts.totalMs ?? 30000);
+  // Longer than a control plane waits out a leader election (patientKv), so its answer arrives.
+  const attemptTimeoutMs = opts.attemptTimeoutMs ?? 12000;
+  const deadline = Date.now() + (opts.totalMs ?? 40000);
   const backoff = new Backoff(200, 2000);
   for (;;) {
     let reason: string;
