@@ -21,6 +21,11 @@ export class IdlWatcher {
   private emitted = false;
   private stopWatch: (() => void) | undefined;
   private restarting: Promise<void> | undefined;
+  private checker: NodeJS.Timeout | undefined;
+  /** The highest stream revision of a service record this watcher has applied. */
+  private seenUpTo = 0;
+  /** The bucket's last revision at the previous check, when the watch had not delivered it yet. */
+  private pendingUpTo: number | undefined;
 
   constructor(
     private readonly kv: KV,
@@ -34,6 +39,8 @@ export class IdlWatcher {
       () => this.watch(),
       (err, retryInMs) => this.log.warn({ err, retryInMs }, 'could not watch the registry yet'),
     );
+    this.checker = setInterval(() => void this.check(), 10_000);
+    this.checker.unref();
     await this.rebuild();
   }
 
@@ -64,7 +71,33 @@ export class IdlWatcher {
     }
   }
 
+  /**
+   * Detects a watch that stalls silently (after a stream leader change a watch can deliver
+   * nothing for many seconds). Only the registry writes this bucket, and every push or rollback
+   * ends with a service record, so the bucket's last revision should come through the watch. If
+   * a revision seen at one check has still not been delivered at the next, the watch is
+   * re-created with a full resync. One check every 10 s is one small JetStream request.
+   */
+  async check(): Promise<void> {
+    if (this.stopped || this.restarting) return;
+    let last: number;
+    try {
+      last = (await this.kv.status()).streamInfo.state.last_seq;
+    } catch {
+      return; // NATS trouble: the connection status or the next check will tell.
+    }
+    const pending = this.pendingUpTo;
+    if (pending !== undefined && this.seenUpTo < pending) {
+      this.log.warn({ seenUpTo: this.seenUpTo, bucketAt: pending }, 'the registry watch fell behind; watching again');
+      await this.restart();
+      // The resync read everything up to then (a write that was no service record is not waited for again).
+      this.seenUpTo = Math.max(this.seenUpTo, pending);
+    }
+    this.pendingUpTo = last > this.seenUpTo ? last : undefined;
+  }
+
   stop(): void {
+    clearInterval(this.checker);
     this.stopped = true;
     this.stopWatch?.();
   }
@@ -79,6 +112,7 @@ export class IdlWatcher {
 
 
   private apply(e: KvEntry): void {
+    this.seenUpTo = Math.max(this.seenUpTo, e.revision);
     const name = e.key.slice('service.'.length);
     if (!isLive(e)) this.records.delete(name);
     else {

@@ -5,15 +5,19 @@ import { startNats } from '../helpers/processes';
 import { openBucket, encodeJson } from '../../src/registry/kv';
 import { bucketOptions, Buckets } from '../../src/registry/names';
 import { EndpointsWatcher } from '../../src/discovery/endpoints-watcher';
-import type { EndpointsSnapshot } from '../../src/snapshot/snapshots';
+import type { EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
+import { IdlWatcher } from '../../src/registry/idl-watcher';
+import { IdlStore } from '../../src/registry/idl-store';
+import { echoFiles } from '../helpers/grpc-echo-server';
 
 jest.setTimeout(30000);
 
 /**
- * The discovery watcher against a real nats-server, its clock faked: what it does when its watch
- * goes quiet or its own heartbeat does not come back, without waiting seconds for it.
+ * The discovery and registry watchers against a real nats-server (the discovery one on a fake
+ * clock): what they do when their watch goes quiet, or a sidecar's own heartbeat does not come
+ * back, without waiting seconds for it.
  */
-describe('discovery watch re-creation', () => {
+describe('watches that stall are re-created', () => {
   let nats: Awaited<ReturnType<typeof startNats>>;
   let nc: NatsConnection;
   let kv: KV;
@@ -82,5 +86,37 @@ describe('discovery watch re-creation', () => {
     t += 2_600;
     watcher!.tick();
     expect(logged('watching discovery again')).toBe(before + 1);
+  });
+
+  test('a registry watch that silently stops delivering is noticed at the next checks and re-created', async () => {
+    const idl = await openBucket(nc.jetstream(), Buckets.idl, bucketOptions[Buckets.idl]);
+    const store = new IdlStore(idl);
+    const svc = 'mesh.test.v1.Echo';
+    const v1 = (await store.push({ files: echoFiles(), entries: ['echo.proto'] })).version;
+    const idlSnapshots: IdlSnapshot[] = [];
+    const idlWatcher = new IdlWatcher(idl, (snap) => idlSnapshots.push(snap), log);
+    await idlWatcher.start();
+    try {
+      expect(idlSnapshots.at(-1)!.services.get(svc)!.version).toBe(v1);
+      const fellBehind = () => logged('the registry watch fell behind; watching again');
+      // Nothing new: checks change nothing.
+      await idlWatcher.check();
+      await idlWatcher.check();
+      expect(fellBehind()).toBe(0);
+
+      // The watch goes silent (as after a stream leader change), without ending.
+      (idlWatcher as unknown as { stopWatch: () => void }).stopWatch();
+      const v2 = (await store.push({ files: echoFiles(), entries: ['echo.proto'] })).version;
+      await idlWatcher.check();
+      expect(idlSnapshots.at(-1)!.services.get(svc)!.version).toBe(v1);
+      await idlWatcher.check();
+      expect(fellBehind()).toBe(1);
+      await until('v2 loaded', () => idlSnapshots.at(-1)!.services.get(svc)!.version === v2);
+      await idlWatcher.check();
+      await idlWatcher.check();
+      expect(fellBehind()).toBe(1);
+    } finally {
+      idlWatcher.stop();
+    }
   });
 });
