@@ -16,7 +16,7 @@ const help = `usage:
   transmesh idl show SERVICE                    methods with a JSON example of each request and response
   transmesh idl rollback SERVICE [--to VERSION] make the previous (or named) version current
 
-flags: --nats URL (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222), --json (machine-readable output)
+flags: --nats URL[,URL...] (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222), --json (machine-readable output)
 `;
 
 const flags: FlagSpec = { ...commonFlags, include: { type: 'string', short: 'I', multiple: true }, to: { type: 'string' }, json: { type: 'boolean' } };

@@ -44,6 +44,6 @@ describe('a NATS cluster as the backbone', () => {
     const all = await traffic.window(0, traffic.now());
     expect(all.errors).toEqual([]);
     expect(all.failed).toBe(0);
-    expect(all.calls).toBeGreaterThan(100);
+    expect(all.calls).toBeGreaterThanOrEqual(100);
   });
 });
