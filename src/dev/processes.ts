@@ -1,3 +1,4 @@
+import { natsServerBinary } from './nats-binary';
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -31,6 +32,8 @@ export class Proc {
   /** The same lines as text. */
   readonly texts: string[] = [];
   readonly stdout: string[] = [];
+  /** Called with every parsed line, for counting what a short `keepLines` tail would lose. */
+  readonly listeners: Array<(l: LogLine) => void> = [];
   readonly exited: Promise<number | null>;
   private waiters: Array<{ pred: (l: LogLine, text: string) => boolean; resolve: (l: LogLine) => void }> = [];
 
@@ -74,6 +77,7 @@ export class Proc {
       this.stdout.splice(0, Math.max(0, this.stdout.length - keep / 2));
     }
     this.opts.onLine?.(raw);
+    for (const f of this.listeners) f(line);
     this.waiters = this.waiters.filter((w) => {
       if (!w.pred(line, raw)) return true;
       w.resolve(line);
@@ -143,7 +147,7 @@ export interface NatsProcess {
 export async function startNats(opts: { port?: number; onLine?: (raw: string) => void } = {}): Promise<NatsProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-nats-'));
   const launch = async (port: string) => {
-    const proc = spawnProc('nats-server', 'nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port], { onLine: opts.onLine });
+    const proc = spawnProc('nats-server', natsServerBinary(), ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port], { onLine: opts.onLine });
     const line = await proc.waitFor((l) => /Listening for client connections on/.test(l.msg), 'nats-server to listen');
     await proc.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');
     return { proc, port: /:(\d+)\s*$/.exec(line.msg)![1] };

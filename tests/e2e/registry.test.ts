@@ -99,4 +99,36 @@ describe('IDL registry on JetStream KV', () => {
     expect(echo.request).toHaveProperty('id');
     expect(echo.response).toHaveProperty('server');
   });
+
+  test('a push retried with its pushId after a replica died half-way completes with the same version', async () => {
+    const idl = join(repoRoot, 'idl');
+    const bundle = collectIdl([join(idl, 'acme/users/v1/users.proto'), join(idl, 'orders.thrift')], [idl]);
+    const kv = await openBucket(ncA.jetstream(), Buckets.idl, bucketOptions[Buckets.idl]);
+    // The replica "dies" after updating the first service record and before the second.
+    const dying = new Proxy(kv, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== 'update' && prop !== 'create') return typeof value === 'function' ? value.bind(target) : value;
+        return (key: string, ...rest: unknown[]) => {
+          if (key === 'service.orders.OrderService') return Promise.reject(new Error('the replica died'));
+          return (value as (...a: unknown[]) => Promise<number>).call(target, key, ...rest);
+        };
+      },
+    });
+    const before = (await a.list()).find((l) => l.name === 'orders.OrderService')!.version;
+    const pushId = 'retry-test-0001';
+    await expect(new IdlStore(dying).push({ ...bundle, pushId })).rejects.toThrow(/the replica died/);
+    const half = await b.list();
+    const users = half.find((l) => l.name === 'acme.users.v1.UserService')!.version;
+    expect(half.find((l) => l.name === 'orders.OrderService')!.version).toBe(before);
+
+    const retried = await b.push({ ...bundle, pushId });
+    expect(retried.version).toBe(users);
+    const after = await a.list();
+    expect(after.find((l) => l.name === 'orders.OrderService')!.version).toBe(users);
+    expect(after.find((l) => l.name === 'acme.users.v1.UserService')!.versions.filter((v) => v === users)).toHaveLength(1);
+    // A second retry (the first reply was lost) is a no-op with the same answer.
+    expect((await a.push({ ...bundle, pushId })).version).toBe(users);
+    expect((await a.list()).map((l) => l.version)).toEqual(after.map((l) => l.version));
+  });
 });
