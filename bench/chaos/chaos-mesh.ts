@@ -57,7 +57,7 @@ export class ChaosMesh {
   }
 
   async startProvider(name: string): Promise<void> {
-    const service = spawnProc(`provider ${name}`, process.execPath, [grpcProviderScript, '--name', name]);
+    const service = spawnProc(`provider ${name}`, process.execPath, [grpcProviderScript, '--name', name], { stdin: 'pipe' });
     const port = Number((await service.waitFor((l) => typeof l.port === 'number', `${name} to bind`)).port);
     const sidecar = this.cli(`sidecar ${name}`, ['sidecar', '--nats', this.cluster.urls, '--app', `echo-${name}`, '--provide', `${benchService}=grpc://127.0.0.1:${port}`, ...this.loopbackFlags()]);
     this.providers.set(name, { service, sidecar });

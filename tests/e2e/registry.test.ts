@@ -115,6 +115,7 @@ describe('IDL registry on JetStream KV', () => {
         };
       },
     });
+    await a.push(bundle);
     const before = (await a.list()).find((l) => l.name === 'orders.OrderService')!.version;
     const pushId = 'retry-test-0001';
     await expect(new IdlStore(dying).push({ ...bundle, pushId })).rejects.toThrow(/the replica died/);
