@@ -36,6 +36,10 @@ export const sidecarConfigSchema = z.object({
   telemetryMs: ms(5000),
   /** How long SIGTERM waits for calls in flight. */
   drainMs: ms(10000),
+  /** Share of successful, fast calls that become access-log records (errors and slow calls always do). */
+  accessLogSample: z.coerce.number().min(0).max(1).default(1),
+  /** Calls at least this long are slow: always logged. */
+  accessLogSlowMs: ms(1000),
 });
 
 export type SidecarConfig = z.output<typeof sidecarConfigSchema>;
