@@ -3,6 +3,10 @@ import type { HostPort } from '../config/addresses';
 import { ControlPlane } from '../control-plane/control-plane';
 import { TelemetryAggregator } from '../control-plane/telemetry-aggregator';
 import { AccessLogWriter } from '../control-plane/access-log-writer';
+import { Dashboard } from '../control-plane/dashboard';
+import { PolicyPeek } from '../control-plane/policy-peek';
+import { EndpointsWatcher } from '../discovery/endpoints-watcher';
+import { emptyEndpoints, EndpointsSnapshot } from '../snapshot/snapshots';
 import { createLogger } from '../log/logger';
 import { connectNats } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
@@ -18,8 +22,10 @@ export interface ControlPlaneOptions {
 export async function startControlPlane(url: string, adminAddr: HostPort, options: ControlPlaneOptions = {}) {
   const log = createLogger('control-plane');
   const nc = await connectNats(url, 'transmesh-control-plane');
-  const kv = await openBucket(nc.jetstream(), Buckets.idl, bucketOptions[Buckets.idl]);
-  const cp = new ControlPlane(nc, new IdlStore(kv), log);
+  const js = nc.jetstream();
+  const kv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
+  const store = new IdlStore(kv);
+  const cp = new ControlPlane(nc, store, log);
   cp.start();
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();
@@ -27,7 +33,15 @@ export async function startControlPlane(url: string, adminAddr: HostPort, option
   accessLog?.start();
   const reopen = () => accessLog?.reopen();
   process.on('SIGHUP', reopen);
+  // The dashboard's view of discovery: the same watcher and liveness rule as the sidecars'.
+  let endpoints: EndpointsSnapshot = emptyEndpoints;
+  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  const epWatcher = new EndpointsWatcher(epKv, Number(process.env.TRANSMESH_ENDPOINT_TTL_MS ?? 3500), (s) => (endpoints = s), log);
+  await epWatcher.start();
+  const dashboard = new Dashboard({ telemetry, endpoints: () => endpoints, idl: store, policies: new PolicyPeek(js) }, log);
+  dashboard.start();
   const admin = Fastify({ logger: false });
+  dashboard.routes(admin);
   admin.get('/healthz', async () => ({ status: 'ok' }));
   admin.get('/readyz', async (_req, reply) => (nc.isClosed() ? reply.code(503).send({ status: 'not ready' }) : { status: 'ready' }));
   admin.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(telemetry.render()));
@@ -38,6 +52,8 @@ export async function startControlPlane(url: string, adminAddr: HostPort, option
     stop: async () => {
       await admin.close();
       telemetry.stop();
+      dashboard.stop();
+      epWatcher.stop();
       process.off('SIGHUP', reopen);
       await accessLog?.stop();
       await cp.drain();

@@ -3,6 +3,10 @@ import { Proc, runCli, spawnCli, startNats } from '../helpers/processes';
 import { call, startSidecar, SidecarProc } from '../helpers/mesh';
 import { echoFiles, startEchoServer } from '../helpers/grpc-echo-server';
 import { startOtlpReceiver } from '../helpers/otlp-receiver';
+import { dumpDom, screenshot } from '../helpers/chromium';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 jest.setTimeout(90000);
 
@@ -19,15 +23,15 @@ const traceparent = `00-${traceId}-${appSpanId}-01`;
 describe('logs and traces', () => {
   let nats: Awaited<ReturnType<typeof startNats>>;
   let otlp: Awaited<ReturnType<typeof startOtlpReceiver>>;
-  let cps: Proc[] = [];
+  let cps: Array<Proc & { admin?: string }> = [];
   let echo: Awaited<ReturnType<typeof startEchoServer>>;
   let provider: SidecarProc;
   let consumer: SidecarProc;
   const followers: Record<string, Proc> = {};
 
   const startCp = async (name: string) => {
-    const p = spawnCli(name, ['control-plane', '--nats', nats.url, '--admin', '127.0.0.1:0', '--access-log', '-']);
-    await p.waitForMsg('control plane ready');
+    const p: Proc & { admin?: string } = spawnCli(name, ['control-plane', '--nats', nats.url, '--admin', '127.0.0.1:0', '--access-log', '-']);
+    p.admin = (await p.waitForMsg('control plane ready')).admin;
     return p;
   };
   const follow = async (name: string, args: string[]) => {
@@ -139,5 +143,43 @@ describe('logs and traces', () => {
     expect(rootRecord.traceId).toMatch(/^[0-9a-f]{32}$/);
     const rootSpan = await otlp.waitFor((s) => s.traceId === rootRecord.traceId && s.serviceName === 'php-frontend', 'the root span');
     expect(rootSpan.parentSpanId).toBe('');
+  });
+
+  test('the dashboard renders the running mesh in headless Chromium, and its numbers move as calls flow', async () => {
+    const admin = cps[0].admin!;
+    const edge = `php-app→${svc}`;
+    const callsOf = (html: string) => {
+      const m = new RegExp(`data-edge="${edge}"><td>[^<]*</td><td>[^<]*</td><td class="num calls">([\\d,]+)</td><td class="num rps">([^<]+)</td>`).exec(html);
+      return m ? { calls: Number(m[1].replace(/,/g, '')), rps: m[2] } : undefined;
+    };
+    const overviewCalls = async () => ((await (await fetch(`${admin}/api/overview`)).json()) as any).edges.find((e: any) => e.caller === 'php-app' && e.service === svc)?.calls ?? 0;
+    /** Waits for the control plane to have heard of at least `n` calls (sidecars report every 200 ms here). */
+    const heard = async (n: number) => {
+      for (let i = 0; i < 200 && (await overviewCalls()) < n; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await overviewCalls()).toBeGreaterThanOrEqual(n);
+    };
+    expect((await call(consumer.url, `/${svc}/Echo`, { text: 'seen' })).status).toBe(200);
+    await heard(1);
+
+    const before = await dumpDom(`${admin}/`);
+    expect(before).toContain(`data-node="caller:php-app"`);
+    expect(before).toContain(`data-node="service:${svc}"`);
+    expect(before).toContain(`data-node="provider:echo-a"`);
+    expect(before).toContain(`data-idl="${svc}"`);
+    expect(before).toMatch(new RegExp(`data-provider="echo-a[^"]*"><td>${svc.replace(/\./g, '\\.')}</td><td>echo-a</td>`));
+    expect(before).toContain(`data-method="${svc}/Echo"`);
+    expect(before).toContain('no policy bucket yet');
+    const first = callsOf(before);
+    expect(first).toBeDefined();
+
+    for (let i = 0; i < 20; i++) expect((await call(consumer.url, `/${svc}/Echo`, { text: `n${i}` })).status).toBe(200);
+    await heard(first!.calls + 20);
+    const after = callsOf(await dumpDom(`${admin}/`));
+    expect(after!.calls).toBeGreaterThanOrEqual(first!.calls + 20);
+    expect(after!.rps).not.toBe('0/s');
+
+    const file = process.env.TRANSMESH_DASHBOARD_SCREENSHOT ?? join(mkdtempSync(join(tmpdir(), 'transmesh-shot-')), 'dashboard.png');
+    await screenshot(`${admin}/`, file);
+    expect(existsSync(file) && statSync(file).size > 10_000).toBe(true);
   });
 });
