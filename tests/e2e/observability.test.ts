@@ -51,9 +51,10 @@ describe('logs and traces', () => {
     const pushed = await runCli(['idl', 'push', ...idlPushArgs(echoFiles(), 'echo.proto'), '--nats', nats.url]);
     expect(pushed.code).toBe(0);
     echo = await startEchoServer('A');
-    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' };
+    const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_BSP_SCHEDULE_DELAY: '100' };
+    // The provider sidecar exports with the default protocol (http/protobuf), the consumer with http/json.
     provider = await startSidecar(nats.url, 'echo-a', [`${svc}=grpc://127.0.0.1:${echo.port}`], otel);
-    consumer = await startSidecar(nats.url, 'php-app', [], { ...otel, OTEL_SERVICE_NAME: 'php-frontend' });
+    consumer = await startSidecar(nats.url, 'php-app', [], { ...otel, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'php-frontend' });
     await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery');
     await Promise.all([follow('logs --json', ['--json']), follow('logs --errors', ['--errors', '--json']), follow('logs readable', ['--service', svc, '--caller', 'php-app']), follow('logs other caller', ['--caller', 'someone-else', '--json'])]);
   });
@@ -127,7 +128,9 @@ describe('logs and traces', () => {
     expect(client.parentSpanId).toBe(appSpanId);
     expect(client.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.service': svc, 'rpc.method': 'Echo', 'rpc.grpc.status_code': 0, caller: 'php-app', peer: `127.0.0.1:${provider.inboundPort}` });
     const server = await otlp.waitFor((s) => s.serviceName === 'echo-a' && s.traceId === traceId && s.parentSpanId === client.spanId, 'from the provider sidecar, child of the consumer span');
-    expect(server.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.service': svc, 'rpc.method': 'Echo', caller: 'php-app' });
+    expect(server.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.service': svc, 'rpc.method': 'Echo', 'rpc.grpc.status_code': 0, caller: 'php-app', peer: `grpc://127.0.0.1:${echo.port}` });
+    expect([client.encoding, server.encoding]).toEqual(['application/json', 'application/x-protobuf']);
+    expect([client.kind, server.kind]).toEqual([3, 2]); // SPAN_KIND_CLIENT, SPAN_KIND_SERVER
     // The provider sees the provider sidecar's span as its parent, in the app's trace.
     expect(res.body.metadata.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     expect(res.body.metadata.traceparent.split('-')[2]).toBe(server.spanId);
