@@ -32,7 +32,7 @@ export const dashboardHtml = `<!doctype html>
   .err { color:var(--bad); font-weight:600; }
   .empty { color:var(--muted); font-style:italic; }
   svg text { font-size:12px; fill:var(--ink); }
-  svg .edge-label { font-size:11px; fill:var(--muted); }
+  svg .edge-label { font-size:11px; fill:var(--muted); paint-order:stroke; stroke:#fff; stroke-width:4px; stroke-linejoin:round; }
 </style>
 </head>
 <body>
@@ -68,10 +68,10 @@ function graph(o) {
   const h = top + Math.max(callers.length, services.length, providerApps.length, 1) * rowH;
   const x = { caller: 20, service: 390, provider: 780 }, boxW = 190, boxH = 30;
   const y = (i) => top + i * rowH;
-  const box = (cx, cy, label, kind) =>
+  const box = (cx, cy, label, kind, suffix) =>
     '<g data-node="' + esc(kind + ":" + label) + '"><rect x="' + cx + '" y="' + cy + '" width="' + boxW + '" height="' + boxH + '" rx="6" fill="' +
     (kind === "service" ? "#eef2ff" : kind === "caller" ? "#ecfdf5" : "#fff7ed") + '" stroke="#c7cdd8"/><text x="' + (cx + 10) + '" y="' + (cy + 19) + '">' +
-    esc(label.length > 28 ? "…" + label.slice(-27) : label) + "<title>" + esc(label) + "</title></text></g>";
+    esc((label.length > 28 ? "…" + label.slice(-27) : label) + (suffix || "")) + "<title>" + esc(label) + "</title></text></g>";
   let svg = '<svg width="100%" viewBox="0 0 ' + w + " " + h + '" role="img" aria-label="who calls whom">';
   svg += '<text x="20" y="16" class="edge-label">callers</text><text x="390" y="16" class="edge-label">services</text><text x="780" y="16" class="edge-label">providers</text>';
   for (const e of o.edges) {
@@ -81,7 +81,8 @@ function graph(o) {
     const color = e.errorRate && e.errorRate > 0.05 ? "#dc2626" : e.errorRate && e.errorRate > 0 ? "#d97706" : "#1f9d55";
     const width = 1.5 + Math.min(6, Math.log10(1 + e.rps) * 3);
     svg += '<path d="M' + x1 + " " + y1 + " C" + (x1 + 90) + " " + y1 + " " + (x2 - 90) + " " + y2 + " " + x2 + " " + y2 + '" fill="none" stroke="' + color + '" stroke-width="' + width + '" opacity=".8"/>';
-    svg += '<text class="edge-label" text-anchor="middle" x="' + (x1 + x2) / 2 + '" y="' + ((y1 + y2) / 2 - 9) + '">' + esc(num(e.rps, "/s") + " · " + pct(e.errorRate) + " · p99 " + num(e.p99Ms, "ms")) + "</text>";
+    // Beside the caller's box: one row per caller, so labels never collide where edges converge.
+    svg += '<text class="edge-label" x="' + (x1 + 8) + '" y="' + (y1 - 8) + '">' + esc(num(e.rps, "/s") + " · " + pct(e.errorRate) + " · p99 " + num(e.p99Ms, "ms")) + "</text>";
   }
   for (const p of o.providers) {
     const a = services.indexOf(p.service), b = providerApps.indexOf(p.app);
@@ -90,7 +91,8 @@ function graph(o) {
   }
   callers.forEach((c, i) => (svg += box(x.caller, y(i), c, "caller")));
   services.forEach((s, i) => (svg += box(x.service, y(i), s, "service")));
-  providerApps.forEach((p, i) => (svg += box(x.provider, y(i), p, "provider")));
+  const instances = (app) => new Set(o.providers.filter((p) => p.app === app).map((p) => p.instance)).size;
+  providerApps.forEach((p, i) => (svg += box(x.provider, y(i), p, "provider", instances(p) > 1 ? " ×" + instances(p) : "")));
   return svg + "</svg>";
 }
 
