@@ -17,6 +17,8 @@ import { bucketOptions, Buckets } from '../registry/names';
 export interface ControlPlaneOptions {
   /** Where access-log records go: a file path, `-` for stdout, or nowhere when absent. */
   readonly accessLog?: string;
+  /** How long a provider's discovery record counts as alive without a heartbeat (as the sidecars' TRANSMESH_ENDPOINT_TTL_MS). */
+  readonly endpointTtlMs?: number;
 }
 
 export async function startControlPlane(url: string, adminAddr: HostPort, options: ControlPlaneOptions = {}) {
@@ -36,7 +38,7 @@ export async function startControlPlane(url: string, adminAddr: HostPort, option
   // The dashboard's view of discovery: the same watcher and liveness rule as the sidecars'.
   let endpoints: EndpointsSnapshot = emptyEndpoints;
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
-  const epWatcher = new EndpointsWatcher(epKv, Number(process.env.TRANSMESH_ENDPOINT_TTL_MS ?? 3500), (s) => (endpoints = s), log);
+  const epWatcher = new EndpointsWatcher(epKv, options.endpointTtlMs ?? 3500, (s) => (endpoints = s), log);
   await epWatcher.start();
   const dashboard = new Dashboard({ telemetry, endpoints: () => endpoints, idl: store, policies: new PolicyPeek(js) }, log);
   dashboard.start();

@@ -55,10 +55,13 @@ export class AccessLog {
     private readonly random: () => number = Math.random,
   ) {}
 
-  /** Whether a call that ended with `code` after `durationMs` should be recorded at all. */
-  keeps(code: string, durationMs: number): boolean {
-    if (code !== 'OK' || durationMs >= this.options.slowMs || this.options.sample >= 1) return true;
-    if (this.options.sample > 0 && this.random() < this.options.sample) return true;
+  /**
+   * Whether a call that ended with `code` after `durationMs` should be recorded at all. `sample`
+   * overrides the sidecar's share for one call (the hook for a per-service share from policy).
+   */
+  keeps(code: string, durationMs: number, sample = this.options.sample): boolean {
+    if (code !== 'OK' || durationMs >= this.options.slowMs || sample >= 1) return true;
+    if (sample > 0 && this.random() < sample) return true;
     this.sampledOut++;
     return false;
   }
