@@ -29,6 +29,8 @@ export async function run(argv: string[]): Promise<number> {
   });
   // On stderr, so stdout stays records only; scripts can wait for it.
   process.stderr.write('transmesh logs: following access-log records (Ctrl-C to stop)\n');
-  await Promise.race([onShutdown(follow.stop), follow.done]);
+  // `transmesh logs | head` closes stdout: stop following, as other followers (tail -f) do.
+  const closed = new Promise<void>((resolve) => process.stdout.once('error', () => resolve(follow.stop())));
+  await Promise.race([onShutdown(follow.stop), follow.done, closed]);
   return 0;
 }

@@ -62,7 +62,11 @@ export class AccessLogWriter {
   }
 
   private open(): WriteStream | NodeJS.WriteStream {
-    if (this.target === '-') return process.stdout;
+    if (this.target === '-') {
+      // A closed stdout (the reader went away) must not take the control plane down with it.
+      if (!process.stdout.listenerCount('error')) process.stdout.on('error', (err) => this.log.error({ err }, 'cannot write the access log to stdout'));
+      return process.stdout;
+    }
     const s = createWriteStream(this.target, { flags: 'a' });
     s.on('error', (err) => this.log.error({ err, file: this.target }, 'cannot write the access log'));
     return s;
