@@ -35,7 +35,7 @@ export class Sidecar {
   constructor(
     private readonly config: SidecarConfig,
     log: Logger,
-    /** Only when tracing is configured (see node/tracing.ts). */
+    /** Only when tracing is configured (node/sidecar-node.ts loads it for an OTLP endpoint). */
     tracer?: MeshTracer,
   ) {
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
