@@ -12,6 +12,9 @@ import { createAdminServer } from './admin/admin-server';
 import { GrpcProvider } from './inbound/grpc-provider';
 import { ThriftProvider } from './inbound/thrift-provider';
 import type { Provider } from './inbound/provider';
+import { InboundObserver } from './inbound/inbound-observer';
+import type { MeshTracer } from './tracing/mesh-tracer';
+import { AccessLog, defaultAccessLogOptions } from '../telemetry/access-log';
 
 /**
  * The data plane of one host: the app-facing listener (outbound), the peer listener
@@ -21,6 +24,7 @@ export class Sidecar {
   readonly idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
   readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
   readonly metrics = new Metrics();
+  readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
   private readonly peers = new PeerClient();
   private readonly http: HttpListener;
@@ -31,15 +35,20 @@ export class Sidecar {
   constructor(
     private readonly config: SidecarConfig,
     log: Logger,
+    /** Only when tracing is configured (node/sidecar-node.ts loads it for an OTLP endpoint). */
+    tracer?: MeshTracer,
   ) {
+    this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
     this.providers = new Map(
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
     );
-    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs });
+    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer });
     this.http = new HttpListener(handler, config.app, log);
-    this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
+    const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
+    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log);
     this.admin = createAdminServer({
       metrics: this.metrics,
+      accessLog: this.accessLog,
       idl: this.idl,
       endpoints: this.endpoints,
       draining: () => this.draining,

@@ -22,6 +22,12 @@ export interface OutboundCall {
   deadline: number;
   /** Set by the route layer from the IDL snapshot taken when the call arrived. */
   route: { entry: ServiceEntry; method: MethodModel } | undefined;
+  /** Filled in as the call goes, for its access-log record and span (issue 13). */
+  provider?: string;
+  attempts?: number;
+  subset?: string;
+  /** Milliseconds spent converting JSON ⇄ wire (request and response). */
+  convertMs?: number;
 }
 
 export interface OutboundReply {

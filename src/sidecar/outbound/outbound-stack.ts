@@ -3,7 +3,10 @@ import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 import type { PeerClient } from '../../transport/peer/peer-client';
 import { CallHandler, compose } from './call';
+import type { AccessLog } from '../../telemetry/access-log';
+import type { MeshTracer } from '../tracing/mesh-tracer';
 import { telemetryLayer } from './telemetry-layer';
+import { traceLayer } from './trace-layer';
 import { routeLayer } from './route-layer';
 import { deadlineLayer } from './deadline-layer';
 import { convertLayer } from './convert-layer';
@@ -18,6 +21,9 @@ export interface OutboundDeps {
   readonly metrics: Metrics;
   readonly peers: PeerClient;
   readonly defaultTimeoutMs: number;
+  readonly accessLog: AccessLog;
+  /** Present only when tracing is configured; without it no trace layer is composed. */
+  readonly tracer?: MeshTracer;
 }
 
 /**
@@ -27,5 +33,6 @@ export interface OutboundDeps {
 export function outboundStack(deps: OutboundDeps): CallHandler {
   const health = new EndpointHealth();
   const peer = compose([retryLayer(health), balanceLayer(deps.endpoints, health)], peerTransport(deps.peers));
-  return compose([telemetryLayer(deps.metrics), routeLayer(deps.idl), deadlineLayer(deps.defaultTimeoutMs)], convertLayer(peer));
+  const traced = deps.tracer ? [traceLayer(deps.tracer)] : [];
+  return compose([telemetryLayer(deps.metrics, deps.accessLog), ...traced, routeLayer(deps.idl), deadlineLayer(deps.defaultTimeoutMs)], convertLayer(peer));
 }

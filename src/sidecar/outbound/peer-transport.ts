@@ -11,6 +11,7 @@ export function peerTransport(client: PeerClient): PeerHandler {
     const ep = req.endpoint;
     if (!ep) throw new MeshError('INTERNAL', 'no endpoint was chosen');
     const call = req.call;
+    call.provider = ep.address;
     const headers: OutgoingHttpHeaders = {
       ':method': 'POST',
       ':path': req.path,

@@ -18,6 +18,7 @@ function notSent(status: number, message: string): MeshError {
 export function retryLayer(health: EndpointHealth, maxAttempts = 3): PeerLayer {
   return (next) => async (req) => {
     for (let attempt = 1; ; attempt++) {
+      req.call.attempts = attempt;
       try {
         const res = await next(req);
         if (res.status !== 0 && res.headers[PeerHeaders.notSent] === '1') throw notSent(res.status, res.message);
