@@ -22,12 +22,9 @@ const flags: FlagSpec = { ...commonFlags, include: { type: 'string', short: 'I',
 
 /** The registry's CLI: it asks the control plane over NATS and prints the answer. */
 export async function run(argv: string[]): Promise<number> {
-  const [sub, ...rest] = argv;
-  const { help: wantsHelp, values, positionals } = parseFlags(rest, flags, true);
-  if (!sub || wantsHelp || sub === '--help' || sub === '-h') {
-    process.stdout.write(help);
-    return sub ? 0 : 2;
-  }
+  const parsed = subcommand(argv, flags, help);
+  if (typeof parsed === 'number') return parsed;
+  const { sub, values, positionals } = parsed;
   const { nats } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
   const json = !!values.json;
   switch (sub) {
@@ -72,33 +69,51 @@ export async function run(argv: string[]): Promise<number> {
 /** A refusal from the registry: printed as one line, exit 1. */
 export class RegistryRefused extends Error {
   override name = 'RegistryRefused';
+  constructor(
+    message: string,
+    /** Every problem of a refused policy, one a line. */
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+  }
 }
 
-async function ask<T>(url: string, subject: string, body: unknown): Promise<T> {
+export async function ask<T>(url: string, subject: string, body: unknown, timeoutMs = 15000): Promise<T> {
   const nc: NatsConnection = await connectNats(url, 'transmesh-cli');
   try {
-    const msg = await nc.request(subject, encodeJson(body), { timeout: 15000 }).catch((err: Error) => {
+    const msg = await nc.request(subject, encodeJson(body), { timeout: timeoutMs }).catch((err: Error) => {
       const noResponders = /503|no responders/i.test(err.message);
       throw new RegistryRefused(noResponders ? 'no control plane is answering on NATS (start one: transmesh control-plane)' : `the control plane did not answer: ${err.message}`);
     });
     const reply = JSON.parse(new TextDecoder().decode(msg.data)) as Reply<T>;
-    if (!reply.ok) throw new RegistryRefused(reply.error);
+    if (!reply.ok) throw new RegistryRefused(reply.error, reply.problems);
     return reply.result;
   } finally {
     await nc.close();
   }
 }
 
-function one(positionals: string[], usage: string): string {
+/** `<command> SUB [flags] [args]`: the parsed flags, or the exit code once help has been printed (2 when SUB is missing). */
+export function subcommand(argv: string[], flags: FlagSpec, help: string): number | { sub: string; values: Record<string, unknown>; positionals: string[] } {
+  const [sub, ...rest] = argv;
+  const { help: wantsHelp, values, positionals } = parseFlags(rest, flags, true);
+  if (!sub || wantsHelp || sub === '--help' || sub === '-h') {
+    process.stdout.write(help);
+    return sub ? 0 : 2;
+  }
+  return { sub, values, positionals };
+}
+
+export function one(positionals: string[], usage: string): string {
   if (positionals.length !== 1) throw new UsageError(`usage: transmesh ${usage}`);
   return positionals[0];
 }
 
-function print(json: boolean, value: unknown, lines: () => string[]): void {
+export function print(json: boolean, value: unknown, lines: () => string[]): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${lines().join('\n')}\n`);
 }
 
-function table(head: string[], rows: string[][]): string[] {
+export function table(head: string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 }

@@ -11,6 +11,7 @@ const flags: FlagSpec = {
   advertise: { type: 'string' },
   admin: { type: 'string' },
   provide: { type: 'string', multiple: true },
+  label: { type: 'string', multiple: true },
 };
 
 const help = `usage: transmesh sidecar --app NAME [flags]
@@ -21,6 +22,7 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --advertise HOST    address peers dial (default: first non-loopback address)
   --admin ADDR        /metrics, /healthz, /readyz, /debug/snapshot (default 127.0.0.1:15000)
   --provide SVC=URL   a local provider: grpc://host:port or thrift://host:port[?transport=buffered&protocol=compact]; repeatable
+  --label KEY=VALUE   announced in discovery; policy subsets select providers by label (version=v2); repeatable
   --nats URL          NATS server (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
 
 environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (3500),
@@ -39,8 +41,10 @@ export async function run(argv: string[]): Promise<number> {
 
 export function configFrom(values: Record<string, unknown>): SidecarConfig {
   const env = process.env;
+  const { label, ...rest } = values;
   return validate(sidecarConfigSchema, {
-    ...values,
+    ...rest,
+    labels: label,
     nats: defaultNatsUrl(values.nats),
     heartbeatMs: env.TRANSMESH_HEARTBEAT_MS,
     endpointTtlMs: env.TRANSMESH_ENDPOINT_TTL_MS,

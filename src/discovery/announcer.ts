@@ -12,7 +12,7 @@ export class Announcer {
 
   constructor(
     private readonly kv: KV,
-    private readonly record: EndpointRecord,
+    private record: EndpointRecord,
     private readonly heartbeatMs: number,
     private readonly log: Logger,
   ) {}
@@ -22,6 +22,12 @@ export class Announcer {
     this.timer = setInterval(() => void this.beat(), this.heartbeatMs);
     this.timer.unref();
     this.log.info({ instance: this.record.instance, address: this.record.address, services: this.record.services.map((s) => s.name) }, 'announced');
+  }
+
+  /** Changes part of the record (the policy revisions it runs) and puts it at once, not at the next heartbeat. */
+  async update(change: Partial<EndpointRecord>): Promise<void> {
+    this.record = { ...this.record, ...change };
+    await this.beat();
   }
 
   async withdraw(): Promise<void> {

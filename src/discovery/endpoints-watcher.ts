@@ -90,10 +90,10 @@ export class EndpointsWatcher {
     const keys: string[] = [];
     for (const [key, s] of this.seen) {
       if (now - s.lastSeen > this.ttlMs) continue;
-      keys.push(`${key}@${s.record.address}/${s.record.services.map((x) => `${x.name}:${x.protocol}`).join('+')}`);
+      keys.push(`${key}@${s.record.address}/${s.record.services.map((x) => `${x.name}:${x.protocol}`).join('+')}${JSON.stringify(s.record.labels)}`);
       for (const svc of s.record.services) {
         const list = byService.get(svc.name) ?? [];
-        list.push(Object.freeze({ instance: s.record.instance, app: s.record.app, address: s.record.address, protocol: svc.protocol, thriftProtocol: svc.thriftProtocol }));
+        list.push(Object.freeze({ instance: s.record.instance, app: s.record.app, address: s.record.address, protocol: svc.protocol, thriftProtocol: svc.thriftProtocol, labels: Object.freeze({ ...s.record.labels }) }));
         byService.set(svc.name, list);
       }
     }

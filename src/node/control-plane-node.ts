@@ -5,6 +5,8 @@ import { TelemetryAggregator } from '../control-plane/telemetry-aggregator';
 import { createLogger } from '../log/logger';
 import { connectNats } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
+import { PolicyStore } from '../registry/policy-store';
+import { registerPolicyHandlers } from '../control-plane/policy-handlers';
 import { openBucket } from '../registry/kv';
 import { bucketOptions, Buckets } from '../registry/names';
 
@@ -12,9 +14,14 @@ import { bucketOptions, Buckets } from '../registry/names';
 export async function startControlPlane(url: string, adminAddr: HostPort) {
   const log = createLogger('control-plane');
   const nc = await connectNats(url, 'transmesh-control-plane');
-  const kv = await openBucket(nc.jetstream(), Buckets.idl, bucketOptions[Buckets.idl]);
-  const cp = new ControlPlane(nc, new IdlStore(kv), log);
+  const js = nc.jetstream();
+  const kv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
+  const idl = new IdlStore(kv);
+  const cp = new ControlPlane(nc, idl, log);
   cp.start();
+  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
+  const endpoints = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  registerPolicyHandlers(cp, { store: new PolicyStore(policyKv), idl, endpoints, log });
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();
   const admin = Fastify({ logger: false });

@@ -1,72 +1,33 @@
-import { KV, KvEntry } from 'nats';
+import { KV } from 'nats';
 import type { Logger } from '../log/logger';
 import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
-import { bundleRecord, ServiceRecord, serviceRecord } from './records';
-import { decodeJson, isLive, watchKv } from './kv';
+import { bundleRecord, serviceRecord } from './records';
+import { decodeJson, isLive } from './kv';
+import { RecordWatcher } from './record-watcher';
 
 /**
  * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
  * Bundles are compiled once per version and kept; a bundle that fails to load leaves the
  * services it would have changed on their last good version.
  */
-export class IdlWatcher {
-  private readonly records = new Map<string, ServiceRecord>();
+export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
   private readonly bundles = new Map<number, LoadedBundle>();
   private current = new Map<string, ServiceEntry>();
   private rebuilding: Promise<void> | undefined;
   private dirty = false;
-  private stopped = false;
   private emitted = false;
-  private stopWatch: (() => void) | undefined;
 
   constructor(
-    private readonly kv: KV,
+    kv: KV,
     private readonly onSnapshot: (s: IdlSnapshot) => void,
-    private readonly log: Logger,
-  ) {}
-
-  /** Resolves once the registry as it is now has been loaded into a first snapshot. */
-  async start(): Promise<void> {
-    await this.watch();
-    await this.rebuild();
-  }
-
-  /**
-   * Watches again from the current state: after NATS comes back, a watch's consumer can take
-   * many seconds to notice it was cut, so the wiring restarts it at once.
-   */
-  async restart(): Promise<void> {
-    this.stopWatch?.();
-    await this.watch();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.stopWatch?.();
-  }
-
-  private async watch(): Promise<void> {
-    this.stopWatch = await watchKv(this.kv, 'service.>', (e) => this.apply(e), this.log);
-  }
-
-
-  private apply(e: KvEntry): void {
-    const name = e.key.slice('service.'.length);
-    if (!isLive(e)) this.records.delete(name);
-    else {
-      try {
-        this.records.set(name, decodeJson(serviceRecord, e.value));
-      } catch (err) {
-        this.log.warn({ err, key: e.key }, 'ignoring a malformed service record');
-        return;
-      }
-    }
-    void this.rebuild();
+    log: Logger,
+  ) {
+    super(kv, serviceRecord, log);
   }
 
   /** Rebuilds are serialized; updates that arrive during one cause exactly one more. */
-  private rebuild(): Promise<void> {
+  protected rebuild(): Promise<void> {
     if (this.rebuilding) {
       this.dirty = true;
       return this.rebuilding;

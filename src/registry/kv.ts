@@ -43,3 +43,71 @@ export async function watchKv(kv: KV, key: string, onEntry: (e: KvEntry) => void
   await ready;
   return () => iter.stop();
 }
+
+/** Read-modify-write of one JSON record with compare-and-set, retried on a concurrent change; `change` may throw to refuse. */
+export async function updateRecord<S extends z.ZodTypeAny>(kv: KV, key: string, schema: S, change: (prev: z.output<S> | undefined) => z.output<S>): Promise<void> {
+  for (;;) {
+    const e = await kv.get(key);
+    const prev = isLive(e) ? decodeJson(schema, e.value) : undefined;
+    const next = change(prev);
+    try {
+      if (e) await kv.update(key, encodeJson(next), e.revision);
+      else await kv.create(key, encodeJson(next));
+      return;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+}
+
+/** The next value of a counter key, by compare-and-set, so concurrent writers never get the same one. */
+export async function nextCount(kv: KV, key: string): Promise<number> {
+  for (;;) {
+    const e = await kv.get(key);
+    const next = isLive(e) ? Number(dec.decode(e.value)) + 1 : 1;
+    try {
+      if (e) await kv.update(key, enc.encode(String(next)), e.revision);
+      else await kv.create(key, enc.encode(String(next)));
+      return next;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+}
+
+function isConflict(err: unknown): boolean {
+  const msg = String((err as Error)?.message ?? err);
+  return msg.includes('wrong last sequence') || msg.includes('key exists');
+}
+
+/**
+ * Follows JSON records under `<prefix>.` into `into` (name after the prefix → record): a deleted
+ * key is removed, a malformed record ignored with a warning; `onChange` runs after each change.
+ */
+export function followRecords<S extends z.ZodTypeAny>(
+  kv: KV,
+  prefix: string,
+  schema: S,
+  into: Map<string, z.output<S>>,
+  onChange: () => void,
+  log: Logger,
+): Promise<() => void> {
+  return watchKv(
+    kv,
+    `${prefix}.>`,
+    (e) => {
+      const name = e.key.slice(prefix.length + 1);
+      if (!isLive(e)) into.delete(name);
+      else {
+        try {
+          into.set(name, decodeJson(schema, e.value));
+        } catch (err) {
+          log.warn({ err, key: e.key }, `ignoring a malformed ${prefix} record`);
+          return;
+        }
+      }
+      onChange();
+    },
+    log,
+  );
+}
