@@ -127,5 +127,7 @@ export async function validatePolicy(fileName: string, text: string, ctx: Valida
     f.expiresAt = at;
     yamlDoc.setIn(['faults', i, 'expiresAt'], at);
   });
-  return { ok: true, value: { service: doc.service, yaml: yamlDoc.toString(), document: doc }, warnings };
+  // Stored as the operator wrote it; re-printed (comments kept) only when expiry times were filled in.
+  const yaml = doc.faults?.length ? yamlDoc.toString({ flowCollectionPadding: false }) : text;
+  return { ok: true, value: { service: doc.service, yaml, document: doc }, warnings };
 }

@@ -89,7 +89,8 @@ export class EndpointsWatcher {
     const byService = new Map<string, Endpoint[]>();
     const keys: string[] = [];
     for (const [key, s] of this.seen) {
-      if (now - s.lastSeen > this.ttlMs) continue;
+      // A consumer-only sidecar announces itself for the control plane; it is no endpoint.
+      if (now - s.lastSeen > this.ttlMs || !s.record.services.length) continue;
       keys.push(`${key}@${s.record.address}/${s.record.services.map((x) => `${x.name}:${x.protocol}`).join('+')}${JSON.stringify(s.record.labels)}`);
       for (const svc of s.record.services) {
         const list = byService.get(svc.name) ?? [];
