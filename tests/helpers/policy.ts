@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { echoFiles } from './grpc-echo-server';
 
-/** The echo fixture with `Echo` and `Slow` marked idempotent in the IDL (`Fail` is not), so retry codes apply to them only. */
+/** The echo fixture with `Echo` marked idempotent in the IDL (`Slow` and `Fail` are not), so retry codes apply to them only. */
 export function idempotentEchoFiles(): Record<string, string> {
   const files = echoFiles();
   let proto = files['echo.proto'];
-  for (const m of ['Echo', 'Slow']) {
+  for (const m of ['Echo']) {
     proto = proto.replace(new RegExp(`(rpc ${m}\\(\\w+\\) returns \\(\\w+\\));`), '$1 { option idempotency_level = IDEMPOTENT; }');
   }
   if (!proto.includes('IDEMPOTENT')) throw new Error('the echo fixture changed: cannot mark its methods idempotent');
