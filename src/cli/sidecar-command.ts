@@ -41,10 +41,8 @@ export async function run(argv: string[]): Promise<number> {
 
 export function configFrom(values: Record<string, unknown>): SidecarConfig {
   const env = process.env;
-  const { label, ...rest } = values;
   return validate(sidecarConfigSchema, {
-    ...rest,
-    labels: label,
+    ...values,
     nats: defaultNatsUrl(values.nats),
     heartbeatMs: env.TRANSMESH_HEARTBEAT_MS,
     endpointTtlMs: env.TRANSMESH_ENDPOINT_TTL_MS,

@@ -46,8 +46,8 @@ export const sidecarConfigSchema = z.object({
   advertise: z.string().min(1).optional(),
   admin: hostPort.prefault('127.0.0.1:15000'),
   provide: z.array(providerUrl).default([]),
-  /** Announced in discovery; policy subsets select providers by them. */
-  labels: labels.default({}),
+  /** `--label`s (named as the flag, so a refusal names it): announced in discovery; policy subsets select providers by them. */
+  label: labels.default({}),
   /** How often a providing sidecar refreshes its discovery record, and after how long peers forget it. */
   heartbeatMs: ms(1000),
   endpointTtlMs: ms(3500),

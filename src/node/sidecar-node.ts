@@ -97,7 +97,7 @@ export async function startSidecar(config: SidecarConfig) {
       app: config.app,
       address: `${host.includes(':') ? `[${host}]` : host}:${bound.inbound}`,
       services: [...sidecar.providers.values()].map((p) => ({ name: p.service, protocol: p.protocol, thriftProtocol: p.thriftProtocol })),
-      labels: { ...config.labels },
+      labels: { ...config.label },
       ...policyReport,
       heartbeatMs: config.heartbeatMs,
     },

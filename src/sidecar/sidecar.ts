@@ -47,7 +47,7 @@ export class Sidecar {
       draining: () => this.draining,
       info: () => ({
         app: config.app,
-        labels: config.labels,
+        labels: config.label,
         listen: formatHostPort(config.listen),
         inbound: formatHostPort(config.inbound),
         providers: config.provide,
