@@ -9,6 +9,7 @@ import { encodeJson } from '../registry/kv';
  */
 export class Announcer {
   private timer: NodeJS.Timeout | undefined;
+  private withdrawn = false;
 
   constructor(
     private readonly kv: KV,
@@ -27,10 +28,12 @@ export class Announcer {
   /** Changes part of the record (the policy revisions it runs) and puts it at once, not at the next heartbeat. */
   async update(change: Partial<EndpointRecord>): Promise<void> {
     this.record = { ...this.record, ...change };
-    await this.beat();
+    // Once withdrawn (draining), a put would bring the record back until its TTL.
+    if (!this.withdrawn) await this.beat();
   }
 
   async withdraw(): Promise<void> {
+    this.withdrawn = true;
     clearInterval(this.timer);
     try {
       await this.kv.delete(this.record.instance);
