@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
         `${res.name} (${res.protocol}, version ${res.version})`,
         ...res.methods.flatMap((m) => [
           '',
-          `POST /${res.name}/${String(m.name)}${m.streaming ? '  (streaming: not callable over HTTP/JSON)' : m.oneway ? '  (oneway)' : ''}`,
+          `POST /${res.name}/${String(m.name)}${m.streaming ? '  (streaming: not callable over HTTP/JSON)' : m.oneway ? '  (oneway)' : ''}${m.idempotent ? '  (idempotent)' : ''}`,
           `  request:  ${JSON.stringify(m.request)}`,
           `  response: ${JSON.stringify(m.response)}`,
         ]),

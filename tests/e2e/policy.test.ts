@@ -80,6 +80,12 @@ routes:
     expect(Object.values(snap.endpoints).flat().some((e: any) => e.app === 'php-app')).toBe(false);
   });
 
+  test('idl show says which methods the IDL marks idempotent', async () => {
+    const show = await cli('idl', 'show', svc);
+    expect(show.stdout).toContain(`POST /${svc}/Echo  (idempotent)`);
+    expect(show.stdout).toMatch(new RegExp(`POST /${svc.replace(/\./g, '\\.')}/Fail\n`));
+  });
+
   test('a bad flag is exit 2; a label key given twice too', async () => {
     expect((await cli('policy', 'apply', policyFile(canary(10)), '--wait-timeout', 'soon')).code).toBe(2);
     const twice = await runCli(['sidecar', '--app', 'x', '--label', 'a=1', '--label', 'a=2', '--nats', nats.url]);
