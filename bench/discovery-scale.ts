@@ -4,7 +4,7 @@ import { Proc, spawnProc, startNats } from '../src/dev/processes';
 import { sampleUsage, selfSample, usageBetween } from './proc-usage';
 import { openBucket, encodeJson } from '../src/registry/kv';
 import { bucketOptions, Buckets } from '../src/registry/names';
-import type { EndpointRecord } from '../src/registry/records';
+import { endpointRecord, type EndpointRecord } from '../src/registry/records';
 
 /**
  * Discovery at scale: N simulated providers heartbeat into the endpoints bucket (one put each per
@@ -24,7 +24,7 @@ function arg(name: string, def: string): string {
 
 function record(i: number, services: number): EndpointRecord {
   const instance = `sim-${String(i).padStart(5, '0')}`;
-  return { instance, app: `sim-app-${i % services}`, address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:15006`, services: [{ name: `sim.v1.Service${i % services}`, protocol: 'grpc' }] };
+  return endpointRecord.parse({ instance, app: `sim-app-${i % services}`, address: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:15006`, services: [{ name: `sim.v1.Service${i % services}`, protocol: 'grpc' }] });
 }
 
 /** Puts every record once per second, in small batches spread over the second. */

@@ -38,18 +38,18 @@ exception OrderNotFound {
 } (transmesh.code = "NOT_FOUND")
 
 service OrderService {
-  /** Throws OrderNotFound for an unknown id. */
-  Order getOrder(1: shared.OrderId id) throws (1: OrderNotFound notFound),
+  /** Throws OrderNotFound for an unknown id. Reads only, so policy may retry it. */
+  Order getOrder(1: shared.OrderId id) throws (1: OrderNotFound notFound) (transmesh.idempotent = "true"),
 
   /** Throws shared.InvalidArgument for an empty item list or a quantity below 1. */
   Order createOrder(1: shared.UserId userId, 2: list<LineItem> items, 3: set<string> tags, 4: string note)
     throws (1: shared.InvalidArgument invalid),
 
   /** The user's orders in id order; all statuses when `status` is absent. */
-  list<Order> listOrders(1: shared.UserId userId, 2: OrderStatus status),
+  list<Order> listOrders(1: shared.UserId userId, 2: OrderStatus status) (transmesh.idempotent = "true"),
 
   /** How many orders the user has: an i64 return value. */
-  i64 countOrders(1: shared.UserId userId),
+  i64 countOrders(1: shared.UserId userId) (transmesh.idempotent = "true"),
 
   /** Marks the order CANCELLED; a void method. */
   void cancelOrder(1: shared.OrderId id, 2: string reason) throws (1: OrderNotFound notFound),

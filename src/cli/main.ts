@@ -4,6 +4,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   sidecar: () => import('./sidecar-command'),
   'control-plane': () => import('./control-plane-command'),
   idl: () => import('./idl-command'),
+  policy: () => import('./policy-command'),
   dev: () => import('./dev-command'),
   logs: () => import('./logs-command'),
 };
@@ -14,6 +15,7 @@ commands:
   sidecar         the data plane, one per host or pod
   control-plane   validation and storage of IDL and policy; stateless, N replicas
   idl             push, ls, show, rollback: the IDL registry
+  policy          apply, ls, show, rollback, delete: routing and resilience per service
   dev             a whole local mesh in one process tree
   logs            follow the access-log records of every sidecar, live
 

@@ -12,6 +12,7 @@ const flags: FlagSpec = {
   advertise: { type: 'string' },
   admin: { type: 'string' },
   provide: { type: 'string', multiple: true },
+  label: { type: 'string', multiple: true },
 };
 
 const help = `usage: transmesh sidecar --app NAME [flags]
@@ -22,6 +23,7 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --advertise HOST    address peers dial (default: first non-loopback address)
   --admin ADDR        /metrics, /healthz, /readyz, /debug/snapshot (default 127.0.0.1:15000)
   --provide SVC=URL   a local provider: grpc://host:port or thrift://host:port[?transport=buffered&protocol=compact]; repeatable
+  --label KEY=VALUE   announced in discovery; policy subsets select providers by label (version=v2); repeatable
   --nats URL[,URL]    NATS server, or seed URLs of a cluster (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
 
 environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (15000),

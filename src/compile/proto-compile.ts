@@ -37,6 +37,9 @@ export function protoImportsOf(content: string): string[] {
   return out;
 }
 
+/** descriptor.proto's MethodOptions.IdempotencyLevel values that make a method safe to run twice. */
+const IDEMPOTENT_LEVELS = new Set(['IDEMPOTENT', 'NO_SIDE_EFFECTS', '1', '2']);
+
 function serviceModel(svc: protobuf.Service): ServiceModel {
   const name = svc.fullName.slice(1);
   const methods = new Map<string, MethodModel>();
@@ -50,6 +53,7 @@ function serviceModel(svc: protobuf.Service): ServiceModel {
       response: protoCodec(m.resolvedResponseType!),
       clientStreaming: !!m.requestStream,
       serverStreaming: !!m.responseStream,
+      idempotent: IDEMPOTENT_LEVELS.has(String(m.options?.idempotency_level)),
     };
     methods.set(m.name, method);
   }

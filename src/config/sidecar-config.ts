@@ -17,6 +17,25 @@ const providerUrl = z.string().transform((s, ctx) => {
   return { service, url, protocol: url.startsWith('grpc:') ? ('grpc' as const) : ('thrift' as const) };
 });
 
+/** `--label KEY=VALUE`, repeatable: a key given twice is a flag error rather than a silent last-wins. */
+const labels = z.array(z.string()).transform((list, ctx) => {
+  const out: Record<string, string> = {};
+  for (const s of list) {
+    const eq = s.indexOf('=');
+    const key = eq > 0 ? s.slice(0, eq) : '';
+    if (!/^[A-Za-z0-9][\w./-]*$/.test(key)) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not KEY=VALUE (a key of letters, digits, . _ / -)` });
+      return z.NEVER;
+    }
+    if (Object.hasOwn(out, key)) {
+      ctx.addIssue({ code: 'custom', message: `label "${key}" is given twice` });
+      return z.NEVER;
+    }
+    out[key] = s.slice(eq + 1);
+  }
+  return out;
+});
+
 const ms = (def: number) => z.coerce.number().int().positive().default(def);
 
 /** The sidecar's flags and environment, validated once at start and frozen. */
@@ -28,6 +47,8 @@ export const sidecarConfigSchema = z.object({
   advertise: z.string().min(1).optional(),
   admin: hostPort.prefault('127.0.0.1:15000'),
   provide: z.array(providerUrl).default([]),
+  /** `--label`s (named as the flag, so a refusal names it): announced in discovery; policy subsets select providers by them. */
+  label: labels.default({}),
   /**
    * How often a providing sidecar refreshes its discovery record, and after how long peers forget
    * a record they stopped hearing of while discovery worked. 15 s outlasts a JetStream leader

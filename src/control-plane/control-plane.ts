@@ -41,7 +41,8 @@ export class ControlPlane {
     await Promise.all(this.subs.map((s) => s.drain()));
   }
 
-  private handle<S extends z.ZodTypeAny>(subject: string, schema: S, fn: (req: z.output<S>) => Promise<unknown>): void {
+  /** Answers requests on a subject in the control plane's queue group; other parts (policy) register theirs here too. */
+  handle<S extends z.ZodTypeAny>(subject: string, schema: S, fn: (req: z.output<S>) => Promise<unknown>): void {
     const sub = this.nc.subscribe(subject, { queue: controlPlaneQueue });
     this.subs.push(sub);
     void (async () => {
@@ -58,7 +59,8 @@ export class ControlPlane {
     } catch (err) {
       const known = err instanceof RegistryError || err instanceof IdlError;
       if (!known) this.log.error({ err, subject: msg.subject }, 'control plane request failed');
-      reply = { ok: false, error: (err as Error).message.split('\n')[0] };
+      const problems = (err as { problems?: unknown }).problems;
+      reply = { ok: false, error: (err as Error).message.split('\n')[0], ...(Array.isArray(problems) ? { problems } : {}) };
     }
     msg.respond(encodeJson(reply));
   }

@@ -7,7 +7,7 @@ import { exampleFields, exampleOf as thriftExample } from './thrift-example';
 export function describeService(s: { name: string; protocol: string; version: number; model: ServiceModel; root: Root | undefined }) {
   const methods = [...s.model.methods.values()].map((m) => {
     if (m.kind === 'thrift') {
-      return { name: m.name, path: `/${s.name}/${m.name}`, oneway: m.oneway, request: thriftRequestExample(m), response: thriftResponseExample(m) };
+      return { name: m.name, path: `/${s.name}/${m.name}`, oneway: m.oneway, idempotent: m.idempotent, request: thriftRequestExample(m), response: thriftResponseExample(m) };
     }
     const type = (name: string) => s.root!.lookupType(name);
     return {
@@ -16,6 +16,7 @@ export function describeService(s: { name: string; protocol: string; version: nu
       requestType: m.request.typeName,
       responseType: m.response.typeName,
       streaming: m.clientStreaming || m.serverStreaming,
+      idempotent: m.idempotent,
       request: protoExample(type(m.request.typeName)),
       response: protoExample(type(m.response.typeName)),
     };

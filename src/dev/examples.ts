@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { runToEnd, type ProcessTree } from './processes';
 import { repoRoot } from '../config/repo-root';
 import type { DevConfig } from '../config/dev-config';
-import { pushIdl } from './push-idl';
+import { applyPolicy, pushIdl } from './push-idl';
 
 const root = repoRoot;
 const jar = join(root, 'examples-java', 'target', 'transmesh-examples.jar');
@@ -25,10 +25,11 @@ export async function runExamples(tree: ProcessTree, config: DevConfig, cli: str
   const sidecar = (app: string, extra: string[]) =>
     tree.start(`sidecar ${app}`, process.execPath, [...cli, 'sidecar', '--app', app, '--nats', config.nats, ...extra], (l) => l.includes('sidecar ready'));
   const local = ['--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
-  await sidecar('users-service', [...local, '--provide', `acme.users.v1.UserService=grpc://127.0.0.1:${usersPort}`]);
+  await sidecar('users-service', [...local, '--label', 'version=v1', '--provide', `acme.users.v1.UserService=grpc://127.0.0.1:${usersPort}`]);
   await sidecar('orders-service', [...local, '--provide', `orders.OrderService=thrift://127.0.0.1:${ordersPort}`]);
   await sidecar('php-app', ['--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0']);
   say(`consumer sidecar for the PHP app on http://${config.listen}`);
+  await applyPolicy(cli, config.nats, [join(root, 'examples-policy', 'users.yaml')]);
 
   const php = await runToEnd('php', [join(root, 'examples-php', 'client.php'), ...(config.once ? ['--check'] : [])], {
     env: { TRANSMESH_URL: `http://${config.listen}` },

@@ -26,7 +26,7 @@ export class Announcer {
 
   constructor(
     private readonly kv: KV,
-    private readonly record: EndpointRecord,
+    private record: EndpointRecord,
     private readonly heartbeatMs: number,
     private readonly log: Logger,
     private readonly listener?: HeartbeatListener,
@@ -37,6 +37,13 @@ export class Announcer {
   async start(): Promise<void> {
     await this.beat();
     this.log.info({ instance: this.record.instance, address: this.record.address, services: this.record.services.map((s) => s.name) }, 'announced');
+  }
+
+  /** Changes part of the record (the policy revisions it runs) and puts it at once, not at the next heartbeat. */
+  async update(change: Partial<EndpointRecord>): Promise<void> {
+    this.record = { ...this.record, ...change };
+    // Once withdrawn (draining), a put would bring the record back until its TTL; beat() checks.
+    await this.beat();
   }
 
   async withdraw(): Promise<void> {

@@ -34,6 +34,8 @@ export interface GrpcMethod {
   /** Streaming methods are listed but answered UNIMPLEMENTED over HTTP/JSON. */
   readonly clientStreaming: boolean;
   readonly serverStreaming: boolean;
+  /** `option idempotency_level = IDEMPOTENT | NO_SIDE_EFFECTS;`: safe to run twice, so policy may retry it on more codes. */
+  readonly idempotent: boolean;
 }
 
 export type ThriftProtocolName = 'binary' | 'compact';
@@ -42,6 +44,8 @@ export interface ThriftMethod {
   readonly kind: 'thrift';
   readonly name: string;
   readonly oneway: boolean;
+  /** `(transmesh.idempotent = "true")` on the function: safe to run twice, so policy may retry it on more codes. */
+  readonly idempotent: boolean;
   /** The method's argument struct (`<method>_args`) from a JSON object of arguments by name; no message envelope. */
   encodeArgs(value: JsonValue, protocol: ThriftProtocolName): Buffer;
   /**

@@ -254,7 +254,8 @@ export class ThriftResolver {
       if (fn.oneway && (returns !== undefined || throws.length > 0)) {
         throw this.error(scope, fn.name.loc, `oneway method ${name} must return void and throw nothing`);
       }
-      methods.set(name, { name, oneway: fn.oneway, args: this.fields(scope, fn.fields, `arguments of ${name}`), returns, throws });
+      const idempotent = this.annotations(fn.annotations)['transmesh.idempotent'] === 'true';
+      methods.set(name, { name, oneway: fn.oneway, idempotent, args: this.fields(scope, fn.fields, `arguments of ${name}`), returns, throws });
     }
     const svc: ServiceDef = { name: `${scope.module}.${def.name.value}`, methods: [...methods.values()] };
     this.services.set(def, svc);

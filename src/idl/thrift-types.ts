@@ -39,6 +39,8 @@ export interface StructDef {
 export interface MethodDef {
   readonly name: string;
   readonly oneway: boolean;
+  /** Annotated `(transmesh.idempotent = "true")`. */
+  readonly idempotent: boolean;
   readonly args: readonly FieldDef[];
   /** `undefined` for void. */
   readonly returns: ThriftType | undefined;

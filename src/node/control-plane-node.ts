@@ -10,6 +10,8 @@ import { emptyEndpoints, EndpointsSnapshot } from '../snapshot/snapshots';
 import { createLogger } from '../log/logger';
 import { connectNats } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
+import { PolicyStore } from '../registry/policy-store';
+import { registerPolicyHandlers } from '../control-plane/policy-handlers';
 import { openBucket } from '../registry/kv';
 import { bucketOptions, Buckets } from '../registry/names';
 
@@ -29,6 +31,9 @@ export async function startControlPlane(url: string, adminAddr: HostPort, option
   const store = new IdlStore(kv);
   const cp = new ControlPlane(nc, store, log);
   cp.start();
+  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
+  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  registerPolicyHandlers(cp, { store: new PolicyStore(policyKv), idl: store, endpoints: epKv, log });
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();
   const accessLog = options.accessLog ? new AccessLogWriter(nc, options.accessLog, log) : undefined;
@@ -37,7 +42,6 @@ export async function startControlPlane(url: string, adminAddr: HostPort, option
   process.on('SIGHUP', reopen);
   // The dashboard's view of discovery: the same watcher and liveness rule as the sidecars'.
   let endpoints: EndpointsSnapshot = emptyEndpoints;
-  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: 1000, ttlMs: options.endpointTtlMs ?? 15_000 }, (s) => (endpoints = s), log);
   await epWatcher.start();
   const dashboard = new Dashboard({ telemetry, endpoints: () => endpoints, idl: store, policies: new PolicyPeek(js) }, log);

@@ -7,6 +7,7 @@ import { EndpointsWatcher } from '../discovery/endpoints-watcher';
 import { createLogger, type Logger } from '../log/logger';
 import { connectNats } from '../registry/connect';
 import { IdlWatcher } from '../registry/idl-watcher';
+import { PolicyReport, PolicyWatcher } from '../registry/policy-watcher';
 import { openBucket } from '../registry/kv';
 import { bucketOptions, Buckets } from '../registry/names';
 import { Sidecar } from '../sidecar/sidecar';
@@ -67,12 +68,29 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
   const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: config.heartbeatMs, ttlMs: config.endpointTtlMs }, (s) => sidecar.endpoints.swap(s), log);
+  // Reports go into the discovery record once it exists; before that, into the first one put.
+  let announce = (_report: PolicyReport): void => {};
+  let policyReport: PolicyReport = { policies: {}, policyErrors: {} };
+  const policyWatcher = new PolicyWatcher(
+    policyKv,
+    () => sidecar.idl.current,
+    (s, report) => {
+      // Swapped before it is reported, so a call made once apply returns runs the new revision.
+      sidecar.policies.swap(s);
+      policyReport = report;
+      announce(report);
+    },
+    log,
+  );
   await Promise.all([idlWatcher.start(), epWatcher.start()]);
+  await policyWatcher.start();
+  sidecar.idl.onSwap(() => policyWatcher.idlChanged());
   followConnection(nc, log, (up) => {
     if (!up) return epWatcher.disconnected();
-    Promise.all([epWatcher.reconnected(), idlWatcher.restart()]).then(
+    Promise.all([epWatcher.reconnected(), idlWatcher.restart(), policyWatcher.restart()]).then(
       () => log.info('watching the registry and discovery again'),
       (err) => log.error({ err }, 'could not watch again after NATS came back'),
     );
@@ -82,36 +100,40 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   telemetry.start();
   const accessLogs = new AccessLogPublisher(nc, sidecar.accessLog, { instance, app: config.app }, Math.min(config.telemetryMs, 1000), log);
   accessLogs.start();
-  let announcer: Announcer | undefined;
-  if (config.provide.length) {
-    const host = config.advertise ?? firstNonLoopback();
-    announcer = new Announcer(
-      epKv,
-      {
-        instance,
-        app: config.app,
-        address: `${host.includes(':') ? `[${host}]` : host}:${bound.inbound}`,
-        services: [...sidecar.providers.values()].map((p) => ({ name: p.service, protocol: p.protocol, thriftProtocol: p.thriftProtocol })),
-      },
-      config.heartbeatMs,
-      log,
-      epWatcher,
-    );
-    const seen = seesItself(sidecar, instance);
-    await announcer.start();
-    // Ready means discovery already routes to this sidecar's own providers too.
-    await Promise.race([seen, new Promise((r) => setTimeout(r, 2000).unref())]);
-  }
+  // Every sidecar announces itself, so the control plane knows whom a policy apply waits for;
+  // a consumer's record lists no services, so nobody routes to it.
+  const host = config.advertise ?? firstNonLoopback();
+  const announcer = new Announcer(
+    epKv,
+    {
+      instance,
+      app: config.app,
+      address: `${host.includes(':') ? `[${host}]` : host}:${bound.inbound}`,
+      services: [...sidecar.providers.values()].map((p) => ({ name: p.service, protocol: p.protocol, thriftProtocol: p.thriftProtocol })),
+      labels: { ...config.label },
+      ...policyReport,
+      heartbeatMs: config.heartbeatMs,
+    },
+    config.heartbeatMs,
+    log,
+    epWatcher,
+  );
+  announce = (report) => void announcer.update(report);
+  const seen = config.provide.length ? seesItself(sidecar, instance) : Promise.resolve();
+  await announcer.start();
+  // Ready means discovery already routes to this sidecar's own providers too.
+  await Promise.race([seen, new Promise((r) => setTimeout(r, 2000).unref())]);
   log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin }, 'sidecar ready');
   const stop = async () => {
     log.info('draining');
-    await announcer?.withdraw();
+    await announcer.withdraw();
     await sidecar.drain();
     telemetry.stop();
     accessLogs.stop();
     await tracer?.shutdown().catch((err: unknown) => log.warn({ err }, 'spans not exported at shutdown'));
     idlWatcher.stop();
     epWatcher.stop();
+    policyWatcher.stop();
     await nc.close();
     log.info('stopped');
   };

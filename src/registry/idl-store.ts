@@ -1,7 +1,7 @@
 import { KV } from 'nats';
 import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
 import { BundleRecord, bundleRecord, PushRequest, ServiceRecord, serviceRecord } from './records';
-import { decodeJson, encodeJson, isLive, patientKv, RegistryKv } from './kv';
+import { decodeJson, encodeJson, isConflict, isLive, nextCount, patientKv, RegistryKv, updateRecord } from './kv';
 
 export interface PushResult {
   version: number;
@@ -147,38 +147,11 @@ export class IdlStore {
     }
   }
 
-  private async nextVersion(): Promise<number> {
-    for (;;) {
-      const e = await this.kv.get('seq');
-      const next = isLive(e) ? Number(new TextDecoder().decode(e.value)) + 1 : 1;
-      try {
-        if (isLive(e)) await this.kv.update('seq', new TextEncoder().encode(String(next)), e.revision);
-        else await this.kv.create('seq', new TextEncoder().encode(String(next)));
-        return next;
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-      }
-    }
+  private nextVersion(): Promise<number> {
+    return nextCount(this.kv, 'seq');
   }
 
-  /** Read-modify-write of one service record with compare-and-set, retried on a concurrent change. */
-  private async updateService(name: string, change: (prev: ServiceRecord | undefined) => ServiceRecord): Promise<void> {
-    for (;;) {
-      const e = await this.kv.get(`service.${name}`);
-      const prev = isLive(e) ? decodeJson(serviceRecord, e.value) : undefined;
-      const next = change(prev);
-      try {
-        if (e) await this.kv.update(`service.${name}`, encodeJson(next), e.revision);
-        else await this.kv.create(`service.${name}`, encodeJson(next));
-        return;
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-      }
-    }
+  private updateService(name: string, change: (prev: ServiceRecord | undefined) => ServiceRecord): Promise<void> {
+    return updateRecord(this.kv, `service.${name}`, serviceRecord, change);
   }
-}
-
-function isConflict(err: unknown): boolean {
-  const msg = String((err as Error)?.message ?? err);
-  return msg.includes('wrong last sequence') || msg.includes('key exists');
 }

@@ -88,6 +88,8 @@ export function isTransient(err: unknown): boolean {
 }
 
 export type RegistryKv = Pick<KV, 'get' | 'put' | 'create' | 'update' | 'keys'>;
+/** What compare-and-set needs of a bucket. */
+export type CasKv = Pick<KV, 'get' | 'create' | 'update'>;
 
 /**
  * The bucket operations of a control plane, each retried for a while on transient errors: a
@@ -112,3 +114,40 @@ export function patientKv(kv: KV, totalMs = 10000): RegistryKv {
     keys: patient(kv.keys.bind(kv)),
   };
 }
+
+/** Read-modify-write of one JSON record with compare-and-set, retried on a concurrent change; `change` may throw to refuse. */
+export async function updateRecord<S extends z.ZodTypeAny>(kv: CasKv, key: string, schema: S, change: (prev: z.output<S> | undefined) => z.output<S>): Promise<void> {
+  for (;;) {
+    const e = await kv.get(key);
+    const prev = isLive(e) ? decodeJson(schema, e.value) : undefined;
+    const next = change(prev);
+    try {
+      if (e) await kv.update(key, encodeJson(next), e.revision);
+      else await kv.create(key, encodeJson(next));
+      return;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+}
+
+/** The next value of a counter key, by compare-and-set, so concurrent writers never get the same one. */
+export async function nextCount(kv: CasKv, key: string): Promise<number> {
+  for (;;) {
+    const e = await kv.get(key);
+    const next = isLive(e) ? Number(dec.decode(e.value)) + 1 : 1;
+    try {
+      if (e) await kv.update(key, enc.encode(String(next)), e.revision);
+      else await kv.create(key, enc.encode(String(next)));
+      return next;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+  }
+}
+
+export function isConflict(err: unknown): boolean {
+  const msg = String((err as Error)?.message ?? err);
+  return msg.includes('wrong last sequence') || msg.includes('key exists');
+}
+

@@ -6,6 +6,8 @@ export const Buckets = {
   idl: 'transmesh_idl',
   /** Discovery: `<instance>` → the provider sidecar's record, refreshed every heartbeat. */
   endpoints: 'transmesh_endpoints',
+  /** Policies: `seq.<service>` (last revision handed out), `doc.<service>.<revision>` (one stored document), `service.<service>` (revisions, current). */
+  policy: 'transmesh_policy',
 } as const;
 
 export const Subjects = {
@@ -17,6 +19,11 @@ export const Subjects = {
   telemetry: 'transmesh.telemetry',
   /** Sidecars publish access-log batches here (`transmesh.logs.<app>`); see telemetry/access-log.ts. */
   accessLogs: 'transmesh.logs',
+  policyApply: 'transmesh.policy.apply',
+  policyList: 'transmesh.policy.ls',
+  policyShow: 'transmesh.policy.show',
+  policyRollback: 'transmesh.policy.rollback',
+  policyDelete: 'transmesh.policy.delete',
 } as const;
 
 export const controlPlaneQueue = 'transmesh-control-plane';
@@ -29,4 +36,5 @@ export const bucketOptions = {
   [Buckets.idl]: { history: 1, ttl: 0 },
   // Old records of providers that died are purged after a minute; liveness itself is judged by the readers.
   [Buckets.endpoints]: { history: 1, ttl: endpointsMaxAgeMs },
+  [Buckets.policy]: { history: 1, ttl: 0 },
 } as const;

@@ -29,9 +29,13 @@ export type PushRequest = z.infer<typeof pushRequest>;
 export const rollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional() });
 export const showRequest = z.object({ service: z.string().min(1) });
 
-/** Every reply from the control plane: `ok` with a result, or a one-line error. */
-export type Reply<T> = { ok: true; result: T } | { ok: false; error: string };
+/** Every reply from the control plane: `ok` with a result, or a one-line error (and, for a refused policy, every problem). */
+export type Reply<T> = { ok: true; result: T } | { ok: false; error: string; problems?: string[] };
 
+/**
+ * Every sidecar's record in discovery, consumer or provider: a consumer's has no services, so it
+ * is never picked as a provider, but the control plane still sees it (apply waits for it).
+ */
 export const endpointRecord = z.object({
   instance: z.string(),
   app: z.string(),
@@ -39,5 +43,39 @@ export const endpointRecord = z.object({
   services: z.array(
     z.object({ name: z.string(), protocol: z.enum(['grpc', 'thrift']), thriftProtocol: z.enum(['binary', 'compact']).optional() }),
   ),
+  labels: z.record(z.string(), z.string()).default({}),
+  /** service → the policy revision this sidecar runs. */
+  policies: z.record(z.string(), z.number().int()).default({}),
+  /** service → a revision this sidecar could not load (it keeps running the one in `policies`). */
+  policyErrors: z.record(z.string(), z.object({ revision: z.number().int(), error: z.string() })).default({}),
+  /** How often the record is re-put; readers judge liveness by it. */
+  heartbeatMs: z.number().int().positive().default(1000),
 });
 export type EndpointRecord = z.infer<typeof endpointRecord>;
+
+/** One stored policy revision: the YAML as applied (with `expiresAt` filled in) and its parsed form. */
+export const policyDocRecord = z.object({
+  service: z.string(),
+  revision: z.number().int().positive(),
+  appliedAt: z.string(),
+  yaml: z.string(),
+  document: z.unknown(),
+});
+export type PolicyDocRecord = z.infer<typeof policyDocRecord>;
+
+export const policyServiceRecord = z.object({
+  service: z.string(),
+  current: z.number().int().positive(),
+  revisions: z.array(z.object({ revision: z.number().int().positive(), appliedAt: z.string() })),
+});
+export type PolicyServiceRecord = z.infer<typeof policyServiceRecord>;
+
+export const policyApplyRequest = z.object({
+  files: z.array(z.object({ name: z.string(), text: z.string() })).min(1),
+  dryRun: z.boolean().default(false),
+  waitTimeoutMs: z.number().int().positive().default(10_000),
+});
+export type PolicyApplyRequest = z.infer<typeof policyApplyRequest>;
+export const policyShowRequest = z.object({ service: z.string().min(1), revision: z.number().int().positive().optional() });
+export const policyRollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional(), waitTimeoutMs: z.number().int().positive().default(10_000) });
+export const policyDeleteRequest = z.object({ service: z.string().min(1), waitTimeoutMs: z.number().int().positive().default(10_000) });

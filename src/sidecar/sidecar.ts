@@ -4,6 +4,7 @@ import { formatHostPort } from '../config/addresses';
 import { Metrics } from '../telemetry/metrics';
 import { SnapshotCell } from '../snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
+import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
 import { PeerClient } from '../transport/peer/peer-client';
 import { outboundStack } from './outbound/outbound-stack';
 import { HttpListener } from './outbound/http-listener';
@@ -23,6 +24,7 @@ import { AccessLog, defaultAccessLogOptions } from '../telemetry/access-log';
 export class Sidecar {
   readonly idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
   readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+  readonly policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
   readonly metrics = new Metrics();
   readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
@@ -52,7 +54,14 @@ export class Sidecar {
       idl: this.idl,
       endpoints: this.endpoints,
       draining: () => this.draining,
-      info: () => ({ app: config.app, listen: formatHostPort(config.listen), inbound: formatHostPort(config.inbound), providers: config.provide }),
+      info: () => ({
+        app: config.app,
+        labels: config.label,
+        listen: formatHostPort(config.listen),
+        inbound: formatHostPort(config.inbound),
+        providers: config.provide,
+        policyRevisions: Object.fromEntries([...this.policies.current.byService].map(([s, p]) => [s, p.revision])),
+      }),
     });
   }
 

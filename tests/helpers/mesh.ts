@@ -18,8 +18,8 @@ export interface SidecarProc {
   inboundPort: number;
 }
 
-export async function startSidecar(nats: string, app: string, provide: string[] = [], env: Record<string, string> = {}): Promise<SidecarProc> {
-  const args = ['sidecar', '--nats', nats, '--app', app, '--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
+export async function startSidecar(nats: string, app: string, provide: string[] = [], env: Record<string, string> = {}, extraArgs: string[] = []): Promise<SidecarProc> {
+  const args = ['sidecar', '--nats', nats, '--app', app, '--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1', ...extraArgs];
   for (const p of provide) args.push('--provide', p);
   const proc = spawnCli(`sidecar ${app}`, args, { ...fastDiscovery, ...env });
   const ready = await proc.waitForMsg('sidecar ready');

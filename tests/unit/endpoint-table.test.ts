@@ -1,11 +1,11 @@
 import { EndpointTable } from '../../src/discovery/endpoint-table';
 import { Backoff } from '../../src/registry/backoff';
-import type { EndpointRecord } from '../../src/registry/records';
+import { endpointRecord, type EndpointRecord } from '../../src/registry/records';
 
 const ttl = 15_000;
 
 function rec(instance: string, services = ['a.Echo'], address = `10.0.0.1:${instance.length}`): EndpointRecord {
-  return { instance, app: 'echo', address, services: services.map((name) => ({ name, protocol: 'grpc' as const })) };
+  return endpointRecord.parse({ instance, app: 'echo', address, services: services.map((name) => ({ name, protocol: 'grpc' as const })) });
 }
 
 function setup() {

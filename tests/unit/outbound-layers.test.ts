@@ -37,7 +37,7 @@ const ok = { json: '{}', metadata: {} };
 const okPeer: PeerResponse = { status: 0, message: '', detailsBin: undefined, metadata: {}, headers: {}, payload: Buffer.alloc(0) };
 
 function endpoint(instance: string): Endpoint {
-  return { instance, app: instance, address: `${instance}:1`, protocol: 'grpc', thriftProtocol: undefined };
+  return { instance, app: instance, address: `${instance}:1`, protocol: 'grpc', thriftProtocol: undefined, labels: {} };
 }
 
 function peerRequest(call = newCall()): PeerRequest {
