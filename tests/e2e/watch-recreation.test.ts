@@ -98,7 +98,7 @@ describe('watches that stall are re-created', () => {
     await idlWatcher.start();
     try {
       expect(idlSnapshots.at(-1)!.services.get(svc)!.version).toBe(v1);
-      const fellBehind = () => logged('the registry watch fell behind; watching again');
+      const fellBehind = () => logged('the watch of the registry fell behind; watching again');
       // Nothing new: checks change nothing.
       await idlWatcher.check();
       await idlWatcher.check();

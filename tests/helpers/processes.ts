@@ -17,5 +17,6 @@ export function spawnCli(name: string, args: string[], env: Record<string, strin
 
 /** Runs a CLI command to completion. */
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runToEnd(process.execPath, [cliPath, ...args], { env });
+  // Without the final newline, so tests compare output lines as the CLI printed them.
+  return runToEnd(process.execPath, [cliPath, ...args], { env }).then((r) => ({ code: r.code, stdout: r.stdout.trimEnd(), stderr: r.stderr.trimEnd() }));
 }
