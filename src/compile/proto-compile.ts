@@ -50,6 +50,7 @@ function serviceModel(svc: protobuf.Service): ServiceModel {
       response: protoCodec(m.resolvedResponseType!),
       clientStreaming: !!m.requestStream,
       serverStreaming: !!m.responseStream,
+      idempotent: false,
     };
     methods.set(m.name, method);
   }

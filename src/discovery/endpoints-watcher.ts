@@ -93,7 +93,7 @@ export class EndpointsWatcher {
       keys.push(`${key}@${s.record.address}/${s.record.services.map((x) => `${x.name}:${x.protocol}`).join('+')}`);
       for (const svc of s.record.services) {
         const list = byService.get(svc.name) ?? [];
-        list.push(Object.freeze({ instance: s.record.instance, app: s.record.app, address: s.record.address, protocol: svc.protocol, thriftProtocol: svc.thriftProtocol }));
+        list.push(Object.freeze({ instance: s.record.instance, app: s.record.app, address: s.record.address, protocol: svc.protocol, thriftProtocol: svc.thriftProtocol, labels: {} }));
         byService.set(svc.name, list);
       }
     }

@@ -34,6 +34,8 @@ export interface GrpcMethod {
   /** Streaming methods are listed but answered UNIMPLEMENTED over HTTP/JSON. */
   readonly clientStreaming: boolean;
   readonly serverStreaming: boolean;
+  /** The IDL marks it safe to run twice (`idempotency_level`), so policy may retry it on `retry.on` codes. */
+  readonly idempotent: boolean;
 }
 
 export type ThriftProtocolName = 'binary' | 'compact';
@@ -42,6 +44,8 @@ export interface ThriftMethod {
   readonly kind: 'thrift';
   readonly name: string;
   readonly oneway: boolean;
+  /** The IDL marks it safe to run twice (`transmesh.idempotent = "true"`), so policy may retry it on `retry.on` codes. */
+  readonly idempotent: boolean;
   /** The method's argument struct (`<method>_args`) from a JSON object of arguments by name; no message envelope. */
   encodeArgs(value: JsonValue, protocol: ThriftProtocolName): Buffer;
   /**

@@ -4,8 +4,10 @@ import { formatHostPort } from '../config/addresses';
 import { Metrics } from '../telemetry/metrics';
 import { SnapshotCell } from '../snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
+import { emptyPolicies, PolicySnapshot } from '../policy/service-policy';
 import { PeerClient } from '../transport/peer/peer-client';
 import { outboundStack } from './outbound/outbound-stack';
+import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
 import { PeerServer } from './inbound/peer-server';
 import { createAdminServer } from './admin/admin-server';
@@ -20,6 +22,7 @@ import type { Provider } from './inbound/provider';
 export class Sidecar {
   readonly idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
   readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+  readonly policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
   readonly metrics = new Metrics();
   readonly providers: ReadonlyMap<string, Provider>;
   private readonly peers = new PeerClient();
@@ -35,13 +38,16 @@ export class Sidecar {
     this.providers = new Map(
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
     );
-    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs });
+    const breaker = new Breaker(this.metrics.policy);
+    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, breaker });
     this.http = new HttpListener(handler, config.app, log);
     this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
     this.admin = createAdminServer({
       metrics: this.metrics,
       idl: this.idl,
       endpoints: this.endpoints,
+      policies: this.policies,
+      ejected: () => breaker.ejected(Date.now()),
       draining: () => this.draining,
       info: () => ({ app: config.app, listen: formatHostPort(config.listen), inbound: formatHostPort(config.inbound), providers: config.provide }),
     });

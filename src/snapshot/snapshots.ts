@@ -27,6 +27,8 @@ export interface Endpoint {
   readonly protocol: Protocol;
   /** For Thrift: the protocol the provider speaks, which the consumer encodes arguments in. */
   readonly thriftProtocol: ThriftProtocolName | undefined;
+  /** The provider sidecar's `--label KEY=VALUE`s, which policy subsets select on. */
+  readonly labels: Readonly<Record<string, string>>;
 }
 
 export interface EndpointsSnapshot {

@@ -1,3 +1,5 @@
+import { escapeLabel as esc, PolicyMetrics } from './policy-metrics';
+
 /**
  * Request metrics per (direction, caller, service, method, code), kept as plain counters and
  * rendered as Prometheus text on demand. One Map look-up per call; no allocation on a hit.
@@ -24,6 +26,8 @@ export interface SeriesSample {
 
 export class Metrics {
   private readonly series = new Map<string, SeriesSample>();
+  /** What policy did (retries, ejections, faults, subsets, revisions); rendered after the request series. */
+  readonly policy = new PolicyMetrics();
 
   observe(direction: Direction, caller: string, service: string, method: string, code: string, seconds: number): void {
     const key = `${direction}\u0000${caller}\u0000${service}\u0000${method}\u0000${code}`;
@@ -42,7 +46,7 @@ export class Metrics {
   }
 
   render(): string {
-    return renderPrometheus(this.series.values());
+    return renderPrometheus(this.series.values()) + this.policy.render();
   }
 }
 
@@ -69,8 +73,4 @@ export function renderPrometheus(series: Iterable<SeriesSample>): string {
 
 function labelsOf(s: SeriesSample): string {
   return `direction="${esc(s.direction)}",caller="${esc(s.caller)}",service="${esc(s.service)}",method="${esc(s.method)}",code="${esc(s.code)}"`;
-}
-
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -24,6 +24,7 @@ export class ThriftCodecCompiler {
       kind: 'thrift',
       name: m.name,
       oneway: m.oneway,
+      idempotent: false,
       encodeArgs(value: JsonValue, protocol: ThriftProtocolName): Buffer {
         const w = newWriter(protocol);
         try {

@@ -28,7 +28,7 @@ async function grpcCall(call: OutboundCall, method: GrpcMethod, peer: PeerHandle
     throw new MeshError('UNIMPLEMENTED', `${call.service}/${call.method} is a streaming method; HTTP/JSON calls are unary`);
   }
   const bytes = method.request.encode(parseBody(call.body));
-  const res = await peer({ call, path: method.path, contentType: 'application/grpc', headers: noHeaders, payloadFor: () => bytes, endpoint: undefined });
+  const res = await peer({ call, path: method.path, contentType: 'application/grpc', headers: noHeaders, payloadFor: () => bytes, endpoint: undefined, pool: undefined, attempt: 1, tried: undefined });
   if (res.status !== 0) throw providerError(call, res);
   return { json: method.response.toJson(res.payload, call), metadata: res.metadata };
 }
@@ -44,6 +44,9 @@ async function thriftCall(call: OutboundCall, method: ThriftMethod, peer: PeerHa
     headers: method.oneway ? onewayHeaders : noHeaders,
     payloadFor: (ep) => (ep.thriftProtocol === 'compact' ? (compact ??= method.encodeArgs(value, 'compact')) : binary),
     endpoint: undefined,
+    pool: undefined,
+    attempt: 1,
+    tried: undefined,
   };
   const res = await peer(req);
   if (res.status !== 0) throw providerError(call, res);
