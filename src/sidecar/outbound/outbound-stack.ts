@@ -47,7 +47,9 @@ export function outboundStack(deps: OutboundDeps): CallHandler {
     breaker.prune(live);
     load.prune(live);
   });
-  deps.policies.onSwap((snapshot) => policyMetrics.setRevisions([...snapshot.byService.values()].map((p) => [p.service, p.revision] as const)));
+  const showRevisions = (snapshot: PolicySnapshot) => policyMetrics.setRevisions([...snapshot.byService.values()].map((p) => [p.service, p.revision] as const));
+  showRevisions(deps.policies.current);
+  deps.policies.onSwap(showRevisions);
   const peer = compose(
     [retryLayer(env, policyMetrics), balanceLayer(deps.endpoints, breaker, load, env), breakerLayer(breaker, env)],
     peerTransport(deps.peers),

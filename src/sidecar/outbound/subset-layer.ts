@@ -1,3 +1,4 @@
+import { MeshError } from '../../errors/mesh-error';
 import type { PolicyMetrics } from '../../telemetry/policy-metrics';
 import type { CallLayer } from './call';
 import type { LayerEnv } from './layer-env';
@@ -12,7 +13,7 @@ export const allProviders = '(all)';
  * among the providers carrying every label of the subset, on each attempt.
  */
 export function subsetLayer(env: Pick<LayerEnv, 'random'>, metrics: PolicyMetrics): CallLayer {
-  return (next) => (call) => {
+  return (next) => async (call) => {
     const policy = call.policy;
     const service = policy?.service;
     if (policy && service) {
@@ -20,7 +21,10 @@ export function subsetLayer(env: Pick<LayerEnv, 'random'>, metrics: PolicyMetric
       if (route) {
         const draw = env.random() * 100;
         const to = route.to.find((t) => draw < t.upTo) ?? route.to[route.to.length - 1];
-        policy.subset = { name: to.subset, labels: service.subsets.get(to.subset) ?? [] };
+        const labels = service.subsets.get(to.subset);
+        // Validation refuses such a document; should one arrive anyway, no provider is better than every provider.
+        if (!labels) throw new MeshError('UNAVAILABLE', `the policy of ${call.service} (revision ${service.revision}) routes to subset "${to.subset}", which it does not define`);
+        policy.subset = { name: to.subset, labels };
       }
       // Only services with a policy are counted: without one every call goes to every provider.
       metrics.subset(call.service, policy.subset?.name ?? allProviders);
