@@ -16,11 +16,13 @@ function counts(picks: string[]): Record<string, number> {
 }
 
 describe('least-loaded (power of two choices)', () => {
+  const t0 = 1_000_000;
+
   test('prefers the provider with fewer calls in flight', () => {
     const load = new LoadStats();
     for (let i = 0; i < 5; i++) load.begin('a:1');
     const random = seeded(3);
-    const picks = Array.from({ length: 200 }, () => leastLoaded([endpoint('a'), endpoint('b')], load, random).instance);
+    const picks = Array.from({ length: 200 }, () => leastLoaded([endpoint('a'), endpoint('b')], load, random, t0).instance);
     // Of two, both are always compared: the loaded one never wins.
     expect(counts(picks)).toEqual({ b: 200 });
   });
@@ -29,24 +31,40 @@ describe('least-loaded (power of two choices)', () => {
     const load = new LoadStats();
     for (const [address, ms] of [['a:1', 100], ['b:1', 5], ['c:1', 5]] as const) {
       load.begin(address);
-      load.end(address, ms);
+      load.end(address, ms, t0);
     }
     const random = seeded(11);
-    const picks = counts(Array.from({ length: 3000 }, () => leastLoaded(three, load, random).instance));
+    const picks = counts(Array.from({ length: 3000 }, () => leastLoaded(three, load, random, t0).instance));
     expect(picks.a).toBeUndefined();
     expect(picks.b / 3000).toBeGreaterThan(0.4);
     expect(picks.c / 3000).toBeGreaterThan(0.4);
   });
 
-  test('a provider with no sample yet is assumed average, neither starved nor flooded', () => {
+  test('peak EWMA: a slower answer counts at once, a faster one by the time since the last, and an idle estimate fades', () => {
+    const load = new LoadStats();
+    load.begin('a:1');
+    load.end('a:1', 10, t0);
+    load.begin('a:1');
+    load.end('a:1', 50, t0);
+    expect(load.cost('a:1', t0)).toBe(50);
+    load.begin('a:1');
+    load.end('a:1', 10, t0 + 10_000);
+    expect(load.cost('a:1', t0 + 10_000)).toBeCloseTo(50 * Math.exp(-1) + 10 * (1 - Math.exp(-1)));
+    // Unpicked for 10 s, a provider's estimate has faded by e, so a slow one gets tried again.
+    expect(load.cost('a:1', t0 + 20_000)).toBeCloseTo(load.cost('a:1', t0 + 10_000) * Math.exp(-1));
+  });
+
+  test('a newcomer is tried at once, then counts as average per call it has out', () => {
     const load = new LoadStats();
     for (const address of ['a:1', 'b:1']) {
       load.begin(address);
-      load.end(address, 10);
+      load.end(address, 10, t0);
     }
-    expect(load.cost('new:1')).toBeCloseTo(10);
+    expect(load.cost('new:1', t0)).toBe(0);
     load.begin('new:1');
-    expect(load.cost('new:1')).toBeCloseTo(20);
+    expect(load.cost('new:1', t0)).toBeCloseTo(10);
+    load.begin('new:1');
+    expect(load.cost('new:1', t0)).toBeCloseTo(20);
   });
 
   test('the layer counts attempts in flight and their latency on the injected clock', async () => {
@@ -61,11 +79,18 @@ describe('least-loaded (power of two choices)', () => {
     });
     const pending = handler(peerRequest());
     await Promise.resolve();
-    expect(load.cost('a:1')).toBe(2); // initial 1 ms × (1 in flight + 1)
+    expect(load.cost('a:1', env.now())).toBe(1); // no answer yet: the initial 1 ms × 1 call out
     env.advance(40);
     release();
     await pending;
-    expect(load.cost('a:1')).toBe(40);
+    expect(load.cost('a:1', env.now())).toBe(40);
+    // A failure before any answer frees its slot but is no latency sample: a refused connection is fast, not the provider.
+    const failing = balanceLayer(cell, new Breaker(new PolicyMetrics()), load, env)(async () => {
+      env.advance(1);
+      throw new Error('refused');
+    });
+    await expect(failing(peerRequest())).rejects.toThrow('refused');
+    expect(load.cost('a:1', env.now())).toBeCloseTo(40 * Math.exp(-1 / 10_000));
   });
 });
 

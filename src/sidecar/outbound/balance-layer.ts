@@ -25,11 +25,17 @@ export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, breaker
     req.endpoint = endpoint;
     load.begin(endpoint.address);
     const started = env.now();
+    let res;
     try {
-      return await next(req);
-    } finally {
-      load.end(endpoint.address, env.now() - started);
+      res = await next(req);
+    } catch (err) {
+      // A refused connection is fast and a deadline is the caller's: neither is the provider's latency.
+      load.end(endpoint.address, undefined, env.now());
+      throw err;
     }
+    const now = env.now();
+    load.end(endpoint.address, now - started, now);
+    return res;
   };
 
   function choose(req: PeerRequest): Endpoint {
@@ -46,7 +52,8 @@ export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, breaker
     }
     const settings = call.policy?.method ?? meshDefaults;
     req.pool = pool;
-    let usable = breaker.admit(pool, settings.breaker, env.now());
+    const now = env.now();
+    let usable = breaker.admit(pool, settings.breaker, now);
     const tried = req.tried;
     if (tried && usable.length > 1) {
       const untried = usable.filter((e) => !tried.includes(e.address));
@@ -58,6 +65,6 @@ export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, breaker
       const key = appHeader(call, balance.header);
       if (key !== undefined) return rendezvous(usable, key);
     }
-    return leastLoaded(usable, load, env.random);
+    return leastLoaded(usable, load, env.random, now);
   }
 }

@@ -18,14 +18,14 @@ export class RoundRobin {
 }
 
 /** Power of two choices: two distinct providers at random, the one with the lower expected cost wins. */
-export function leastLoaded(pool: readonly Endpoint[], load: LoadStats, random: () => number): Endpoint {
+export function leastLoaded(pool: readonly Endpoint[], load: LoadStats, random: () => number, now: number): Endpoint {
   if (pool.length === 1) return pool[0];
   const i = Math.floor(random() * pool.length);
   let j = Math.floor(random() * (pool.length - 1));
   if (j >= i) j++;
   const a = pool[i];
   const b = pool[j];
-  return load.cost(b.address) < load.cost(a.address) ? b : a;
+  return load.cost(b.address, now) < load.cost(a.address, now) ? b : a;
 }
 
 /**
