@@ -8,6 +8,7 @@ import { BenchOptions, parseOptions } from './options';
 import { repoRoot, resultsDir } from './paths';
 import { itemJson, thriftArgsJson } from './payload';
 import { profileProtocol, ProfileResult } from './profile-run';
+import { policyLayersTable, runPolicyLayers } from './policy-layers';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
 import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
 
@@ -43,6 +44,12 @@ async function main(): Promise<number> {
   if (!opts.skipConversion) {
     progress('conversion microbenchmark');
     conversion = runConversion(opts.conversionReps, opts.conversionTargetMs);
+  }
+
+  let policyLayers: Awaited<ReturnType<typeof runPolicyLayers>> | undefined;
+  if (!opts.skipConversion) {
+    progress('outbound stack with and without a policy');
+    policyLayers = await runPolicyLayers(opts.reps, opts.quick ? 5_000 : 50_000);
   }
 
   let windows: Window[] = [];
@@ -84,6 +91,7 @@ async function main(): Promise<number> {
     latency: lat,
     cost: cost && { mesh: cost, direct: directCost, idleRssMb },
     conversion: conversion?.cases,
+    policyLayers,
     goals: gs,
     errors,
     profiles: profiles.length ? profiles : undefined,
@@ -96,6 +104,7 @@ async function main(): Promise<number> {
   if (lat) sections.push(latencyTable(lat, opts.connections));
   if (cost) sections.push(costTable(cost, directCost, idleRssMb));
   if (conversion) sections.push(conversionTable(conversion.cases, conversion.messageBytes));
+  if (policyLayers) sections.push(policyLayersTable(policyLayers));
   for (const p of profiles) sections.push(profileTable(p));
   sections.push(goalsTable(gs));
   sections.push(`${errors ? `${errors} calls FAILED; ` : ''}results: ${relative(process.cwd(), out)}`);
