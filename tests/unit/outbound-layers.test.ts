@@ -90,6 +90,14 @@ describe('deadline layer', () => {
     expect(await run(withTimeout(undefined, '20000'))).toBe(20000);
   });
 
+  test('a call the policy timed out says so; one the caller timed out does not blame the policy', async () => {
+    const slow = deadlineLayer(15000, env)(async () => {
+      throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded after 300 ms');
+    });
+    await expect(slow(withTimeout(300))).rejects.toMatchObject({ message: 'deadline exceeded after 300 ms (the policy of pkg.Svc sets 300 ms for Get)' });
+    await expect(slow(withTimeout(300, '100'))).rejects.toMatchObject({ message: 'deadline exceeded after 300 ms' });
+  });
+
   test.each(['0', '-5', '1.5', 'soon', ''])('refuses %p with a rejected INVALID_ARGUMENT', async (h) => {
     await expect(run(newCall({ timeoutHeader: h }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('x-transmesh-timeout-ms') });
   });

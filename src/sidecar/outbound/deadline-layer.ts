@@ -22,6 +22,13 @@ export function deadlineLayer(defaultTimeoutMs: number, env: Pick<LayerEnv, 'now
     }
     // Node's timers hold at most 2^31-1 ms (~24.8 days); a longer wait means "no deadline" anyway.
     call.deadline = env.now() + Math.min(ms, maxTimerMs);
-    return next(call);
+    if (policyMs === undefined || ms !== policyMs) return next(call);
+    try {
+      return await next(call);
+    } catch (err) {
+      // A call the policy timed out says so: the caller asked for no deadline, or a longer one.
+      if (err instanceof MeshError && err.code === 'DEADLINE_EXCEEDED') err.message += ` (the policy of ${call.service} sets ${policyMs} ms for ${call.method})`;
+      throw err;
+    }
   };
 }
