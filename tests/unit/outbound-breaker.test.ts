@@ -54,6 +54,22 @@ test('the ejection doubles while the provider keeps failing, up to the cap, and 
   expect(env.now() - start).toBe(10_000);
 });
 
+test('a provider back for as long as it was out without failing starts over at ejectFor', () => {
+  const env = new FakeEnv();
+  const breaker = new Breaker(new PolicyMetrics());
+  fail(breaker, 'a:1', env, 3);
+  env.advance(10_000); // back
+  env.advance(10_000); // and quiet for as long as it was out
+  fail(breaker, 'a:1', env);
+  expect(breaker.isEjected('a:1', env.now())).toBe(false);
+  fail(breaker, 'a:1', env, 2);
+  expect(breaker.isEjected('a:1', env.now())).toBe(true);
+  env.advance(9_999);
+  expect(breaker.isEjected('a:1', env.now())).toBe(true);
+  env.advance(1);
+  expect(breaker.isEjected('a:1', env.now())).toBe(false);
+});
+
 test('never more than maxEjected of a pool is ejected, and at least one provider stays', () => {
   const env = new FakeEnv();
   const breaker = new Breaker(new PolicyMetrics());

@@ -12,12 +12,15 @@ interface ProviderState {
   ejections: number;
   /** Absolute time the current ejection ends (0 = never ejected since the last success). */
   until: number;
+  /** How long the last ejection lasted. */
+  lastMs: number;
 }
 
 /**
  * The circuit breaker's state, per provider sidecar (host:port), kept by this consumer sidecar:
  * consecutive failures eject a provider for `ejectFor`, doubling while it keeps failing (a
- * failure on its first call back ejects it again), and reset by a success. Never more than
+ * failure soon after it is back ejects it again), and reset by a success or by staying back
+ * as long as it was out without a failure. Never more than
  * `maxEjected` of a pool is out at once, and at least one provider stays. The state belongs to
  * providers, not to policy revisions, so a new revision keeps ejections of providers still
  * present; providers that leave discovery are pruned.
@@ -52,8 +55,10 @@ export class Breaker {
   /** A failure of `address` while calls chose among `pool`. */
   failed(address: string, pool: readonly Endpoint[], settings: BreakerSettings, now: number): void {
     let s = this.state.get(address);
-    if (!s) this.state.set(address, (s = { failures: 0, ejections: 0, until: 0 }));
+    if (!s) this.state.set(address, (s = { failures: 0, ejections: 0, until: 0, lastMs: 0 }));
     if (s.until > now) return; // an answer from before it was ejected
+    // Back for as long as it was out without failing (and no call to prove it healthy): forgive the doubling.
+    if (s.ejections > 0 && now - s.until >= s.lastMs) s.ejections = 0;
     s.failures++;
     const keepsFailing = s.ejections > 0;
     if (!keepsFailing && s.failures < settings.consecutiveFailures) return;
@@ -63,6 +68,7 @@ export class Breaker {
     s.ejections++;
     s.failures = 0;
     s.until = now + ms;
+    s.lastMs = ms;
     if (s.until > this.latestUntil) this.latestUntil = s.until;
     this.metrics.ejection(address);
   }

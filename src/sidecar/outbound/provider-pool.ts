@@ -8,14 +8,15 @@ const noSubset: Labels = [];
  * The providers a call may go to: those of the service that speak the IDL's protocol and carry
  * every label of the subset (other labels do not matter). Worked out once per endpoints list,
  * protocol and subset and cached against those objects, which snapshots replace rather than
- * change, so the request path filters nothing while discovery is quiet.
+ * change, so the request path filters nothing while discovery is quiet (and an old revision's
+ * subsets or an old endpoints list are garbage once nothing holds them).
  */
 export class ProviderPools {
-  private readonly cache = new WeakMap<readonly Endpoint[], Map<Labels, { grpc?: readonly Endpoint[]; thrift?: readonly Endpoint[] }>>();
+  private readonly cache = new WeakMap<readonly Endpoint[], WeakMap<Labels, { grpc?: readonly Endpoint[]; thrift?: readonly Endpoint[] }>>();
 
   of(all: readonly Endpoint[], protocol: Protocol, labels: Labels | undefined): readonly Endpoint[] {
     let bySubset = this.cache.get(all);
-    if (!bySubset) this.cache.set(all, (bySubset = new Map()));
+    if (!bySubset) this.cache.set(all, (bySubset = new WeakMap()));
     const key = labels ?? noSubset;
     let byProtocol = bySubset.get(key);
     if (!byProtocol) bySubset.set(key, (byProtocol = {}));
