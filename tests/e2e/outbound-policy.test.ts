@@ -2,11 +2,12 @@ import { compileProto } from '../../src/compile/proto-compile';
 import { sidecarConfigSchema } from '../../src/config/sidecar-config';
 import type { MethodModel, ServiceModel } from '../../src/idl/model';
 import { createLogger } from '../../src/log/logger';
-import { meshDefaults, MethodPolicy, ServicePolicy } from '../../src/policy/service-policy';
+import type { ServicePolicy } from '../../src/policy/service-policy';
 import { Sidecar } from '../../src/sidecar/sidecar';
 import type { Endpoint } from '../../src/snapshot/snapshots';
 import { echoFiles, startEchoServer } from '../helpers/grpc-echo-server';
 import { call } from '../helpers/mesh';
+import { methodSettings, servicePolicy } from '../helpers/outbound-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -25,27 +26,13 @@ function sidecar(app: string, provide: string[] = []) {
   return new Sidecar(config, log);
 }
 
-function policy(over: Partial<ServicePolicy>): ServicePolicy {
-  return {
-    service: svc,
-    revision: 1,
-    subsets: new Map([
-      ['v1', [['version', 'v1']] as const],
-      ['v2', [['version', 'v2']] as const],
-    ]),
-    methods: new Map(),
-    defaults: meshDefaults,
-    retryBudget: { ratio: 0.2, perSecond: 10 },
-    routes: [],
-    faults: [],
-    access: undefined,
-    quotas: [],
-    rateLimit: undefined,
-    ...over,
-  };
-}
+const versions = new Map([
+  ['v1', [['version', 'v1']] as const],
+  ['v2', [['version', 'v2']] as const],
+]);
+const policy = (over: Partial<ServicePolicy>): ServicePolicy => servicePolicy({ service: svc, subsets: versions, ...over });
 
-const settings = (over: Partial<MethodPolicy>): MethodPolicy => ({ ...meshDefaults, ...over });
+const settings = methodSettings;
 
 describe('policy in the data plane, over real sidecars', () => {
   const echoes: Array<Awaited<ReturnType<typeof startEchoServer>>> = [];
