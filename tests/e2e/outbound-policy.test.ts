@@ -135,7 +135,7 @@ describe('policy in the data plane, over real sidecars', () => {
   });
 
   test('retry.on retries idempotent methods only; a provider whose service is down is retried elsewhere and ejected', async () => {
-    consumer.policies.swap({ byService: new Map([[svc, policy({ revision: 7, defaults: settings({ retry: { attempts: 3, on: new Set(['UNAVAILABLE']) }, breaker: { consecutiveFailures: 2, ejectForMs: 60_000, maxEjected: 0.5 } }) })]]) });
+    consumer.policies.swap({ byService: new Map([[svc, policy({ revision: 7, defaults: settings({ balance: { kind: 'round-robin' }, retry: { attempts: 3, on: new Set(['UNAVAILABLE']) }, breaker: { consecutiveFailures: 2, ejectForMs: 60_000, maxEjected: 1 } }) })]]) });
     const before = await (await fetch(`${admin}/metrics`)).text();
     const retriesBefore = Number(/transmesh_retries_total\{service="mesh\.test\.v1\.Echo",reason="UNAVAILABLE"\} (\d+)/.exec(before)?.[1] ?? 0);
     // Fail is not idempotent: its UNAVAILABLE is the answer, not retried.
@@ -144,13 +144,17 @@ describe('policy in the data plane, over real sidecars', () => {
     const after = await (await fetch(`${admin}/metrics`)).text();
     expect(Number(/transmesh_retries_total\{service="mesh\.test\.v1\.Echo",reason="UNAVAILABLE"\} (\d+)/.exec(after)?.[1] ?? 0)).toBe(retriesBefore);
 
-    await echoes[2].stop(); // C's service goes down behind its live sidecar
+    await echoes[2].stop(); // C's service goes down behind its live sidecar; round robin makes sure C is tried
     const split = await servers(30);
     expect(split.C).toBeUndefined();
     const snapshot = (await (await fetch(`${admin}/debug/snapshot`)).json()) as { ejected: Record<string, string>; policies: Record<string, { revision: number }> };
-    // (Another provider may be out too: the UNAVAILABLE that Fail answered and the earlier timeout count as its failures.)
+    // (Another provider may be out too: the UNAVAILABLE that Fail answered and the earlier timeout count as its
+    // failures; maxEjected 100% lets two of three out, so that cannot keep C in.)
     expect(Object.keys(snapshot.ejected)).toContain(endpoints[2].address);
     expect(snapshot.policies[svc].revision).toBe(7);
-    expect(await (await fetch(`${admin}/metrics`)).text()).toContain(`transmesh_ejections_total{provider="${endpoints[2].address}"} 1`);
+    const text = await (await fetch(`${admin}/metrics`)).text();
+    expect(text).toContain(`transmesh_ejections_total{provider="${endpoints[2].address}"} 1`);
+    // C was tried (its failures were retried elsewhere) until the breaker took it out.
+    expect(text).toMatch(/transmesh_retries_total\{service="mesh\.test\.v1\.Echo",reason="not_sent"\} 2\n/);
   });
 });
