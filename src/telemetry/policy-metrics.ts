@@ -10,26 +10,26 @@ export class PolicyMetrics {
 
   /** One retry of a call to `service`; `reason` is `not_sent` or the code retried on. */
   retry(service: string, reason: string): void {
-    this.inc('transmesh_retries_total', `service="${escapeLabel(service)}",reason="${escapeLabel(reason)}"`);
+    this.inc('transmesh_retries_total', ['service', 'reason'], service, reason);
   }
 
   /** A retry the budget did not allow. */
   budgetExhausted(service: string): void {
-    this.inc('transmesh_retry_budget_exhausted_total', `service="${escapeLabel(service)}"`);
+    this.inc('transmesh_retry_budget_exhausted_total', ['service'], service);
   }
 
   /** The breaker ejected a provider (host:port of its sidecar). */
   ejection(provider: string): void {
-    this.inc('transmesh_ejections_total', `provider="${escapeLabel(provider)}"`);
+    this.inc('transmesh_ejections_total', ['provider'], provider);
   }
 
   fault(service: string, kind: 'delay' | 'abort', code: string): void {
-    this.inc('transmesh_faults_injected_total', `service="${escapeLabel(service)}",kind="${kind}",code="${escapeLabel(code)}"`);
+    this.inc('transmesh_faults_injected_total', ['service', 'kind', 'code'], service, kind, code);
   }
 
   /** A call routed to `subset` (`(all)` when no route matched). */
   subset(service: string, subset: string): void {
-    this.inc('transmesh_subset_calls_total', `service="${escapeLabel(service)}",subset="${escapeLabel(subset)}"`);
+    this.inc('transmesh_subset_calls_total', ['service', 'subset'], service, subset);
   }
 
   /** The revisions in force, replaced whole with each policy snapshot. */
@@ -38,9 +38,10 @@ export class PolicyMetrics {
     for (const [service, revision] of revisions) this.revisions.set(service, revision);
   }
 
-  /** Current value of one counter, for tests and the debug view. */
+  /** Current value of one counter by its rendered labels (`service="a",subset="b"`), for tests. */
   value(name: string, labels: string): number {
-    return this.counters.get(`${name}{${labels}}`)?.value ?? 0;
+    for (const c of this.counters.values()) if (c.name === name && renderLabels(c) === labels) return c.value;
+    return 0;
   }
 
   render(): string {
@@ -53,25 +54,31 @@ export class PolicyMetrics {
     }
     for (const [name, list] of byName) {
       out.push(`# HELP ${name} ${help[name]}`, `# TYPE ${name} counter`);
-      for (const c of list) out.push(`${name}{${c.labels}} ${c.value}`);
+      for (const c of list) out.push(`${name}{${renderLabels(c)}} ${c.value}`);
     }
     out.push('# HELP transmesh_policy_revision The policy revision each service runs on this sidecar.', '# TYPE transmesh_policy_revision gauge');
     for (const [service, revision] of this.revisions) out.push(`transmesh_policy_revision{service="${escapeLabel(service)}"} ${revision}`);
     return out.join('\n') + '\n';
   }
 
-  private inc(name: string, labels: string): void {
-    const key = `${name}{${labels}}`;
+  /** Counts one event; the key is plain concatenation (the subset counter runs on every call), escaping waits for render. */
+  private inc(name: string, labelNames: readonly string[], ...values: string[]): void {
+    const key = values.length === 1 ? `${name}\u0000${values[0]}` : `${name}\u0000${values.join('\u0000')}`;
     const c = this.counters.get(key);
     if (c) c.value++;
-    else this.counters.set(key, { name, labels, value: 1 });
+    else this.counters.set(key, { name, labelNames, values, value: 1 });
   }
 }
 
 interface Counter {
   readonly name: string;
-  readonly labels: string;
+  readonly labelNames: readonly string[];
+  readonly values: readonly string[];
   value: number;
+}
+
+function renderLabels(c: Counter): string {
+  return c.labelNames.map((n, i) => `${n}="${escapeLabel(c.values[i])}"`).join(',');
 }
 
 const help: Record<string, string> = {
