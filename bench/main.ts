@@ -79,6 +79,7 @@ async function main(): Promise<number> {
   const cost = windows.length ? costFigures(windows, 'mesh') : undefined;
   const directCost = windows.length ? costFigures(windows, 'direct') : undefined;
   const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
+  if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
   const errors = windows.reduce((n, w) => n + w.errors, 0);
 
   const out = opts.out ?? join(resultsDir, `${stamp}.json`);
