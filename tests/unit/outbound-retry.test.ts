@@ -143,3 +143,15 @@ test('the budget counts in one-second buckets over ten seconds', () => {
   // After a long silence everything is forgotten.
   expect([0, 1, 2].map(() => b.tryRetry(t0 + 100_000, limit))).toEqual([true, true, true]);
 });
+
+test('a caller that goes away during the back-off ends the call as CANCELLED, with no further attempt', async () => {
+  const env = new FakeEnv();
+  const req = call(true, ['UNAVAILABLE'], { deadline: deadlineIn(env, 10_000) });
+  env.sleep = async (ms: number) => {
+    env.sleeps.push(ms);
+    req.call.cancel.cancel();
+  };
+  const { handler, attempts } = setup([unavailable, unavailable], env);
+  await expect(handler(req)).rejects.toMatchObject({ code: 'CANCELLED' });
+  expect(attempts()).toBe(1);
+});

@@ -103,13 +103,16 @@ test('a policy applied while a call is in flight does not change or fail that ca
 
 test('the breaker ejects a failing provider and keeps it out across a policy revision; the stack answers with the one left', async () => {
   const breakerPolicy = servicePolicy({ revision: 1, defaults: methodSettings({ breaker: { consecutiveFailures: 2, ejectForMs: 30_000, maxEjected: 0.5 } }) });
-  const { handler, attempts, policies, breaker, env } = setup(breakerPolicy, (address) => (address === 'old:1' ? { ...okPeer, status: 13, message: 'bug' } : okPeer));
+  const { handler, attempts, policies, breaker, env, endpoints } = setup(breakerPolicy, (address) => (address === 'old:1' ? { ...okPeer, status: 13, message: 'bug' } : okPeer));
   for (let i = 0; i < 12; i++) await handler(newCall()).catch(() => undefined);
   expect(breaker.isEjected('old:1', env.now())).toBe(true);
   policies.swap({ byService: new Map([['pkg.Svc', servicePolicy({ ...breakerPolicy, revision: 2 })]]) });
   const before = attempts.length;
   for (let i = 0; i < 10; i++) await handler(newCall());
   expect(attempts.slice(before).every((a) => a.address === 'new:1')).toBe(true);
+  // A provider that leaves discovery is forgotten; back later, it starts with a clean slate.
+  endpoints.swap({ byService: new Map([['pkg.Svc', [endpoint('new', { version: 'v2' })]]]) });
+  expect(breaker.ejected(env.now())).toEqual({});
 });
 
 test('/debug/snapshot shows the compiled policies (sets and maps as arrays and objects) and the ejections', async () => {
