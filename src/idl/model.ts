@@ -34,7 +34,7 @@ export interface GrpcMethod {
   /** Streaming methods are listed but answered UNIMPLEMENTED over HTTP/JSON. */
   readonly clientStreaming: boolean;
   readonly serverStreaming: boolean;
-  /** The IDL marks it safe to run twice (`idempotency_level`), so policy may retry it on `retry.on` codes. */
+  /** `option idempotency_level = IDEMPOTENT | NO_SIDE_EFFECTS;`: safe to run twice, so policy may retry it on more codes. */
   readonly idempotent: boolean;
 }
 
@@ -44,7 +44,7 @@ export interface ThriftMethod {
   readonly kind: 'thrift';
   readonly name: string;
   readonly oneway: boolean;
-  /** The IDL marks it safe to run twice (`transmesh.idempotent = "true"`), so policy may retry it on `retry.on` codes. */
+  /** `(transmesh.idempotent = "true")` on the function: safe to run twice, so policy may retry it on more codes. */
   readonly idempotent: boolean;
   /** The method's argument struct (`<method>_args`) from a JSON object of arguments by name; no message envelope. */
   encodeArgs(value: JsonValue, protocol: ThriftProtocolName): Buffer;

@@ -4,7 +4,7 @@ import { formatHostPort } from '../config/addresses';
 import { Metrics } from '../telemetry/metrics';
 import { SnapshotCell } from '../snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
-import { emptyPolicies, PolicySnapshot } from '../policy/service-policy';
+import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
 import { PeerClient } from '../transport/peer/peer-client';
 import { outboundStack } from './outbound/outbound-stack';
 import { Breaker } from './outbound/breaker';

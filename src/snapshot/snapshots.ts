@@ -27,7 +27,7 @@ export interface Endpoint {
   readonly protocol: Protocol;
   /** For Thrift: the protocol the provider speaks, which the consumer encodes arguments in. */
   readonly thriftProtocol: ThriftProtocolName | undefined;
-  /** The provider sidecar's `--label KEY=VALUE`s, which policy subsets select on. */
+  /** The provider sidecar's `--label`s; policy subsets select by them. */
   readonly labels: Readonly<Record<string, string>>;
 }
 
