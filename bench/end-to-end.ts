@@ -116,24 +116,21 @@ export async function runEndToEnd(env: MeshEnv, opts: BenchOptions, progress: (m
         await closedLoop(clients[protocol][path].throughput.call, opts.inFlight, opts.firstWarmupMs);
         await openLoop(clients[protocol][path].latency.call, opts.rate, opts.warmupMs);
       }
-      for (let rep = 0; rep < opts.reps; rep++) {
-        for (const path of pathNames) {
-          const { call } = clients[protocol][path].throughput;
-          await closedLoop(call, opts.inFlight, opts.warmupMs);
-          const before = sampleAll(env);
-          const r = await closedLoop(call, opts.inFlight, opts.throughputMs);
-          windows.push({ ...r, protocol, path, rep, kind: 'throughput', usage: usageSince(env, before) });
-          progress(`throughput ${protocol} ${path} #${rep + 1}: ${r.rate.toFixed(0)} calls/s${r.errors ? `, ${r.errors} errors (${r.firstError})` : ''}`);
-        }
-      }
-      for (let rep = 0; rep < opts.reps; rep++) {
-        for (const path of pathNames) {
-          const { call } = clients[protocol][path].latency;
-          await openLoop(call, opts.rate, opts.warmupMs);
-          const before = sampleAll(env);
-          const r = await openLoop(call, opts.rate, opts.latencyMs);
-          windows.push({ ...r, protocol, path, rep, kind: 'latency', usage: usageSince(env, before) });
-          progress(`latency ${protocol} ${path} #${rep + 1} at ${opts.rate}/s: p50 ${r.latency.p50Ms.toFixed(3)} p99 ${r.latency.p99Ms.toFixed(3)} ms${r.errors ? `, ${r.errors} errors (${r.firstError})` : ''}`);
+      // Throughput (closed loop) windows first, then latency at the fixed rate (open loop); each window after its own warm-up.
+      const phases = [
+        { kind: 'throughput' as const, run: (call: CallFn, ms: number) => closedLoop(call, opts.inFlight, ms), ms: opts.throughputMs, what: (r: WindowResult) => `: ${r.rate.toFixed(0)} calls/s` },
+        { kind: 'latency' as const, run: (call: CallFn, ms: number) => openLoop(call, opts.rate, ms), ms: opts.latencyMs, what: (r: WindowResult) => ` at ${opts.rate}/s: p50 ${r.latency.p50Ms.toFixed(3)} p99 ${r.latency.p99Ms.toFixed(3)} ms` },
+      ];
+      for (const { kind, run, ms, what } of phases) {
+        for (let rep = 0; rep < opts.reps; rep++) {
+          for (const path of pathNames) {
+            const { call } = clients[protocol][path][kind];
+            await run(call, opts.warmupMs);
+            const before = sampleAll(env);
+            const r = await run(call, ms);
+            windows.push({ ...r, protocol, path, rep, kind, usage: usageSince(env, before) });
+            progress(`${kind} ${protocol} ${path} #${rep + 1}${what(r)}${r.errors ? `, ${r.errors} errors (${r.firstError})` : ''}`);
+          }
         }
       }
     }

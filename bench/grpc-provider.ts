@@ -9,6 +9,8 @@ import { loadBenchRoot } from './bench-proto';
  * Prints {"port":N} on stdout once bound; exits on SIGTERM or when stdin closes.
  */
 function main(): void {
+  const at = process.argv.indexOf('--name');
+  const name = at > 0 ? process.argv[at + 1] : undefined;
   const root = loadBenchRoot();
   const Item = root.lookupType('bench.v1.Item');
   const def: grpc.ServiceDefinition = {
@@ -24,7 +26,11 @@ function main(): void {
   };
   const server = new grpc.Server();
   server.addService(def, {
-    Put: (call: grpc.ServerUnaryCall<protobuf.Message, protobuf.Message>, cb: grpc.sendUnaryData<protobuf.Message>) => cb(null, call.request),
+    // With --name the reply says which provider served it (the chaos run follows traffic by it).
+    Put: (call: grpc.ServerUnaryCall<protobuf.Message, protobuf.Message>, cb: grpc.sendUnaryData<protobuf.Message>) => {
+      if (name) (call.request as unknown as { name: string }).name = name;
+      cb(null, call.request);
+    },
   });
   server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
     if (err) throw err;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpPost } from './clients/http-client';
 import { benchProto, benchService, cliPath, grpcProviderScript, thriftFixtures, thriftServerScript, thriftService } from './paths';
-import { Proc, spawnProc, startNats } from './procs';
+import { Proc, spawnProc as spawn, startNats } from '../src/dev/processes';
 
 /**
  * The whole mesh as real processes: nats-server, the control plane, a grpc-js provider, an
@@ -27,6 +27,12 @@ export interface MeshOptions {
   readonly profileDir?: string;
   /** Extra node flags for both sidecars. */
   readonly nodeFlags?: string[];
+}
+
+/** stdin is a pipe so that helpers which exit when it closes die with the bench; a short tail of lines only. */
+function spawnProc(name: string, cmd: string, args: string[]): Proc {
+  const onLine = process.env.TRANSMESH_BENCH_VERBOSE ? (raw: string) => process.stderr.write(`[${name}] ${raw}\n`) : undefined;
+  return spawn(name, cmd, args, { stdin: 'pipe', keepLines: 200, onLine });
 }
 
 function cli(name: string, args: string[], nodeFlags: string[] = []): Proc {

@@ -3,9 +3,4 @@
 # (bench/main.ts): the mesh against direct gRPC and Thrift calls, side by side, in one run.
 set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
-cd "$ROOT"
-
-ensure_node_modules
-ensure_apt nats-server nats-server
-build_ts
-exec node dist/bench/main.js "$@"
+run_built dist/bench/main.js "$@"

@@ -6,7 +6,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 ensure_node_modules() {
-  # npm ci when node_modules is missing or older than the lock file.
+  # npm ci when node_modules is missing or older than the lock file. A node_modules that is a
+  # symlink is a tree shared with other checkouts (git worktrees): never npm ci through it, since
+  # npm would empty the shared tree and replace the link with a private copy.
+  if [ -L "$ROOT/node_modules" ]; then return 0; fi
   if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     (cd "$ROOT" && npm ci --no-audit --no-fund)
   fi
@@ -35,10 +38,36 @@ build_ts() {
   (cd "$ROOT" && npx tsc -p tsconfig.json)
 }
 
+# A maintained nats-server (clustering fixes, delete markers when keys age out, sync_interval):
+# built once from the Go module proxy and cached; Debian's (2.9.10, 2022) stays the fallback when
+# Go or the proxy is unavailable. Exports TRANSMESH_NATS_SERVER, which tests, bench, chaos and
+# `transmesh dev` use (src/dev/nats-binary.ts).
+NATS_SERVER_VERSION="${NATS_SERVER_VERSION:-v2.15.2}"
+ensure_nats_server() {
+  local bin="${TRANSMESH_TOOLS_BIN:-$HOME/.cache/transmesh/bin}"
+  local exe="$bin/nats-server"
+  if [ -x "$exe" ] && "$exe" --version 2>/dev/null | grep -q "${NATS_SERVER_VERSION}"; then
+    export TRANSMESH_NATS_SERVER="$exe"; return 0
+  fi
+  local go; go="$(command -v go || echo /usr/local/go/bin/go)"
+  if [ -x "$go" ]; then
+    mkdir -p "$bin"
+    echo "building nats-server ${NATS_SERVER_VERSION} (first time on a machine: a few minutes)..."
+    if GOBIN="$bin" nice "$go" install "github.com/nats-io/nats-server/v2@${NATS_SERVER_VERSION}" && [ -x "$exe" ]; then
+      export TRANSMESH_NATS_SERVER="$exe"; return 0
+    fi
+    echo "warning: could not build nats-server ${NATS_SERVER_VERSION}; falling back to the distribution's" >&2
+  else
+    echo "warning: no Go toolchain; using the distribution's nats-server (old: no sync_interval, fewer clustering fixes)" >&2
+  fi
+  ensure_apt nats-server nats-server
+  export TRANSMESH_NATS_SERVER="$(command -v nats-server)"
+}
+
 # Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
 ensure_all() {
   ensure_node_modules
-  ensure_apt nats-server nats-server
+  ensure_nats_server
   ensure_apt thrift thrift-compiler
   if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
     ensure_php
@@ -54,4 +83,14 @@ build_java_examples() {
     echo "building the Java examples (first time on a machine: about a minute)..."
     (cd "$ROOT/examples-java" && mvn -q -B package "$@")
   fi
+}
+
+# run_built SCRIPT ARGS...: what a bench-like run needs (npm packages, nats-server, a build),
+# then node SCRIPT (a path under dist/) in place of the shell.
+run_built() {
+  ensure_node_modules
+  ensure_nats_server
+  build_ts
+  cd "$ROOT"
+  exec node "$@"
 }

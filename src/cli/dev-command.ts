@@ -1,6 +1,6 @@
 import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
 import { devConfigSchema as schema } from '../config/dev-config';
-import { ProcessTree } from '../dev/process-tree';
+import { ProcessTree } from '../dev/processes';
 import { ensureNats } from '../dev/local-nats';
 import { runExamples } from '../dev/examples';
 import { onShutdown } from './shutdown';

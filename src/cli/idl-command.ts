@@ -5,9 +5,10 @@ import { natsUrl } from '../config/addresses';
 import { connectNats } from '../registry/connect';
 import { Subjects } from '../registry/names';
 import { encodeJson } from '../registry/kv';
-import type { Reply } from '../registry/records';
 import type { PushResult, ServiceListing } from '../registry/idl-store';
 import { collectIdl } from './collect-idl';
+import { randomUUID } from 'node:crypto';
+import { ControlPlaneUnavailable, requestWithRetry } from '../registry/request-retry';
 
 const help = `usage:
   transmesh idl push FILE... [-I DIR]...        upload .proto/.thrift files and what they import
@@ -15,7 +16,7 @@ const help = `usage:
   transmesh idl show SERVICE                    methods with a JSON example of each request and response
   transmesh idl rollback SERVICE [--to VERSION] make the previous (or named) version current
 
-flags: --nats URL (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222), --json (machine-readable output)
+flags: --nats URL[,URL...] (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222), --json (machine-readable output)
 `;
 
 const flags: FlagSpec = { ...commonFlags, include: { type: 'string', short: 'I', multiple: true }, to: { type: 'string' }, json: { type: 'boolean' } };
@@ -34,18 +35,18 @@ export async function run(argv: string[]): Promise<number> {
     case 'push': {
       if (!positionals.length) throw new UsageError('idl push needs at least one .proto or .thrift file');
       const bundle = collectIdl(positionals, (values.include as string[] | undefined) ?? []);
-      const res = await ask<PushResult>(nats, Subjects.idlPush, bundle);
+      const res = await ask<PushResult>(nats, Subjects.idlPush, { ...bundle, pushId: randomUUID() }, true);
       print(json, res, () => [`version ${res.version}`, ...res.services.map((s) => `  ${s.name} (${s.protocol})`)]);
       return 0;
     }
     case 'ls': {
-      const res = await ask<ServiceListing[]>(nats, Subjects.idlList, {});
+      const res = await ask<ServiceListing[]>(nats, Subjects.idlList, {}, true);
       print(json, res, () => table(['SERVICE', 'PROTOCOL', 'VERSION', 'PUSHED'], res.map((s) => [s.name, s.protocol, String(s.version), s.pushedAt])));
       return 0;
     }
     case 'show': {
       const service = one(positionals, 'idl show SERVICE');
-      const res = await ask<{ name: string; protocol: string; version: number; methods: Array<Record<string, unknown>> }>(nats, Subjects.idlShow, { service });
+      const res = await ask<{ name: string; protocol: string; version: number; methods: Array<Record<string, unknown>> }>(nats, Subjects.idlShow, { service }, true);
       print(json, res, () => [
         `${res.name} (${res.protocol}, version ${res.version})`,
         ...res.methods.flatMap((m) => [
@@ -60,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     case 'rollback': {
       const service = one(positionals, 'idl rollback SERVICE [--to VERSION]');
       const to = values.to === undefined ? undefined : validate(z.object({ to: z.coerce.number({ error: 'must be a version number' }).int().positive() }), { to: values.to }).to;
-      const res = await ask<{ name: string; version: number; previous: number }>(nats, Subjects.idlRollback, { service, to });
+      const res = await ask<{ name: string; version: number; previous: number }>(nats, Subjects.idlRollback, { service, to }, to !== undefined);
       print(json, res, () => [`${res.name}: version ${res.version} is current (was ${res.previous})`]);
       return 0;
     }
@@ -74,16 +75,15 @@ export class RegistryRefused extends Error {
   override name = 'RegistryRefused';
 }
 
-async function ask<T>(url: string, subject: string, body: unknown): Promise<T> {
+async function ask<T>(url: string, subject: string, body: unknown, idempotent: boolean): Promise<T> {
   const nc: NatsConnection = await connectNats(url, 'transmesh-cli');
   try {
-    const msg = await nc.request(subject, encodeJson(body), { timeout: 15000 }).catch((err: Error) => {
-      const noResponders = /503|no responders/i.test(err.message);
-      throw new RegistryRefused(noResponders ? 'no control plane is answering on NATS (start one: transmesh control-plane)' : `the control plane did not answer: ${err.message}`);
-    });
-    const reply = JSON.parse(new TextDecoder().decode(msg.data)) as Reply<T>;
+    const reply = await requestWithRetry(nc, subject, encodeJson(body), { idempotent });
     if (!reply.ok) throw new RegistryRefused(reply.error);
-    return reply.result;
+    return reply.result as T;
+  } catch (err) {
+    if (err instanceof ControlPlaneUnavailable) throw new RegistryRefused(err.message);
+    throw err;
   } finally {
     await nc.close();
   }

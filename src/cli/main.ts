@@ -15,7 +15,7 @@ commands:
   idl             push, ls, show, rollback: the IDL registry
   dev             a whole local mesh in one process tree
 
-every command takes --nats URL (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help
+every command takes --nats URL[,URL...] (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -21,9 +21,9 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --advertise HOST    address peers dial (default: first non-loopback address)
   --admin ADDR        /metrics, /healthz, /readyz, /debug/snapshot (default 127.0.0.1:15000)
   --provide SVC=URL   a local provider: grpc://host:port or thrift://host:port[?transport=buffered&protocol=compact]; repeatable
-  --nats URL          NATS server (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
+  --nats URL[,URL]    NATS server, or seed URLs of a cluster (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
 
-environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (3500),
+environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (15000),
   TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_TELEMETRY_MS (5000),
   TRANSMESH_LOG_LEVEL (info)
 `;

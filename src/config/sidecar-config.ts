@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hostPort, natsUrl } from './addresses';
+import { endpointsMaxAgeMs } from './discovery-timing';
 
 const providerUrl = z.string().transform((s, ctx) => {
   const eq = s.indexOf('=');
@@ -27,16 +28,23 @@ export const sidecarConfigSchema = z.object({
   advertise: z.string().min(1).optional(),
   admin: hostPort.prefault('127.0.0.1:15000'),
   provide: z.array(providerUrl).default([]),
-  /** How often a providing sidecar refreshes its discovery record, and after how long peers forget it. */
+  /**
+   * How often a providing sidecar refreshes its discovery record, and after how long peers forget
+   * a record they stopped hearing of while discovery worked. 15 s outlasts a JetStream leader
+   * election (4-9 s, during which heartbeats cannot be stored) with room to spare; the endpoints
+   * bucket keeps records for a minute, longer than any TTL allowed here (docs/operations.md).
+   */
   heartbeatMs: ms(1000),
-  endpointTtlMs: ms(3500),
+  endpointTtlMs: ms(15000),
   /** The deadline of a call that names none (Envoy's route default is 15 s). */
   defaultTimeoutMs: ms(15000),
   /** How often request counters are sent to the control plane (one batch per interval). */
   telemetryMs: ms(5000),
   /** How long SIGTERM waits for calls in flight. */
   drainMs: ms(10000),
-});
+})
+  .refine((c) => c.endpointTtlMs >= 2 * c.heartbeatMs, { message: 'TRANSMESH_ENDPOINT_TTL_MS must be at least two heartbeats (TRANSMESH_HEARTBEAT_MS)' })
+  .refine((c) => c.endpointTtlMs < endpointsMaxAgeMs, { message: `TRANSMESH_ENDPOINT_TTL_MS must be shorter than the endpoints bucket's max age (${endpointsMaxAgeMs} ms)` });
 
 export type SidecarConfig = z.output<typeof sidecarConfigSchema>;
 export type ProviderConfig = SidecarConfig['provide'][number];

@@ -2,6 +2,7 @@ import * as protobuf from 'protobufjs';
 import type { JsonValue } from '../json/json-value';
 import { jsonNameOf, realOneofs } from '../codec/proto/json-to-proto';
 import { isWrapper } from '../codec/proto/wkt-in';
+import { int64Unsigned } from '../codec/proto/int64-types';
 
 /**
  * A sample request or response for `idl show`: every field set (only the first member of a
@@ -22,13 +23,8 @@ const WKT_SAMPLES: Record<string, JsonValue> = {
 };
 
 function scalarSample(type: string): JsonValue {
+  if (int64Unsigned(type) !== undefined) return '0';
   switch (type) {
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-    case 'uint64':
-    case 'fixed64':
-      return '0';
     case 'bool':
       return false;
     case 'string':

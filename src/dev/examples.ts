@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProcessTree } from './process-tree';
+import { runToEnd, type ProcessTree } from './processes';
 import { repoRoot } from '../config/repo-root';
 import type { DevConfig } from '../config/dev-config';
 import { pushIdl } from './push-idl';
@@ -30,8 +30,8 @@ export async function runExamples(tree: ProcessTree, config: DevConfig, cli: str
   await sidecar('php-app', ['--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0']);
   say(`consumer sidecar for the PHP app on http://${config.listen}`);
 
-  const php = await ProcessTree.run('php', [join(root, 'examples-php', 'client.php'), ...(config.once ? ['--check'] : [])], {
-    env: { ...process.env, TRANSMESH_URL: `http://${config.listen}` },
+  const php = await runToEnd('php', [join(root, 'examples-php', 'client.php'), ...(config.once ? ['--check'] : [])], {
+    env: { TRANSMESH_URL: `http://${config.listen}` },
   });
   process.stdout.write(php.stdout);
   if (php.stderr.trim()) process.stderr.write(php.stderr);

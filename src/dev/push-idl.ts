@@ -1,10 +1,10 @@
-import { ProcessTree } from './process-tree';
+import { runToEnd } from './processes';
 
 /** Pushes IDL with the CLI itself, as an operator would, and says what was pushed. */
 export async function pushIdl(cli: string[], nats: string, files: string[], include: string[]): Promise<void> {
   const args = [...cli, 'idl', 'push', ...files, '--nats', nats];
   for (const d of include) args.push('-I', d);
-  const res = await ProcessTree.run(process.execPath, args);
+  const res = await runToEnd(process.execPath, args);
   if (res.code !== 0) throw new Error(`idl push failed: ${res.stderr.trim()}`);
   say(`pushed IDL: ${res.stdout.trim().replace(/\n\s*/g, ' ')}`);
 }

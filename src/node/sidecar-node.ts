@@ -57,7 +57,7 @@ export async function startSidecar(config: SidecarConfig) {
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
   const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
-  const epWatcher = new EndpointsWatcher(epKv, config.endpointTtlMs, (s) => sidecar.endpoints.swap(s), log);
+  const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: config.heartbeatMs, ttlMs: config.endpointTtlMs }, (s) => sidecar.endpoints.swap(s), log);
   await Promise.all([idlWatcher.start(), epWatcher.start()]);
   followConnection(nc, log, (up) => {
     if (!up) return epWatcher.disconnected();
@@ -82,6 +82,7 @@ export async function startSidecar(config: SidecarConfig) {
       },
       config.heartbeatMs,
       log,
+      epWatcher,
     );
     const seen = seesItself(sidecar, instance);
     await announcer.start();

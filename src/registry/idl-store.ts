@@ -1,7 +1,7 @@
 import { KV } from 'nats';
 import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
 import { BundleRecord, bundleRecord, PushRequest, ServiceRecord, serviceRecord } from './records';
-import { decodeJson, encodeJson, isLive } from './kv';
+import { decodeJson, encodeJson, isLive, patientKv, RegistryKv } from './kv';
 
 export interface PushResult {
   version: number;
@@ -22,13 +22,19 @@ export class RegistryError extends Error {}
 /**
  * The IDL registry over one key-value bucket. Versions are numbered from a `seq` key updated
  * by compare-and-set, so control-plane replicas never hand out the same version; bundles are
- * written before the service records that point at them, so a failure half-way changes nothing
- * that sidecars read.
+ * written before the service records that point at them, so a failure before the service records
+ * changes nothing that sidecars read. A push names itself (`pushId`) and the CLI retries it on
+ * another replica when one dies, so one left half-done (some of its services updated) is completed
+ * with the same version rather than left so.
  */
 export class IdlStore {
   private readonly compiled = new Map<number, LoadedBundle>();
 
-  constructor(private readonly kv: KV) {}
+  private readonly kv: RegistryKv;
+
+  constructor(kv: KV) {
+    this.kv = patientKv(kv);
+  }
 
   async push(req: PushRequest): Promise<PushResult> {
     const loaded = compileBundle(req.files, req.entries);
@@ -38,7 +44,7 @@ export class IdlStore {
       // Providers announce one protocol per service; an IDL of the other kind could only send them garbage.
       if (prev && prev.protocol !== s.protocol) throw new RegistryError(`${s.name} is a ${prev.protocol} service in the registry; a push cannot make it ${s.protocol}`);
     }
-    const version = await this.nextVersion();
+    const version = req.pushId ? await this.versionOfPush(req.pushId) : await this.nextVersion();
     const pushedAt = new Date().toISOString();
     const record: BundleRecord = { version, pushedAt, files: req.files, entries: req.entries, services: loaded.services.map((s) => s.name) };
     await this.kv.put(`bundle.${version}`, encodeJson(record));
@@ -49,7 +55,8 @@ export class IdlStore {
         protocol: s.protocol,
         // Versions only grow, so of two concurrent pushes the later version wins whatever order they land in.
         current: Math.max(prev?.current ?? 0, version),
-        versions: [...(prev?.versions ?? []), { version, pushedAt }].sort((x, y) => x.version - y.version),
+        // A retried push finds its version already listed (a replica died after writing it).
+        versions: [...(prev?.versions ?? []).filter((v) => v.version !== version), { version, pushedAt }].sort((x, y) => x.version - y.version),
       }));
     }
     return { version, services: loaded.services.map((s) => ({ name: s.name, protocol: s.protocol })) };
@@ -116,6 +123,28 @@ export class IdlStore {
   private async service(name: string): Promise<ServiceRecord | undefined> {
     const e = await this.kv.get(`service.${name}`);
     return isLive(e) ? decodeJson(serviceRecord, e.value) : undefined;
+  }
+
+  /**
+   * The version of a push, the same on every retry of it: `push.<id>` is created once with the
+   * version; a retry (the first control plane died, or its reply was lost) reads it back and
+   * writes the same bundle and service records again, which completes a push left half-done.
+   */
+  private async versionOfPush(pushId: string): Promise<number> {
+    const key = `push.${pushId}`;
+    const known = await this.kv.get(key);
+    if (isLive(known)) return Number(new TextDecoder().decode(known.value));
+    const version = await this.nextVersion();
+    try {
+      await this.kv.create(key, new TextEncoder().encode(String(version)));
+      return version;
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      // Another replica took the same retry at the same moment: use its version (ours is a gap).
+      const e = await this.kv.get(key);
+      if (!isLive(e)) throw err;
+      return Number(new TextDecoder().decode(e.value));
+    }
   }
 
   private async nextVersion(): Promise<number> {

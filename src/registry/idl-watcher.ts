@@ -4,6 +4,7 @@ import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
 import { bundleRecord, ServiceRecord, serviceRecord } from './records';
 import { decodeJson, isLive, watchKv } from './kv';
+import { Backoff, retrying } from './backoff';
 
 /**
  * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
@@ -19,6 +20,12 @@ export class IdlWatcher {
   private stopped = false;
   private emitted = false;
   private stopWatch: (() => void) | undefined;
+  private restarting: Promise<void> | undefined;
+  private checker: NodeJS.Timeout | undefined;
+  /** The highest stream revision of a service record this watcher has applied. */
+  private seenUpTo = 0;
+  /** The bucket's last revision at the previous check, when the watch had not delivered it yet. */
+  private pendingUpTo: number | undefined;
 
   constructor(
     private readonly kv: KV,
@@ -28,7 +35,12 @@ export class IdlWatcher {
 
   /** Resolves once the registry as it is now has been loaded into a first snapshot. */
   async start(): Promise<void> {
-    await this.watch();
+    await retrying(
+      () => this.watch(),
+      (err, retryInMs) => this.log.warn({ err, retryInMs }, 'could not watch the registry yet'),
+    );
+    this.checker = setInterval(() => void this.check(), 10_000);
+    this.checker.unref();
     await this.rebuild();
   }
 
@@ -36,22 +48,71 @@ export class IdlWatcher {
    * Watches again from the current state: after NATS comes back, a watch's consumer can take
    * many seconds to notice it was cut, so the wiring restarts it at once.
    */
-  async restart(): Promise<void> {
-    this.stopWatch?.();
-    await this.watch();
+  restart(): Promise<void> {
+    // One restart at a time: a second concurrent one would leave a watch behind.
+    this.restarting ??= this.rewatch().finally(() => (this.restarting = undefined));
+    return this.restarting;
+  }
+
+  private async rewatch(): Promise<void> {
+    const backoff = new Backoff(250, 5000);
+    for (;;) {
+      if (this.stopped) return;
+      try {
+        this.stopWatch?.();
+        this.stopWatch = undefined;
+        await this.watch();
+        return;
+      } catch (err) {
+        const delay = backoff.next();
+        this.log.warn({ err, retryInMs: delay }, 'could not watch the registry; keeping the last IDL');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /**
+   * Detects a watch that stalls silently (after a stream leader change a watch can deliver
+   * nothing for many seconds). Only the registry writes this bucket, and every push or rollback
+   * ends with a service record, so the bucket's last revision should come through the watch. If
+   * a revision seen at one check has still not been delivered at the next, the watch is
+   * re-created with a full resync. One check every 10 s is one small JetStream request.
+   */
+  async check(): Promise<void> {
+    if (this.stopped || this.restarting) return;
+    let last: number;
+    try {
+      last = (await this.kv.status()).streamInfo.state.last_seq;
+    } catch {
+      return; // NATS trouble: the connection status or the next check will tell.
+    }
+    const pending = this.pendingUpTo;
+    if (pending !== undefined && this.seenUpTo < pending) {
+      this.log.warn({ seenUpTo: this.seenUpTo, bucketAt: pending }, 'the registry watch fell behind; watching again');
+      await this.restart();
+      // The resync read everything up to then (a write that was no service record is not waited for again).
+      this.seenUpTo = Math.max(this.seenUpTo, pending);
+    }
+    this.pendingUpTo = last > this.seenUpTo ? last : undefined;
   }
 
   stop(): void {
+    clearInterval(this.checker);
     this.stopped = true;
     this.stopWatch?.();
   }
 
   private async watch(): Promise<void> {
-    this.stopWatch = await watchKv(this.kv, 'service.>', (e) => this.apply(e), this.log);
+    this.stopWatch = await watchKv(this.kv, 'service.>', (e) => this.apply(e), this.log, {
+      initTimeoutMs: 5000,
+      // A lost consumer (a JetStream leader change, a reconnect) is replaced, with a full resync.
+      onEnd: () => void this.restart(),
+    });
   }
 
 
   private apply(e: KvEntry): void {
+    this.seenUpTo = Math.max(this.seenUpTo, e.revision);
     const name = e.key.slice('service.'.length);
     if (!isLive(e)) this.records.delete(name);
     else {

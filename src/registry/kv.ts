@@ -1,6 +1,7 @@
 import { JetStreamClient, KV, KvEntry } from 'nats';
 import type { Logger } from '../log/logger';
 import { z } from 'zod';
+import { retrying } from './backoff';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -26,20 +27,88 @@ export function isLive(e: KvEntry | null): e is KvEntry {
 export async function openBucket(js: JetStreamClient, name: string, opts: { history?: number; ttl?: number } = {}): Promise<KV> {
   const replicas = Number(process.env.TRANSMESH_KV_REPLICAS ?? 1);
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new Error(`TRANSMESH_KV_REPLICAS must be 1 to 5, not "${process.env.TRANSMESH_KV_REPLICAS}"`);
-  return js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0, replicas });
+  // While a stream elects a leader (a NATS node just died) its API times out for seconds: wait.
+  return retrying(
+    () => js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0, replicas }),
+    () => undefined,
+  );
+}
+
+export interface WatchOptions {
+  /** How long the current values may take to arrive before the watch is given up (and stopped). */
+  initTimeoutMs?: number;
+  /** The watch ended without being stopped (its consumer was lost): the caller watches again. */
+  onEnd?: (err: unknown) => void;
 }
 
 /**
  * Watches keys: every current value first, then every change. Resolves, with a function that
- * stops the watch, once the current values have been handed to `onEntry`.
+ * stops the watch, once the current values have been handed to `onEntry`. A watch whose current
+ * values do not arrive in time is stopped before the error is thrown, so no consumer is left behind.
  */
-export async function watchKv(kv: KV, key: string, onEntry: (e: KvEntry) => void, log: Logger): Promise<() => void> {
+export async function watchKv(kv: KV, key: string, onEntry: (e: KvEntry) => void, log: Logger, opts: WatchOptions = {}): Promise<() => void> {
   let initialized!: () => void;
   const ready = new Promise<void>((r) => (initialized = r));
   const iter = await kv.watch({ key, initializedFn: () => initialized() });
-  void (async () => {
+  let stopped = false;
+  const stop = () => {
+    stopped = true;
+    iter.stop();
+  };
+  const ended = (async () => {
     for await (const e of iter) onEntry(e);
-  })().catch((err) => log.error({ err, key }, 'watch ended'));
-  await ready;
-  return () => iter.stop();
+  })().then(
+    () => {
+      if (!stopped) opts.onEnd?.(new Error('the watch ended'));
+    },
+    (err) => {
+      log.warn({ err, key }, 'watch ended');
+      if (!stopped) opts.onEnd?.(err);
+    },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    if (opts.initTimeoutMs) timer = setTimeout(() => reject(new Error(`the current values of ${key} did not arrive within ${opts.initTimeoutMs} ms`)), opts.initTimeoutMs);
+  });
+  try {
+    await Promise.race([ready, timeout, ended.then(() => Promise.reject(new Error('the watch ended before its current values arrived')))]);
+  } catch (err) {
+    stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return stop;
+}
+
+/** A JetStream error that a moment later may not be: no stream leader (503), a timeout, a lost connection. */
+export function isTransient(err: unknown): boolean {
+  const msg = String((err as Error)?.message ?? err);
+  return /\b503\b|TIMEOUT|timeout|no responders|CONNECTION_(CLOSED|DRAINING)|DISCONNECT|leader/i.test(msg) && !/wrong last sequence|key exists/.test(msg);
+}
+
+export type RegistryKv = Pick<KV, 'get' | 'put' | 'create' | 'update' | 'keys'>;
+
+/**
+ * The bucket operations of a control plane, each retried for a while on transient errors: a
+ * push made while the registry stream elects a new leader (a NATS node died) waits the election
+ * out instead of failing. Every operation the registry makes is safe to repeat: puts write the
+ * same value, and compare-and-set writes re-read and re-apply on a conflict.
+ */
+export function patientKv(kv: KV, totalMs = 10000): RegistryKv {
+  const patient = <A extends unknown[], R>(fn: (...a: A) => Promise<R>) => (...a: A) =>
+    retrying(
+      () => fn(...a),
+      (err) => {
+        if (!isTransient(err)) throw err;
+      },
+      totalMs,
+    );
+  return {
+    get: patient(kv.get.bind(kv)),
+    put: patient(kv.put.bind(kv)),
+    create: patient(kv.create.bind(kv)),
+    update: patient(kv.update.bind(kv)),
+    keys: patient(kv.keys.bind(kv)),
+  };
 }

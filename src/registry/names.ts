@@ -1,3 +1,5 @@
+import { endpointsMaxAgeMs } from '../config/discovery-timing';
+
 /** Every NATS subject and JetStream bucket the mesh uses; docs/architecture.md lists the same. */
 export const Buckets = {
   /** IDL registry: `seq`, `bundle.<version>` (files of one push), `service.<name>` (versions, current). */
@@ -17,9 +19,10 @@ export const Subjects = {
 
 export const controlPlaneQueue = 'transmesh-control-plane';
 
+
 /** One set of bucket options for every process, since binding with other options fails. */
 export const bucketOptions = {
   [Buckets.idl]: { history: 1, ttl: 0 },
   // Old records of providers that died are purged after a minute; liveness itself is judged by the readers.
-  [Buckets.endpoints]: { history: 1, ttl: 60_000 },
+  [Buckets.endpoints]: { history: 1, ttl: endpointsMaxAgeMs },
 } as const;

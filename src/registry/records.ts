@@ -18,7 +18,12 @@ export const serviceRecord = z.object({
 });
 export type ServiceRecord = z.infer<typeof serviceRecord>;
 
-export const pushRequest = z.object({ files: z.record(z.string(), z.string()), entries: z.array(z.string()).min(1) });
+export const pushRequest = z.object({
+  files: z.record(z.string(), z.string()),
+  entries: z.array(z.string()).min(1),
+  /** Chosen by the client and kept on retries: a push retried after a lost reply gets the same version. */
+  pushId: z.string().regex(/^[\w-]{8,64}$/).optional(),
+});
 export type PushRequest = z.infer<typeof pushRequest>;
 
 export const rollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional() });

@@ -1,6 +1,6 @@
 import { idlPushArgs } from '../helpers/idl-files';
-import { Proc, runCli, startNats } from '../helpers/processes';
-import { call, startControlPlane, startSidecar, SidecarProc } from '../helpers/mesh';
+import { runCli } from '../helpers/processes';
+import { call, Mesh, startMesh, startSidecar } from '../helpers/mesh';
 import { echoFiles, startEchoServer } from '../helpers/grpc-echo-server';
 
 jest.setTimeout(60000);
@@ -10,32 +10,22 @@ jest.setTimeout(60000);
  * started through the CLI, and a real grpc-js provider behind the provider sidecar.
  */
 describe('gRPC through the mesh', () => {
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let cp: Proc & { admin?: string };
+  let mesh: Mesh;
   let echoA: Awaited<ReturnType<typeof startEchoServer>>;
-  let provider: SidecarProc;
-  let consumer: SidecarProc;
+  let nats: Mesh['nats'], cp: Mesh['cp'], provider: Mesh['provider'], consumer: Mesh['consumer'];
   const svc = 'mesh.test.v1.Echo';
 
   const writeIdl = (files: Record<string, string>) => idlPushArgs(files, 'echo.proto');
 
   beforeAll(async () => {
-    nats = await startNats();
-    cp = await startControlPlane(nats.url);
-    const pushed = await runCli(['idl', 'push', ...writeIdl(echoFiles()), '--nats', nats.url]);
-    expect(pushed.code).toBe(0);
-    expect(pushed.stdout).toContain(svc);
     echoA = await startEchoServer('A');
-    provider = await startSidecar(nats.url, 'echo-a', [`${svc}=grpc://127.0.0.1:${echoA.port}`]);
-    consumer = await startSidecar(nats.url, 'php-app');
-    await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery');
+    mesh = await startMesh({ service: svc, idl: writeIdl(echoFiles()), upstream: `grpc://127.0.0.1:${echoA.port}`, providerApp: 'echo-a' });
+    ({ nats, cp, provider, consumer } = mesh);
   });
 
   afterAll(async () => {
-    await Promise.all([consumer?.proc.stop(), provider?.proc.stop()]);
-    await cp?.stop();
+    await mesh?.stop();
     await echoA?.stop();
-    await nats?.stop();
   });
 
   test('a call converts JSON to protobuf and back, int64 exact both ways', async () => {
@@ -106,17 +96,30 @@ describe('gRPC through the mesh', () => {
     expect(res.body.error.code).toBe('DEADLINE_EXCEEDED');
     const bad = await call(consumer.url, `/${svc}/Slow`, { delayMs: 1 }, { 'x-transmesh-timeout-ms': 'soon' });
     expect(bad.status).toBe(400);
+    // The provider is called with the caller's deadline (what is left of it), not the 15 s default.
+    const passed = await call(consumer.url, `/${svc}/Echo`, { text: 'deadline' }, { 'x-transmesh-timeout-ms': '5000' });
+    expect(passed.status).toBe(200);
+    const left = Number(passed.headers.get('grpc-metadata-x-deadline-ms'));
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(5000);
   });
 
   test('admin endpoints: health, readiness, metrics, snapshot', async () => {
+    // A is the only provider here: each of these calls is counted once on each side.
+    const echoCount = async (admin: string, direction: string) => {
+      const m = new RegExp(`transmesh_requests_total\\{direction="${direction}",caller="php-app",service="mesh\\.test\\.v1\\.Echo",method="Echo",code="OK"\\} (\\d+)`).exec(await (await fetch(`${admin}/metrics`)).text());
+      return m ? Number(m[1]) : 0;
+    };
+    const [outBefore, inBefore] = [await echoCount(consumer.admin, 'outbound'), await echoCount(provider.admin, 'inbound')];
+    for (let i = 0; i < 3; i++) expect((await call(consumer.url, `/${svc}/Echo`, { text: 'counted' })).status).toBe(200);
+    expect(await echoCount(consumer.admin, 'outbound')).toBe(outBefore + 3);
+    expect(await echoCount(provider.admin, 'inbound')).toBe(inBefore + 3);
     expect((await fetch(`${consumer.admin}/healthz`)).status).toBe(200);
     expect((await fetch(`${consumer.admin}/readyz`)).status).toBe(200);
     const metrics = await (await fetch(`${consumer.admin}/metrics`)).text();
     expect(metrics).toMatch(/transmesh_requests_total\{direction="outbound",caller="php-app",service="mesh.test.v1.Echo",method="Echo",code="OK"\} \d+/);
     expect(metrics).toMatch(/transmesh_request_errors_total\{[^}]*code="NOT_FOUND"\} \d+/);
     expect(metrics).toContain('transmesh_request_duration_seconds_bucket');
-    const inbound = await (await fetch(`${provider.admin}/metrics`)).text();
-    expect(inbound).toMatch(/transmesh_requests_total\{direction="inbound",caller="php-app",service="mesh.test.v1.Echo",method="Echo",code="OK"\}/);
     // The control plane adds up what every sidecar reports (batched every 200 ms in tests).
     const wanted = /transmesh_requests_total\{direction="outbound",caller="php-app",service="mesh.test.v1.Echo",method="Echo",code="OK"\} [1-9]/;
     for (let i = 0; i < 200 && !wanted.test(await (await fetch(`${cp.admin}/metrics`)).text()); i++) await new Promise((r) => setTimeout(r, 50));
@@ -204,7 +207,7 @@ describe('gRPC through the mesh', () => {
         await late.proc.stop();
       }
 
-      // A provider sidecar that dies without draining is dropped at its TTL; until then calls fail over.
+      // A provider sidecar that dies without draining is dropped at its TTL; until then a call to it fails UNAVAILABLE (503).
       await providerB.proc.stop('SIGKILL');
       const res = await call(consumer.url, `/${svc}/Echo`, { text: 'dead' });
       expect(res.status).toBe(503);

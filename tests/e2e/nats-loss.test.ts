@@ -2,8 +2,8 @@ import { connect } from 'nats';
 import { idlPushArgs } from '../helpers/idl-files';
 import { openBucket } from '../../src/registry/kv';
 import { bucketOptions, Buckets } from '../../src/registry/names';
-import { Proc, runCli, startNats } from '../helpers/processes';
-import { call, fastDiscovery, startControlPlane, startSidecar, SidecarProc } from '../helpers/mesh';
+import { runCli } from '../helpers/processes';
+import { call, fastDiscovery, Mesh, SidecarProc, startMesh, startSidecar } from '../helpers/mesh';
 import { echoFiles, once, startEchoServer } from '../helpers/grpc-echo-server';
 
 jest.setTimeout(60000);
@@ -14,28 +14,21 @@ const idlArgs = (files: Record<string, string>) => idlPushArgs(files, 'echo.prot
 
 /** NATS is the control path only: losing it must not stop calls, and the mesh must pick up again after. */
 describe('losing NATS', () => {
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let cp: Proc;
+  let mesh: Mesh;
   let echo: Awaited<ReturnType<typeof startEchoServer>>;
-  let provider: SidecarProc;
-  let consumer: SidecarProc;
+  let nats: Mesh['nats'], cp: Mesh['cp'], consumer: Mesh['consumer'];
   let drainer: SidecarProc | undefined;
 
   beforeAll(async () => {
-    nats = await startNats();
-    cp = await startControlPlane(nats.url);
-    expect((await runCli(['idl', 'push', ...idlArgs(echoFiles()), '--nats', nats.url])).code).toBe(0);
     echo = await startEchoServer('A');
-    provider = await startSidecar(nats.url, 'echo', [`${svc}=grpc://127.0.0.1:${echo.port}`]);
-    consumer = await startSidecar(nats.url, 'php-app');
-    await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider');
+    mesh = await startMesh({ service: svc, idl: idlArgs(echoFiles()), upstream: `grpc://127.0.0.1:${echo.port}`, providerApp: 'echo' });
+    ({ nats, cp, consumer } = mesh);
   });
 
   afterAll(async () => {
-    await Promise.all([consumer?.proc.stop(), provider?.proc.stop(), drainer?.proc.stop()]);
-    await cp?.stop();
+    await drainer?.proc.stop();
+    await mesh?.stop();
     await echo?.stop();
-    await nats?.stop();
   });
 
   test('sidecars keep serving from their snapshots, past the discovery TTL, and follow NATS again when it is back', async () => {

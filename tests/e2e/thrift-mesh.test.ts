@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Proc, repoRoot, runCli, startNats } from '../helpers/processes';
-import { call, startControlPlane, startSidecar, SidecarProc } from '../helpers/mesh';
+import { repoRoot, runCli } from '../helpers/processes';
+import { call, Mesh, startMesh, startSidecar } from '../helpers/mesh';
 import { startThriftTestServer, ThriftTestServer } from '../helpers/thrift-test-server';
 
 jest.setTimeout(60000);
@@ -16,28 +16,19 @@ const svc = 'shop.Catalog';
  * Apache Thrift's Node server (tests/fixtures/thrift/test-server.js).
  */
 describe('Thrift through the mesh', () => {
-  let nats: Awaited<ReturnType<typeof startNats>>;
-  let cp: Proc;
+  let mesh: Mesh;
   let server: ThriftTestServer;
-  let provider: SidecarProc;
-  let consumer: SidecarProc;
+  let nats: Mesh['nats'], provider: Mesh['provider'], consumer: Mesh['consumer'];
 
   beforeAll(async () => {
-    nats = await startNats();
-    cp = await startControlPlane(nats.url);
-    const pushed = await runCli(['idl', 'push', join(fixtures, 'shop.thrift'), '--nats', nats.url]);
-    expect(pushed.stdout).toContain(svc);
     server = await startThriftTestServer();
-    provider = await startSidecar(nats.url, 'shop', [`${svc}=${server.url}`]);
-    consumer = await startSidecar(nats.url, 'php-app');
-    await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider');
+    mesh = await startMesh({ service: svc, idl: [join(fixtures, 'shop.thrift')], upstream: server.url, providerApp: 'shop' });
+    ({ nats, provider, consumer } = mesh);
   });
 
   afterAll(async () => {
-    await Promise.all([consumer?.proc.stop(), provider?.proc.stop()]);
-    await cp?.stop();
+    await mesh?.stop();
     await server?.close();
-    await nats?.stop();
   });
 
   // Struct-, bool- and i64-keyed maps are left out here: Apache's Node server mangles them (its

@@ -66,6 +66,9 @@ export async function startEchoServer(serverName: string): Promise<{ port: numbe
       for (const [k, v] of Object.entries(call.metadata.getMap())) md[k] = String(v);
       const out = new grpc.Metadata();
       out.set('x-served-by', serverName);
+      // The deadline it was called with (ms left), so tests can see a caller's timeout arrive.
+      const deadline = call.getDeadline();
+      if (deadline !== Infinity) out.set('x-deadline-ms', String(new Date(deadline).getTime() - Date.now()));
       call.sendMetadata(out);
       cb(null, { ...call.request, server: serverName, metadata: md });
     },

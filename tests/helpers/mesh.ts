@@ -1,4 +1,5 @@
-import { Proc, spawnCli } from './processes';
+import { NatsProcess } from '../../src/dev/processes';
+import { Proc, runCli, spawnCli, startNats } from './processes';
 
 /** Test timings: heartbeats fast enough that a dead provider is forgotten within a second or so. */
 export const fastDiscovery = { TRANSMESH_HEARTBEAT_MS: '200', TRANSMESH_ENDPOINT_TTL_MS: '900', TRANSMESH_DRAIN_MS: '3000', TRANSMESH_TELEMETRY_MS: '200' };
@@ -23,6 +24,45 @@ export async function startSidecar(nats: string, app: string, provide: string[] 
   const proc = spawnCli(`sidecar ${app}`, args, { ...fastDiscovery, ...env });
   const ready = await proc.waitForMsg('sidecar ready');
   return { proc, url: ready.listen, admin: ready.admin, inboundPort: ready.inbound };
+}
+
+export interface Mesh {
+  nats: NatsProcess;
+  cp: Proc & { admin?: string };
+  /** The sidecar in front of the provider. */
+  provider: SidecarProc;
+  /** The app's sidecar, once it knows the provider's endpoint. */
+  consumer: SidecarProc;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole mesh as real processes: nats-server, the control plane, the IDL of `service` pushed
+ * (`idl` are the push arguments), a sidecar providing it at `upstream` and a consumer sidecar
+ * for `php-app`. The provider itself (a gRPC or Thrift server) is the caller's.
+ */
+export async function startMesh(opts: { service: string; idl: string[]; upstream: string; providerApp: string }): Promise<Mesh> {
+  const started: Array<{ stop(): Promise<unknown> }> = [];
+  const stop = async () => {
+    for (const s of started.reverse()) await s.stop();
+  };
+  try {
+    const nats = await startNats();
+    started.push(nats);
+    const cp = await startControlPlane(nats.url);
+    started.push(cp);
+    const pushed = await runCli(['idl', 'push', ...opts.idl, '--nats', nats.url]);
+    if (pushed.code !== 0 || !pushed.stdout.includes(opts.service)) throw new Error(`idl push failed (${pushed.code}): ${pushed.stdout}${pushed.stderr}`);
+    const provider = await startSidecar(nats.url, opts.providerApp, [`${opts.service}=${opts.upstream}`]);
+    started.push(provider.proc);
+    const consumer = await startSidecar(nats.url, 'php-app');
+    started.push(consumer.proc);
+    await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery');
+    return { nats, cp, provider, consumer, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 export interface CallResult {

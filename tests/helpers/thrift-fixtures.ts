@@ -20,8 +20,8 @@ export function shopService(name = 'shop.Catalog'): ServiceModel {
   return svc;
 }
 
-export function thriftMethod(svc: ServiceModel, name: string): ThriftMethod {
-  const m = svc.methods.get(name);
+export function thriftMethod(svc: ServiceModel | undefined, name: string): ThriftMethod {
+  const m = svc?.methods.get(name);
   if (!m || m.kind !== 'thrift') throw new Error(`no thrift method ${name}`);
   return m;
 }

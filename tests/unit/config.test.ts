@@ -2,6 +2,7 @@ import { sidecarConfigSchema } from '../../src/config/sidecar-config';
 import { validate, UsageError } from '../../src/cli/args';
 import { configFrom } from '../../src/cli/sidecar-command';
 import { Metrics } from '../../src/telemetry/metrics';
+import { natsServers } from '../../src/config/addresses';
 
 describe('sidecar configuration', () => {
   test('defaults are the contract\'s, and the result is frozen', () => {
@@ -34,6 +35,10 @@ describe('sidecar configuration', () => {
     [{ app: 'a', nats: 'nats://h:1', provide: ['Svc'] }, /--provide/],
     [{ app: 'a', nats: 'nats://h:1', provide: ['a.Svc=http://h:1'] }, /--provide/],
     [{ app: 'a', nats: 'http://h:1' }, /--nats/],
+    [{ app: 'a', nats: 'nats://h:1,http://h:2' }, /--nats: .*comma-separated/],
+    [{ app: 'a', nats: ' , ' }, /--nats/],
+    [{ app: 'a', nats: 'nats://h:1', endpointTtlMs: 1000, heartbeatMs: 1000 }, /at least two heartbeats/],
+    [{ app: 'a', nats: 'nats://h:1', endpointTtlMs: 60000 }, /shorter than the endpoints bucket's max age/],
   ])('refuses %j with a one-line reason', (input, reason) => {
     let err: unknown;
     try {
@@ -44,6 +49,13 @@ describe('sidecar configuration', () => {
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(reason);
     expect((err as Error).message).not.toContain('\n');
+  });
+
+  test('--nats takes a comma-separated list of seed URLs; discovery defaults outlast a leader election', () => {
+    const c = validate(sidecarConfigSchema, { app: 'a', nats: 'nats://n1:4222, nats://n2:4222,tls://n3:4222' });
+    expect(natsServers(c.nats)).toEqual(['nats://n1:4222', 'nats://n2:4222', 'tls://n3:4222']);
+    expect(c.heartbeatMs).toBe(1000);
+    expect(c.endpointTtlMs).toBe(15000);
   });
 
   test('tuning comes from the environment, validated too', () => {

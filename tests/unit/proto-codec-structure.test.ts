@@ -1,5 +1,9 @@
 import { exampleOf } from '../../src/control-plane/proto-example';
-import { asNumber, codecOf, encodeError, everythingRoot, roundTrip } from '../fixtures/proto/load-fixture';
+import type { JsonValue } from '../../src/json/json-value';
+import { asNumber, asString, codecOf, encodeError, everythingRoot, roundTrip } from '../fixtures/proto/load-fixture';
+
+/** A JSON value proto3 leaves out of its output: zero, "0", false, "", null (NullValue), an enum's zero name, an empty list. */
+const isDefaultJson = (v: unknown) => v === null || v === 0 || v === '0' || v === false || v === '' || (typeof v === 'string' && v.endsWith('_UNSPECIFIED')) || (Array.isArray(v) && v.length === 0);
 
 const exampleOfType = (name: string) => exampleOf(everythingRoot().lookupType(name));
 
@@ -124,10 +128,15 @@ describe('proto example()', () => {
     expect(o.parent.parent.parent).toBeUndefined();
   });
 
-  test('examples encode: they are valid input', () => {
+  test('examples are valid input: they encode, and come back as they went in (less the defaults proto3 leaves out)', () => {
     for (const name of ['codec.v1.Order', 'codec.v1.WellKnown', 'codec.v1.Scalars']) {
       const c = codecOf(name);
-      expect(() => c.encode(exampleOfType(name))).not.toThrow();
+      const example = exampleOfType(name) as Record<string, JsonValue>;
+      // (Durations come back in canonical form, 1.5s as 1.500s: read both the same way.)
+      const back = JSON.parse(c.toJson(c.encode(example), asString), (_k, v) => (typeof v === 'string' && /^-?\d+\.\d+s$/.test(v) ? `${Number(v.slice(0, -1))}s` : v)) as Record<string, unknown>;
+      // Every value that comes back is the example's; only default values may be missing.
+      expect(example).toMatchObject(back);
+      for (const key of Object.keys(example).filter((k) => !(k in back))) expect(isDefaultJson(example[key])).toBe(true);
     }
   });
 

@@ -1,19 +1,14 @@
-import { IdlError, type GrpcMethod } from '../../src/idl/model';
+import type { GrpcMethod } from '../../src/idl/model';
+import { IdlError } from '../../src/idl/model';
+import { thrownBy } from '../helpers/thrown';
 import { compileProto, protoImportsOf } from '../../src/compile/proto-compile';
 import { parseJson } from '../../src/json/parse-json';
+import { protoCodec } from '../../src/codec/proto/proto-codec';
 import { fixtureFiles } from '../fixtures/proto/load-fixture';
 
 const acme = fixtureFiles('acme/common/v1/money.proto', 'acme/users/v1/users.proto');
 
-function compileError(files: Record<string, string>, entries?: string[]): IdlError {
-  try {
-    compileProto(files, entries);
-  } catch (err) {
-    expect(err).toBeInstanceOf(IdlError);
-    return err as IdlError;
-  }
-  throw new Error('expected the bundle to be refused');
-}
+const compileError = (files: Record<string, string>, entries?: string[]) => thrownBy(() => compileProto(files, entries), IdlError);
 
 describe('compileProto: a good bundle', () => {
   const { root, bundle } = compileProto(acme);
@@ -42,8 +37,8 @@ describe('compileProto: a good bundle', () => {
 
   test('the root holds the pushed types, the imported well-known types and google.rpc', () => {
     expect(root.lookupType('acme.common.v1.Money').fieldsArray.map((f) => f.name)).toEqual(['currency_code', 'units']);
-    expect(root.lookupType('google.protobuf.Timestamp')).toBeDefined();
-    expect(root.lookupType('google.rpc.Status')).toBeDefined();
+    expect(root.lookupType('google.protobuf.Timestamp').fieldsArray.map((f) => [f.name, f.type])).toEqual([['seconds', 'int64'], ['nanos', 'int32']]);
+    expect(root.lookupType('google.rpc.Status').fieldsArray.map((f) => [f.name, f.type, f.repeated])).toEqual([['code', 'int32', false], ['message', 'string', false], ['details', 'google.protobuf.Any', true]]);
   });
 
   test('entries restrict what is loaded; their imports are still followed', () => {
@@ -51,7 +46,8 @@ describe('compileProto: a good bundle', () => {
     expect(onlyMoney.bundle.services).toEqual([]);
     expect(onlyMoney.root.lookup('acme.users.v1.User')).toBeNull();
     const users = compileProto(acme, ['acme/users/v1/users.proto']);
-    expect(users.root.lookupType('acme.common.v1.Money')).toBeDefined();
+    expect(users.root.lookup('acme.common.v1.Money')?.fullName).toBe('.acme.common.v1.Money');
+    expect(users.bundle.services.map((s) => s.name)).toEqual(['acme.users.v1.UserService']);
   });
 
   test('imports relative to the importing file resolve too', () => {
@@ -89,7 +85,11 @@ service S {
       'google/protobuf/timestamp.proto': 'this is not even valid proto',
       'x.proto': 'syntax = "proto3";\npackage x;\nimport "google/protobuf/timestamp.proto";\nmessage X { google.protobuf.Timestamp t = 1; }\n',
     };
-    expect(() => compileProto(files, ['x.proto'])).not.toThrow();
+    const { root } = compileProto(files, ['x.proto']);
+    expect(root.lookupType('google.protobuf.Timestamp').fieldsArray.map((f) => f.name)).toEqual(['seconds', 'nanos']);
+    // ... and the codec treats it as the well-known type: RFC 3339 text both ways.
+    const x = protoCodec(root.lookupType('x.X'));
+    expect(x.toJson(x.encode(parseJson('{"t":"2024-05-01T10:00:00.5Z"}')), { int64AsNumber: false })).toBe('{"t":"2024-05-01T10:00:00.500Z"}');
   });
 });
 

@@ -1,23 +1,12 @@
 import { thriftRequestExample, thriftResponseExample } from '../../src/control-plane/idl-show';
-import { IdlError, ServiceModel, ThriftMethod } from '../../src/idl/model';
+import type { ServiceModel } from '../../src/idl/model';
+import { IdlError } from '../../src/idl/model';
+import { thrownBy } from '../helpers/thrown';
 import { compileThrift, thriftIncludesOf } from '../../src/compile/thrift-compile';
-import { shopFiles } from '../helpers/thrift-fixtures';
+import { shopFiles, thriftMethod } from '../helpers/thrift-fixtures';
 
-function method(svc: ServiceModel | undefined, name: string): ThriftMethod {
-  const m = svc?.methods.get(name);
-  if (!m || m.kind !== 'thrift') throw new Error(`no method ${name}`);
-  return m;
-}
-
-function idlError(files: Record<string, string>, entries?: string[]): IdlError {
-  try {
-    compileThrift(files, entries);
-  } catch (err) {
-    expect(err).toBeInstanceOf(IdlError);
-    return err as IdlError;
-  }
-  throw new Error('expected an IdlError');
-}
+const method = thriftMethod;
+const idlError = (files: Record<string, string>, entries?: string[]) => thrownBy(() => compileThrift(files, entries), IdlError);
 
 const find = (services: readonly ServiceModel[], name: string) => services.find((s) => s.name === name);
 

@@ -1,6 +1,6 @@
 import * as protobuf from 'protobufjs';
 import type { JsonValue } from '../../json/json-value';
-import { describe, fail, failAt, fieldSegment, indexSegment, keySegment, rethrowAt } from './conv-error';
+import { describe, fail, failAt, fieldSegment, indexSegment, keySegment, rethrowAt } from '../json-path';
 import { mapKeyIn } from './scalars-in';
 import { enumKind, scalarKind, type WireKind } from './wire-scalars';
 import type { WireWriter } from './wire-writer';

@@ -2,7 +2,7 @@ import * as protobuf from 'protobufjs';
 import { MeshError } from '../../errors/mesh-error';
 import type { MessageCodec, ToJsonOptions } from '../../idl/model';
 import type { JsonValue } from '../../json/json-value';
-import { toInvalidArgument } from './conv-error';
+import { toInvalidArgument } from '../json-path';
 import { messageWriter } from './json-to-proto';
 import { messageOut } from './proto-to-json';
 import { releaseWriter, takeWriter } from './wire-writer';

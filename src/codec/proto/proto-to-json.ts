@@ -1,6 +1,7 @@
 import * as protobuf from 'protobufjs';
 import { jsonNameOf } from './json-to-proto';
 import { isDefaultOf, quote, scalarOut, type ValueOut } from './scalars-out';
+import { int64Unsigned } from './int64-types';
 import { wktOut } from './wkt-out';
 import type { MessageOut } from './message-types';
 
@@ -48,16 +49,10 @@ function elementOut(field: protobuf.Field): ValueOut {
 }
 
 function mapKeyOut(keyType: string): (k: string) => string {
+  const unsigned = int64Unsigned(keyType);
+  // protobufjs keys 64-bit map entries by the 8-character LongBits hash.
+  if (unsigned !== undefined) return (k) => '"' + protobuf.util.longFromHash(k, unsigned).toString() + '"';
   switch (keyType) {
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-    case 'uint64':
-    case 'fixed64': {
-      const unsigned = keyType === 'uint64' || keyType === 'fixed64';
-      // protobufjs keys 64-bit map entries by the 8-character LongBits hash.
-      return (k) => '"' + protobuf.util.longFromHash(k, unsigned).toString() + '"';
-    }
     case 'string':
       return (k) => quote(k);
     default:

@@ -1,6 +1,7 @@
 import * as protobuf from 'protobufjs';
 import type { JsonValue } from '../../json/json-value';
-import { describe, fail } from './conv-error';
+import { describe, fail } from '../json-path';
+import { int64Unsigned } from './int64-types';
 
 /**
  * Strict JSON to native scalar values, one converter per scalar kind: numbers, booleans, strings,
@@ -178,6 +179,8 @@ export function enumIn(e: protobuf.Enum): ScalarIn {
 
 /** The converter of a scalar field type, by protobufjs type name. */
 export function scalarIn(type: string): ScalarIn {
+  const unsigned = int64Unsigned(type);
+  if (unsigned !== undefined) return int64In(type, unsigned);
   switch (type) {
     case 'int32':
     case 'sint32':
@@ -186,13 +189,6 @@ export function scalarIn(type: string): ScalarIn {
     case 'uint32':
     case 'fixed32':
       return uint32In(type);
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-      return int64In(type, false);
-    case 'uint64':
-    case 'fixed64':
-      return int64In(type, true);
     case 'float':
       return floatIn(true);
     case 'double':

@@ -1,4 +1,5 @@
 import type Long from 'long';
+import { int64Unsigned } from './int64-types';
 
 /**
  * Protobuf scalar values (as protobufjs decodes them) to JSON text. Each writer takes the value
@@ -68,6 +69,8 @@ export function base64Of(b: Uint8Array | number[] | null | undefined): string {
 }
 
 export function scalarOut(type: string): ValueOut {
+  const unsigned = int64Unsigned(type);
+  if (unsigned !== undefined) return (v, n) => (n ? longText(v, unsigned) : '"' + longText(v, unsigned) + '"');
   switch (type) {
     case 'int32':
     case 'sint32':
@@ -75,13 +78,6 @@ export function scalarOut(type: string): ValueOut {
     case 'uint32':
     case 'fixed32':
       return (v) => String(v);
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-      return (v, n) => (n ? longText(v, false) : '"' + longText(v, false) + '"');
-    case 'uint64':
-    case 'fixed64':
-      return (v, n) => (n ? longText(v, true) : '"' + longText(v, true) + '"');
     case 'float':
       return floatText;
     case 'double':
@@ -100,13 +96,8 @@ export function scalarOut(type: string): ValueOut {
 /** Whether a decoded value is the proto3 default, which implicit-presence fields leave out. */
 export function isDefaultOf(type: string, isEnum: boolean): (v: any) => boolean {
   if (isEnum) return (v) => v === 0 || v == null;
+  if (int64Unsigned(type) !== undefined) return (v) => v == null || (typeof v === 'number' ? v === 0 : v.low === 0 && v.high === 0);
   switch (type) {
-    case 'int64':
-    case 'sint64':
-    case 'sfixed64':
-    case 'uint64':
-    case 'fixed64':
-      return (v) => v == null || (typeof v === 'number' ? v === 0 : v.low === 0 && v.high === 0);
     case 'float':
     case 'double':
       // -0 is not the default: protoc compares bits, and so does protobufjs' encoder.

@@ -1,4 +1,4 @@
-import { fail } from './conv-error';
+import { fail } from '../json-path';
 
 /**
  * The text forms of google.protobuf.Timestamp (RFC 3339) and Duration ("1.5s"), both ways.

@@ -1,7 +1,7 @@
 import * as protobuf from 'protobufjs';
 import type { JsonValue } from '../../json/json-value';
 import { anyType } from './any-types';
-import { describe, fail, failAt, fieldSegment, indexSegment, rethrowAt } from './conv-error';
+import { describe, fail, failAt, fieldSegment, indexSegment, rethrowAt } from '../json-path';
 import type { MessageWrite, MessageWriter } from './message-types';
 import { isWellFormed } from './scalars-in';
 import { parseDuration, parseTimestamp } from './time-formats';

@@ -1,7 +1,7 @@
 import { MeshError } from '../../errors/mesh-error';
 import type { CodeName } from '../../errors/codes';
 import type { ThriftProtocolName } from '../../idl/model';
-import { newReader } from './protocols';
+import { readStruct } from './protocols';
 import { T } from './wire-types';
 
 /** TApplicationException types, as numbered by every Apache Thrift implementation. */
@@ -30,19 +30,14 @@ export function applicationExceptionToError(bytes: Buffer, protocol: ThriftProto
   let type = 0;
   let typeSent = false;
   try {
-    const r = newReader(protocol, bytes);
-    r.structBegin();
-    for (;;) {
-      const t = r.fieldBegin();
-      if (t === T.STOP) break;
-      if (r.fieldId === 1 && t === T.STRING) message = r.string();
-      else if (r.fieldId === 2 && t === T.I32) {
+    readStruct(protocol, bytes, (r, t, id) => {
+      if (id === 1 && t === T.STRING) message = r.string();
+      else if (id === 2 && t === T.I32) {
         type = r.i32();
         typeSent = true;
-      }
-      else r.skip(t);
-    }
-    r.structEnd();
+      } else return false;
+      return true;
+    });
   } catch (err) {
     return new MeshError('INTERNAL', `undecodable TApplicationException from the provider: ${(err as Error).message}`);
   }

@@ -1,4 +1,4 @@
-import { ByteSink } from './byte-sink';
+import { BufferReader, SinkWriter } from './protocol-base';
 import type { TReader, TWriter } from './protocol';
 import { MessageHeader, T, ThriftProtocolError, ThriftUnderrun } from './wire-types';
 
@@ -6,8 +6,7 @@ const VERSION_1 = 0x80010000 | 0;
 const VERSION_MASK = 0xffff0000 | 0;
 
 /** TBinaryProtocol (strict write, as Apache writes by default). */
-export class BinaryWriter implements TWriter {
-  private readonly s = new ByteSink();
+export class BinaryWriter extends SinkWriter implements TWriter {
 
   structBegin(): void {}
   structEnd(): void {
@@ -54,14 +53,8 @@ export class BinaryWriter implements TWriter {
     s.buf.writeDoubleBE(v, s.pos);
     s.pos += 8;
   }
-  string(v: string): void {
-    const n = Buffer.byteLength(v, 'utf8');
+  protected length(n: number): void {
     this.i32(n);
-    this.s.utf8(v, n);
-  }
-  binary(v: Uint8Array): void {
-    this.i32(v.length);
-    this.s.bytes(v);
   }
   listBegin(elemType: number, size: number): void {
     this.s.u8(elemType);
@@ -77,30 +70,9 @@ export class BinaryWriter implements TWriter {
     this.string(name);
     this.i32(seqid);
   }
-  raw(bytes: Uint8Array): void {
-    this.s.bytes(bytes);
-  }
-  finish(): Buffer {
-    return this.s.finish();
-  }
 }
 
-export class BinaryReader implements TReader {
-  pos: number;
-  fieldId = 0;
-  elemType = 0;
-  keyType = 0;
-  valueType = 0;
-  private readonly end: number;
-
-  constructor(
-    private readonly buf: Buffer,
-    start = 0,
-    end = buf.length,
-  ) {
-    this.pos = start;
-    this.end = end;
-  }
+export class BinaryReader extends BufferReader implements TReader {
 
   private need(n: number): void {
     if (this.pos + n > this.end) throw new ThriftUnderrun();
@@ -150,23 +122,11 @@ export class BinaryReader implements TReader {
     this.pos += 8;
     return v;
   }
-  private length(): number {
+  protected length(): number {
     const n = this.i32();
     if (n < 0) throw new ThriftProtocolError(`negative length ${n}`);
     this.need(n);
     return n;
-  }
-  string(): string {
-    const n = this.length();
-    const v = this.buf.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    return v;
-  }
-  binary(): Buffer {
-    const n = this.length();
-    const v = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return v;
   }
   private count(n: number): number {
     if (n < 0) throw new ThriftProtocolError(`negative size ${n}`);

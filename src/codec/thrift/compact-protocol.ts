@@ -1,5 +1,5 @@
 import { skipValue } from './binary-protocol';
-import { ByteSink } from './byte-sink';
+import { BufferReader, SinkWriter } from './protocol-base';
 import type { TReader, TWriter } from './protocol';
 import { MessageHeader, T, ThriftProtocolError, ThriftUnderrun } from './wire-types';
 
@@ -39,8 +39,7 @@ function binaryType(c: number): number {
 const SAFE = 4503599627370496n; // 2^52: zigzag of anything smaller stays an exact double
 
 /** TCompactProtocol writer. */
-export class CompactWriter implements TWriter {
-  private readonly s = new ByteSink();
+export class CompactWriter extends SinkWriter implements TWriter {
   private last = 0;
   private readonly stack: number[] = [];
   private pendingBoolId: number | null = null;
@@ -118,14 +117,8 @@ export class CompactWriter implements TWriter {
     s.buf.writeDoubleLE(v, s.pos);
     s.pos += 8;
   }
-  string(v: string): void {
-    const n = Buffer.byteLength(v, 'utf8');
+  protected length(n: number): void {
     this.varint32(n);
-    this.s.utf8(v, n);
-  }
-  binary(v: Uint8Array): void {
-    this.varint32(v.length);
-    this.s.bytes(v);
   }
   listBegin(elemType: number, size: number): void {
     const ct = compactType(elemType);
@@ -149,34 +142,13 @@ export class CompactWriter implements TWriter {
     this.varint32(seqid >>> 0);
     this.string(name);
   }
-  raw(bytes: Uint8Array): void {
-    this.s.bytes(bytes);
-  }
-  finish(): Buffer {
-    return this.s.finish();
-  }
 }
 
-export class CompactReader implements TReader {
-  pos: number;
-  fieldId = 0;
-  elemType = 0;
-  keyType = 0;
-  valueType = 0;
-  private readonly end: number;
+export class CompactReader extends BufferReader implements TReader {
   private last = 0;
   private readonly stack: number[] = [];
   private hasBool = false;
   private boolValue = false;
-
-  constructor(
-    private readonly buf: Buffer,
-    start = 0,
-    end = buf.length,
-  ) {
-    this.pos = start;
-    this.end = end;
-  }
 
   private u8(): number {
     if (this.pos >= this.end) throw new ThriftUnderrun();
@@ -269,22 +241,10 @@ export class CompactReader implements TReader {
     this.pos += 8;
     return v;
   }
-  private length(): number {
+  protected length(): number {
     const n = this.varint32();
     if (n > this.end - this.pos) throw new ThriftUnderrun();
     return n;
-  }
-  string(): string {
-    const n = this.length();
-    const v = this.buf.toString('utf8', this.pos, this.pos + n);
-    this.pos += n;
-    return v;
-  }
-  binary(): Buffer {
-    const n = this.length();
-    const v = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return v;
   }
   listBegin(): number {
     const b = this.u8();

@@ -1,10 +1,10 @@
 import type { JsonValue } from '../../json/json-value';
 import type { TWriter } from './protocol';
-import { fail, fieldSeg, indexSeg, keySeg, kindOf, PathError } from './paths';
+import { fail, failAt, fieldSegment, indexSegment, JsonPathError, keySegment, kindOf, rethrowAt } from '../json-path';
 import type { EnumDef, FieldDef, StructDef, ThriftType } from '../../idl/thrift-types';
 import { T } from './wire-types';
 
-/** Writes one JSON value as the Thrift value of a compiled type; throws PathError. */
+/** Writes one JSON value as the Thrift value of a compiled type; throws JsonPathError. */
 export type Encoder = (w: TWriter, v: JsonValue) => void;
 /** Reads a map key given as a JSON object key. */
 type KeyEncoder = (w: TWriter, k: string) => void;
@@ -149,7 +149,7 @@ export class EncoderCompiler {
           enc(w, e);
         }
       } catch (err) {
-        PathError.within(err, indexSeg(i));
+        rethrowAt(err, indexSegment(i));
       }
     };
   }
@@ -192,7 +192,7 @@ export class EncoderCompiler {
           venc(w, e);
         }
       } catch (err) {
-        PathError.within(err, keySeg(k));
+        rethrowAt(err, keySegment(k));
       }
     };
   }
@@ -208,7 +208,7 @@ export class EncoderCompiler {
       for (let i = 0; i < v.length; i++) {
         const pair = v[i];
         if (!Array.isArray(pair) || pair.length !== 2) {
-          PathError.within(new PathError(`expected a [key, value] pair, got ${kindOf(pair)}`), indexSeg(i));
+          rethrowAt(new JsonPathError(`expected a [key, value] pair, got ${kindOf(pair)}`), indexSegment(i));
         }
         for (let part = 0; part < 2; part++) {
           const e = pair[part];
@@ -217,7 +217,7 @@ export class EncoderCompiler {
             if (part === 0) kenc(w, e);
             else venc(w, e);
           } catch (err) {
-            if (err instanceof PathError) err.segments.push(indexSeg(part), indexSeg(i));
+            if (err instanceof JsonPathError) err.segments.push(indexSegment(part), indexSegment(i));
             throw err;
           }
         }
@@ -244,7 +244,7 @@ export class EncoderCompiler {
       id: f.id,
       type: wireType(f.type),
       required: f.requiredness === 'required',
-      seg: fieldSeg(f.name),
+      seg: fieldSegment(f.name),
       enc: this.encoder(f.type),
       // Only names that a plain object inherits (`constructor`, ...) need the slower own-property check.
       inherited: f.name in Object.prototype,
@@ -254,21 +254,21 @@ export class EncoderCompiler {
     return (w, v) => {
       if (!isObject(v)) fail(`expected an object, got ${kindOf(v)}`);
       for (const k in v) {
-        if (!known.has(k)) PathError.within(new PathError('unknown field'), fieldSeg(k));
+        if (!known.has(k)) failAt(k, 'unknown field');
       }
       w.structBegin();
       let set = 0;
       for (const f of compiled) {
         const fv = !f.inherited || own.call(v, f.name) ? v[f.name] : undefined;
         if (fv === undefined || fv === null) {
-          if (f.required) PathError.within(new PathError('required field is missing'), f.seg);
+          if (f.required) rethrowAt(new JsonPathError('required field is missing'), f.seg);
           continue;
         }
         w.fieldBegin(f.type, f.id);
         try {
           f.enc(w, fv);
         } catch (err) {
-          PathError.within(err, f.seg);
+          rethrowAt(err, f.seg);
         }
         set++;
       }

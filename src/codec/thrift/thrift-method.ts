@@ -5,8 +5,8 @@ import { parseJson } from '../../json/parse-json';
 import { RawJson } from '../../json/raw-json';
 import type { ThriftMethod, ThriftProtocolName, ToJsonOptions } from '../../idl/model';
 import { EncoderCompiler, wireType } from './json-to-thrift';
-import { PathError } from './paths';
-import { newReader, newWriter } from './protocols';
+import { JsonPathError } from '../json-path';
+import { newWriter, readStruct } from './protocols';
 import { Decoder, DecoderCompiler } from './thrift-to-json';
 import type { MethodDef, StructDef } from '../../idl/thrift-types';
 import { T } from './wire-types';
@@ -30,7 +30,7 @@ export class ThriftCodecCompiler {
         try {
           encodeStruct(w, value);
         } catch (err) {
-          if (err instanceof PathError) throw invalidArgument(err.path, err.reason);
+          if (err instanceof JsonPathError) throw invalidArgument(err.path, err.message);
           throw err;
         }
         return w.finish();
@@ -60,29 +60,22 @@ export class ThriftCodecCompiler {
       let result: string | undefined;
       let thrown: MeshError | undefined;
       try {
-        const r = newReader(protocol, bytes);
-        r.structBegin();
-        for (;;) {
-          const t = r.fieldBegin();
-          if (t === T.STOP) break;
-          if (r.fieldId === 0 && success && t === successType) {
+        readStruct(protocol, bytes, (r, t, id) => {
+          if (id === 0 && success && t === successType) {
             result = success(r, opts);
-            continue;
+            return true;
           }
-          const ex = throws.get(r.fieldId);
-          if (ex && t === T.STRUCT) {
-            // Written as the caller asked for 64-bit integers; kept as text so no digit is lost.
-            const text = ex.dec(r, opts);
-            const value = parseJson(text) as Record<string, JsonValue>;
-            const message = ex.messageField && typeof value.message === 'string' && value.message !== '' ? value.message : ex.def.name;
-            thrown = new MeshError(ex.code, message, [], { thrift: { exception: ex.def.name, value: opts.int64AsNumber ? new RawJson(text) : value } });
-            continue;
-          }
-          r.skip(t);
-        }
-        r.structEnd();
+          const ex = throws.get(id);
+          if (!ex || t !== T.STRUCT) return false;
+          // Written as the caller asked for 64-bit integers; kept as text so no digit is lost.
+          const text = ex.dec(r, opts);
+          const value = parseJson(text) as Record<string, JsonValue>;
+          const message = ex.messageField && typeof value.message === 'string' && value.message !== '' ? value.message : ex.def.name;
+          thrown = new MeshError(ex.code, message, [], { thrift: { exception: ex.def.name, value: opts.int64AsNumber ? new RawJson(text) : value } });
+          return true;
+        });
       } catch (err) {
-        const detail = err instanceof PathError ? `${err.path ? `${err.path}: ` : ''}${err.reason}` : (err as Error).message;
+        const detail = err instanceof JsonPathError ? `${err.path ? `${err.path}: ` : ''}${err.message}` : (err as Error).message;
         throw new MeshError('INTERNAL', `undecodable ${where}: ${detail}`);
       }
       if (thrown) throw thrown;

@@ -1,11 +1,11 @@
 import type { ToJsonOptions } from '../../idl/model';
 import { isObjectKey, wireType } from './json-to-thrift';
-import { fail, fieldSeg, indexSeg, PathError } from './paths';
+import { fail, fieldSegment, indexSegment, JsonPathError, rethrowAt } from '../json-path';
 import type { TReader } from './protocol';
 import type { EnumDef, FieldDef, StructDef, ThriftType } from '../../idl/thrift-types';
 import { T } from './wire-types';
 
-/** Reads one Thrift value of a compiled type and returns its JSON text; throws PathError. */
+/** Reads one Thrift value of a compiled type and returns its JSON text; throws JsonPathError. */
 export type Decoder = (r: TReader, o: ToJsonOptions) => string;
 
 const TYPE_NAMES: Record<number, string> = {
@@ -75,7 +75,7 @@ export class DecoderCompiler {
       try {
         for (; i < n; i++) out += (i ? ',' : '') + dec(r, o);
       } catch (err) {
-        PathError.within(err, indexSeg(i));
+        rethrowAt(err, indexSegment(i));
       }
       return out + ']';
     };
@@ -126,7 +126,7 @@ export class DecoderCompiler {
           out += (i ? ',' : '') + k + ':' + vdec(r, o);
         }
       } catch (err) {
-        PathError.within(err, `[${k}]`);
+        rethrowAt(err, `[${k}]`);
       }
       return out + '}';
     };
@@ -144,7 +144,7 @@ export class DecoderCompiler {
       try {
         for (; i < n; i++) out += (i ? ',[' : '[') + kdec(r, o) + ',' + vdec(r, o) + ']';
       } catch (err) {
-        PathError.within(err, indexSeg(i));
+        rethrowAt(err, indexSegment(i));
       }
       return out + ']';
     };
@@ -171,8 +171,8 @@ export class DecoderCompiler {
     const byId = new Map<number, { bit: number; type: number; key: string; seg: string; dec: Decoder }>();
     const required: { bit: number; seg: string }[] = [];
     fields.forEach((f, bit) => {
-      byId.set(f.id, { bit, type: wireType(f.type), key: `${JSON.stringify(f.name)}:`, seg: fieldSeg(f.name), dec: this.decoder(f.type) });
-      if (f.requiredness === 'required') required.push({ bit, seg: fieldSeg(f.name) });
+      byId.set(f.id, { bit, type: wireType(f.type), key: `${JSON.stringify(f.name)}:`, seg: fieldSegment(f.name), dec: this.decoder(f.type) });
+      if (f.requiredness === 'required') required.push({ bit, seg: fieldSegment(f.name) });
     });
     const track = required.length > 0;
     const n = fields.length;
@@ -195,7 +195,7 @@ export class DecoderCompiler {
         try {
           text = f.dec(r, o);
         } catch (err) {
-          PathError.within(err, f.seg);
+          rethrowAt(err, f.seg);
         }
         out += (out.length > 1 ? ',' : '') + f.key + text;
         if (seen) seen[f.bit] = 1;
@@ -204,7 +204,7 @@ export class DecoderCompiler {
       r.structEnd();
       if (track) {
         for (const q of required) {
-          if (seen ? !seen[q.bit] : (mask & (1 << q.bit)) === 0) PathError.within(new PathError('required field is missing'), q.seg);
+          if (seen ? !seen[q.bit] : (mask & (1 << q.bit)) === 0) rethrowAt(new JsonPathError('required field is missing'), q.seg);
         }
       }
       return out + '}';
