@@ -18,7 +18,7 @@ const layers = {
   sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'policy', 'telemetry', 'log', 'config'],
   registry: ['errors', 'json', 'idl', 'compile', 'snapshot', 'policy', 'config', 'log'],
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'config', 'log'],
-  'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'registry', 'discovery', 'policy', 'telemetry', 'log'],
+  'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'telemetry', 'log'],
   node: ['errors', 'idl', 'snapshot', 'policy', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
   dev: ['config', 'log'],
   cli: ['*'],

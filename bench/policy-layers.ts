@@ -8,6 +8,7 @@ import type { CallHandler, OutboundCall } from '../src/sidecar/outbound/call';
 import { SnapshotCell } from '../src/snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, Endpoint, EndpointsSnapshot, IdlSnapshot } from '../src/snapshot/snapshots';
 import { Metrics } from '../src/telemetry/metrics';
+import { AccessLog } from '../src/telemetry/access-log';
 import type { PeerResponse } from '../src/transport/peer/peer-client';
 import { CancelToken } from '../src/transport/peer/cancel-token';
 import { benchProto, benchService } from './paths';
@@ -69,7 +70,7 @@ function stack(policy: ServicePolicy | undefined): CallHandler {
   if (policy) policies.swap({ byService: new Map([[benchService, policy]]) });
   const payload = Buffer.from(put.request.encode(parseJson(itemJson())));
   const answer: PeerResponse = { status: 0, message: '', detailsBin: undefined, metadata: {}, headers: {}, payload };
-  return outboundStack({ idl, endpoints, policies, metrics: new Metrics(), defaultTimeoutMs: 15_000, peers: { call: async () => answer } });
+  return outboundStack({ idl, endpoints, policies, metrics: new Metrics(), accessLog: new AccessLog(), defaultTimeoutMs: 15_000, peers: { call: async () => answer } });
 }
 
 function newCall(body: string, headers: Record<string, string>): OutboundCall {

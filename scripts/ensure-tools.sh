@@ -69,6 +69,8 @@ ensure_all() {
   ensure_node_modules
   ensure_nats_server
   ensure_apt thrift thrift-compiler
+  # The dashboard e2e test renders the page in a real headless browser.
+  ensure_apt chromium chromium
   if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
     ensure_php
     ensure_apt mvn maven

@@ -46,7 +46,8 @@ export async function run(argv: string[]): Promise<number> {
     say(`NATS at ${config.nats} (${nats})`);
     const cli = [process.argv[1]];
     const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', '127.0.0.1:0'], (l) => l.includes('control plane ready'));
-    say(`control plane: mesh-wide metrics at ${(JSON.parse(cpReady) as { admin: string }).admin}/metrics`);
+    const cpAdmin = (JSON.parse(cpReady) as { admin: string }).admin;
+    say(`control plane: dashboard at ${cpAdmin}/, mesh-wide metrics at ${cpAdmin}/metrics; access logs: transmesh logs`);
     if (config.examples) {
       const code = await runExamples(tree, config, cli, say);
       if (config.once) {

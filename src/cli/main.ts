@@ -5,6 +5,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   'control-plane': () => import('./control-plane-command'),
   idl: () => import('./idl-command'),
   dev: () => import('./dev-command'),
+  logs: () => import('./logs-command'),
 };
 
 const usage = `usage: transmesh <command> [flags]
@@ -14,6 +15,7 @@ commands:
   control-plane   validation and storage of IDL and policy; stateless, N replicas
   idl             push, ls, show, rollback: the IDL registry
   dev             a whole local mesh in one process tree
+  logs            follow the access-log records of every sidecar, live
 
 every command takes --nats URL[,URL...] (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help
 `;

@@ -1,7 +1,8 @@
-import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, UsageError, validate } from './args';
 import { sidecarConfigSchema, SidecarConfig } from '../config/sidecar-config';
 import { startSidecar } from '../node/sidecar-node';
 import { onShutdown } from './shutdown';
+import { otelConfigSchema, OtelConfig } from '../config/otel-config';
 
 const flags: FlagSpec = {
   ...commonFlags,
@@ -25,13 +26,15 @@ const help = `usage: transmesh sidecar --app NAME [flags]
 
 environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (15000),
   TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_TELEMETRY_MS (5000),
-  TRANSMESH_LOG_LEVEL (info)
+  TRANSMESH_LOG_LEVEL (info), TRANSMESH_ACCESS_LOG_SAMPLE (1: share of successful fast calls
+  logged), TRANSMESH_ACCESS_LOG_SLOW_MS (1000: slower calls are always logged); tracing with
+  OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL, OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER
 `;
 
 export async function run(argv: string[]): Promise<number> {
   const values = readFlags(argv, flags, help);
   if (!values) return 0;
-  const { stop } = await startSidecar(configFrom(values));
+  const { stop } = await startSidecar(configFrom(values), otelFrom(process.env));
   await onShutdown(stop);
   return 0;
 }
@@ -47,5 +50,17 @@ export function configFrom(values: Record<string, unknown>): SidecarConfig {
     defaultTimeoutMs: env.TRANSMESH_DEFAULT_TIMEOUT_MS,
     drainMs: env.TRANSMESH_DRAIN_MS,
     telemetryMs: env.TRANSMESH_TELEMETRY_MS,
+    accessLogSample: env.TRANSMESH_ACCESS_LOG_SAMPLE,
+    accessLogSlowMs: env.TRANSMESH_ACCESS_LOG_SLOW_MS,
   });
+}
+
+/** The OpenTelemetry variables; a bad one is named as the variable it is, not as a flag. */
+export function otelFrom(env: NodeJS.ProcessEnv): OtelConfig {
+  const parsed = otelConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`${issue.path.join('.') || 'OpenTelemetry environment'}: ${issue.message}`);
+  }
+  return parsed.data;
 }

@@ -42,6 +42,10 @@ export const sidecarConfigSchema = z.object({
   telemetryMs: ms(5000),
   /** How long SIGTERM waits for calls in flight. */
   drainMs: ms(10000),
+  /** Share of successful, fast calls that become access-log records (errors and slow calls always do). */
+  accessLogSample: z.coerce.number().min(0).max(1).default(1),
+  /** Calls at least this long are slow: always logged. */
+  accessLogSlowMs: ms(1000),
 })
   .refine((c) => c.endpointTtlMs >= 2 * c.heartbeatMs, { message: 'TRANSMESH_ENDPOINT_TTL_MS must be at least two heartbeats (TRANSMESH_HEARTBEAT_MS)' })
   .refine((c) => c.endpointTtlMs < endpointsMaxAgeMs, { message: `TRANSMESH_ENDPOINT_TTL_MS must be shorter than the endpoints bucket's max age (${endpointsMaxAgeMs} ms)` });

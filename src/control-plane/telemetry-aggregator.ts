@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../log/logger';
-import { bucketsSeconds, renderPrometheus, SeriesSample, seriesKey } from '../telemetry/metrics';
+import { bucketsSeconds, ConversionSample, conversionBucketsSeconds, conversionKey, renderConversion, renderPrometheus, SeriesSample, seriesKey, sumSamples } from '../telemetry/metrics';
 import { TelemetryReport, telemetryReport } from '../telemetry/telemetry-report';
 import { Subjects } from '../registry/names';
 
@@ -25,7 +25,7 @@ export class TelemetryAggregator {
     void (async () => {
       for await (const msg of this.sub!) {
         const parsed = telemetryReport.safeParse(safeJson(dec.decode(msg.data)));
-        if (!parsed.success || parsed.data.series.some((s) => s.buckets.length !== bucketsSeconds.length)) {
+        if (!parsed.success || parsed.data.series.some((s) => s.buckets.length !== bucketsSeconds.length) || parsed.data.conversion.some((s) => s.buckets.length !== conversionBucketsSeconds.length)) {
           this.log.warn({ subject: msg.subject }, 'ignoring a malformed telemetry report');
           continue;
         }
@@ -38,26 +38,25 @@ export class TelemetryAggregator {
     this.sub?.unsubscribe();
   }
 
-  render(): string {
+  /** The mesh-wide sums of every instance's latest report (instances silent too long are forgotten). */
+  sums(): { instances: number; series: Map<string, SeriesSample>; conversion: Map<string, ConversionSample> } {
     const now = Date.now();
-    const sums = new Map<string, SeriesSample>();
+    const series = new Map<string, SeriesSample>();
+    const conversion = new Map<string, ConversionSample>();
     for (const [instance, report] of this.latest) {
       if (now - report.at > this.forgetMs) {
         this.latest.delete(instance);
         continue;
       }
-      for (const s of report.series) {
-        const key = seriesKey(s);
-        const acc = sums.get(key);
-        if (!acc) sums.set(key, { ...s, buckets: [...s.buckets] });
-        else {
-          acc.count += s.count;
-          acc.sum += s.sum;
-          for (let i = 0; i < acc.buckets.length; i++) acc.buckets[i] += s.buckets[i];
-        }
-      }
+      sumSamples(report.series, seriesKey, series);
+      sumSamples(report.conversion, conversionKey, conversion);
     }
-    return `# transmesh control plane: ${this.latest.size} sidecar instance(s) reporting\n` + renderPrometheus(sums.values());
+    return { instances: this.latest.size, series, conversion };
+  }
+
+  render(): string {
+    const { instances, series, conversion } = this.sums();
+    return `# transmesh control plane: ${instances} sidecar instance(s) reporting\n` + renderPrometheus(series.values()) + renderConversion(conversion.values());
   }
 }
 

@@ -11,6 +11,9 @@ import { openBucket } from '../registry/kv';
 import { bucketOptions, Buckets } from '../registry/names';
 import { Sidecar } from '../sidecar/sidecar';
 import { TelemetryPublisher } from './telemetry-publisher';
+import { AccessLogPublisher } from './access-log-publisher';
+import type { OtelConfig } from '../config/otel-config';
+import type { MeshTracer } from '../sidecar/tracing/mesh-tracer';
 
 /**
  * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
@@ -41,6 +44,13 @@ function followConnection(nc: NatsConnection, log: Logger, onChange: (connected:
   })();
 }
 
+/** Loads the OpenTelemetry SDK only now, so a sidecar without an OTLP endpoint never pays for it. */
+async function startTracing(url: string, protocol: OtelConfig['protocol'], serviceName: string, log: Logger): Promise<MeshTracer> {
+  const { createOtelTracer } = await import('../sidecar/tracing/otel-tracer');
+  log.info({ url, protocol, serviceName }, 'exporting traces over OTLP');
+  return createOtelTracer({ url, protocol, serviceName });
+}
+
 export function firstNonLoopback(): string {
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (!a.internal && a.family === 'IPv4') return a.address;
@@ -48,10 +58,11 @@ export function firstNonLoopback(): string {
   return '127.0.0.1';
 }
 
-export async function startSidecar(config: SidecarConfig) {
+export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   const log = createLogger('sidecar');
   const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`);
-  const sidecar = new Sidecar(config, log);
+  const tracer = otel?.url ? await startTracing(otel.url, otel.protocol, otel.serviceName ?? config.app, log) : undefined;
+  const sidecar = new Sidecar(config, log, tracer);
   const bound = await sidecar.listen();
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
@@ -69,6 +80,8 @@ export async function startSidecar(config: SidecarConfig) {
   const instance = `${config.app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=.a-zA-Z0-9]/g, '_');
   const telemetry = new TelemetryPublisher(nc, sidecar.metrics, { instance, app: config.app }, config.telemetryMs, log);
   telemetry.start();
+  const accessLogs = new AccessLogPublisher(nc, sidecar.accessLog, { instance, app: config.app }, Math.min(config.telemetryMs, 1000), log);
+  accessLogs.start();
   let announcer: Announcer | undefined;
   if (config.provide.length) {
     const host = config.advertise ?? firstNonLoopback();
@@ -95,6 +108,8 @@ export async function startSidecar(config: SidecarConfig) {
     await announcer?.withdraw();
     await sidecar.drain();
     telemetry.stop();
+    accessLogs.stop();
+    await tracer?.shutdown().catch((err: unknown) => log.warn({ err }, 'spans not exported at shutdown'));
     idlWatcher.stop();
     epWatcher.stop();
     await nc.close();

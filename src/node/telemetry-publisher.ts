@@ -29,7 +29,7 @@ export class TelemetryPublisher {
   publish(): void {
     const series = this.metrics.samples();
     if (!series.length || this.nc.isClosed()) return;
-    const report: TelemetryReport = { ...this.identity, at: Date.now(), series };
+    const report: TelemetryReport = { ...this.identity, at: Date.now(), series, conversion: this.metrics.conversionSamples() };
     try {
       this.nc.publish(`${Subjects.telemetry}.${this.identity.app}`, this.enc.encode(JSON.stringify(report)));
     } catch (err) {

@@ -15,9 +15,13 @@ export const Subjects = {
   idlRollback: 'transmesh.idl.rollback',
   /** Sidecars publish metric batches here (`transmesh.telemetry.<app>`); the control plane aggregates. */
   telemetry: 'transmesh.telemetry',
+  /** Sidecars publish access-log batches here (`transmesh.logs.<app>`); see telemetry/access-log.ts. */
+  accessLogs: 'transmesh.logs',
 } as const;
 
 export const controlPlaneQueue = 'transmesh-control-plane';
+/** Control-plane replicas writing access logs share this queue group, so each record is written once. */
+export const accessLogQueue = 'transmesh-access-log';
 
 
 /** One set of bucket options for every process, since binding with other options fails. */

@@ -14,6 +14,9 @@ import { createAdminServer } from './admin/admin-server';
 import { GrpcProvider } from './inbound/grpc-provider';
 import { ThriftProvider } from './inbound/thrift-provider';
 import type { Provider } from './inbound/provider';
+import { InboundObserver } from './inbound/inbound-observer';
+import type { MeshTracer } from './tracing/mesh-tracer';
+import { AccessLog, defaultAccessLogOptions } from '../telemetry/access-log';
 
 /**
  * The data plane of one host: the app-facing listener (outbound), the peer listener
@@ -24,6 +27,7 @@ export class Sidecar {
   readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
   readonly policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
   readonly metrics = new Metrics();
+  readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
   private readonly peers = new PeerClient();
   private readonly http: HttpListener;
@@ -34,16 +38,21 @@ export class Sidecar {
   constructor(
     private readonly config: SidecarConfig,
     log: Logger,
+    /** Only when tracing is configured (node/sidecar-node.ts loads it for an OTLP endpoint). */
+    tracer?: MeshTracer,
   ) {
+    this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
     this.providers = new Map(
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
     );
     const breaker = new Breaker(this.metrics.policy);
-    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, breaker });
+    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker });
     this.http = new HttpListener(handler, config.app, log);
-    this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
+    const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
+    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log);
     this.admin = createAdminServer({
       metrics: this.metrics,
+      accessLog: this.accessLog,
       idl: this.idl,
       endpoints: this.endpoints,
       policies: this.policies,

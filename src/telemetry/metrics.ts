@@ -1,10 +1,13 @@
-import { escapeLabel as esc, PolicyMetrics } from './policy-metrics';
+import { addInto, emptyHistogram, histogramLines, HistogramSample, observeInto } from './histogram';
+import { PolicyMetrics } from './policy-metrics';
 
 /**
  * Request metrics per (direction, caller, service, method, code), kept as plain counters and
  * rendered as Prometheus text on demand. One Map look-up per call; no allocation on a hit.
  */
 export const bucketsSeconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** The sidecar's own JSON ⇄ wire work is tens of microseconds, so its buckets start far lower. */
+export const conversionBucketsSeconds = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
 
 export type Direction = 'outbound' | 'inbound';
 
@@ -24,8 +27,15 @@ export interface SeriesSample {
   readonly buckets: number[];
 }
 
+/** Conversion time of one (service, method): request encode plus response decode, per call. */
+export interface ConversionSample extends HistogramSample {
+  readonly service: string;
+  readonly method: string;
+}
+
 export class Metrics {
   private readonly series = new Map<string, SeriesSample>();
+  private readonly conversion = new Map<string, ConversionSample>();
   /** What policy did (retries, ejections, faults, subsets, revisions); rendered after the request series. */
   readonly policy = new PolicyMetrics();
 
@@ -41,13 +51,49 @@ export class Metrics {
     for (let i = 0; i < bucketsSeconds.length; i++) if (seconds <= bucketsSeconds[i]) s.buckets[i]++;
   }
 
+  observeConversion(service: string, method: string, seconds: number): void {
+    const key = `${service}\u0000${method}`;
+    let s = this.conversion.get(key);
+    if (!s) {
+      s = { service, method, ...emptyHistogram(conversionBucketsSeconds) };
+      this.conversion.set(key, s);
+    }
+    observeInto(s, conversionBucketsSeconds, seconds);
+  }
+
   samples(): SeriesSample[] {
     return [...this.series.values()];
   }
 
-  render(): string {
-    return renderPrometheus(this.series.values()) + this.policy.render();
+  conversionSamples(): ConversionSample[] {
+    return [...this.conversion.values()];
   }
+
+  render(): string {
+    return renderPrometheus(this.series.values()) + renderConversion(this.conversion.values()) + this.policy.render();
+  }
+}
+
+/** Prometheus text of the conversion-time histograms (sidecar and control plane alike). */
+export function renderConversion(samples: Iterable<ConversionSample>): string {
+  const out = ['# HELP transmesh_conversion_duration_seconds Time the sidecar spent converting JSON to wire and back, per call.', '# TYPE transmesh_conversion_duration_seconds histogram'];
+  for (const s of samples) histogramLines('transmesh_conversion_duration_seconds', `service="${esc(s.service)}",method="${esc(s.method)}"`, s, conversionBucketsSeconds, out);
+  return out.join('\n') + '\n';
+}
+
+/** Sums samples with the same labels (the control plane adding up sidecars' reports). */
+export function sumSamples<T extends HistogramSample>(samples: Iterable<T>, keyOf: (s: T) => string, into = new Map<string, T>()): Map<string, T> {
+  for (const s of samples) {
+    const key = keyOf(s);
+    const acc = into.get(key);
+    if (!acc) into.set(key, { ...s, buckets: [...s.buckets] });
+    else addInto(acc, s);
+  }
+  return into;
+}
+
+export function conversionKey(s: { service: string; method: string }): string {
+  return `${s.service}\u0000${s.method}`;
 }
 
 export function seriesKey(s: SeriesSample): string {
@@ -73,4 +119,8 @@ export function renderPrometheus(series: Iterable<SeriesSample>): string {
 
 function labelsOf(s: SeriesSample): string {
   return `direction="${esc(s.direction)}",caller="${esc(s.caller)}",service="${esc(s.service)}",method="${esc(s.method)}",code="${esc(s.code)}"`;
+}
+
+function esc(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -17,5 +17,9 @@ export const telemetryReport = z.object({
       buckets: z.array(z.number().nonnegative()),
     }),
   ),
+  /** Conversion-time histograms (`conversionBucketsSeconds`); absent from older sidecars. */
+  conversion: z
+    .array(z.object({ service: z.string(), method: z.string(), count: z.number().nonnegative(), sum: z.number().nonnegative(), buckets: z.array(z.number().nonnegative()) }))
+    .default([]),
 });
 export type TelemetryReport = z.infer<typeof telemetryReport>;

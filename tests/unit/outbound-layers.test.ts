@@ -4,6 +4,7 @@ import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
 import { emptyPolicies, PolicySnapshot } from '../../src/policy/service-policy';
 import { Metrics } from '../../src/telemetry/metrics';
+import { AccessLog } from '../../src/telemetry/access-log';
 import type { OutboundCall } from '../../src/sidecar/outbound/call';
 import { compose } from '../../src/sidecar/outbound/call';
 import { routeLayer } from '../../src/sidecar/outbound/route-layer';
@@ -226,7 +227,7 @@ describe('telemetry layer', () => {
   test('counts every call with the code it ended with; unknown routes under one label set', async () => {
     const metrics = new Metrics();
     const routed = { entry: {} as never, method: {} as never };
-    const handler = compose([telemetryLayer(metrics)], async (c: OutboundCall) => {
+    const handler = compose([telemetryLayer(metrics, new AccessLog())], async (c: OutboundCall) => {
       if (c.method !== 'Nowhere') c.route = routed;
       if (c.method === 'Nowhere') throw new MeshError('NOT_FOUND', 'no such method');
       if (c.method === 'Bad') throw new MeshError('NOT_FOUND', 'x');

@@ -3,6 +3,7 @@ import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
 import { emptyPolicies, PolicySnapshot, ServicePolicy } from '../../src/policy/service-policy';
 import { Metrics } from '../../src/telemetry/metrics';
+import { AccessLog } from '../../src/telemetry/access-log';
 import { outboundStack } from '../../src/sidecar/outbound/outbound-stack';
 import { Breaker } from '../../src/sidecar/outbound/breaker';
 import { createAdminServer } from '../../src/sidecar/admin/admin-server';
@@ -39,6 +40,7 @@ function setup(policy: ServicePolicy | undefined, answer: (address: string, head
     endpoints,
     policies,
     metrics,
+    accessLog: new AccessLog(),
     defaultTimeoutMs: 15_000,
     env,
     breaker,
@@ -117,7 +119,7 @@ test('the breaker ejects a failing provider and keeps it out across a policy rev
 
 test('/debug/snapshot shows the compiled policies (sets and maps as arrays and objects) and the ejections', async () => {
   const { idl, endpoints, policies, metrics, breaker } = setup(canary);
-  const admin = createAdminServer({ metrics, idl, endpoints, policies, ejected: () => breaker.ejected(Date.now()), info: () => ({}), draining: () => false });
+  const admin = createAdminServer({ metrics, accessLog: new AccessLog(), idl, endpoints, policies, ejected: () => breaker.ejected(Date.now()), info: () => ({}), draining: () => false });
   const base = await admin.listen({ host: '127.0.0.1', port: 0 });
   const body = (await (await fetch(`${base}/debug/snapshot`)).json()) as any;
   await admin.close();

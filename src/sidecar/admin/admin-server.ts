@@ -1,11 +1,13 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../telemetry/metrics';
+import type { AccessLog } from '../../telemetry/access-log';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 import type { PolicySnapshot } from '../../policy/service-policy';
 
 export interface AdminDeps {
   readonly metrics: Metrics;
+  readonly accessLog: AccessLog;
   readonly idl: SnapshotCell<IdlSnapshot>;
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
   readonly policies: SnapshotCell<PolicySnapshot>;
@@ -26,7 +28,7 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
     const ready = checks.idl && checks.endpoints && !checks.draining;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render()));
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render() + deps.accessLog.render()));
   app.get('/debug/snapshot', async () => ({
     ...deps.info(),
     idl: {

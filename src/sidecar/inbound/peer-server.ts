@@ -2,7 +2,7 @@ import http2, { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp
 import { codeName } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
-import { Metrics, unroutedLabel } from '../../telemetry/metrics';
+import type { InboundObserver } from './inbound-observer';
 import { PeerHeaders } from '../../transport/peer/peer-headers';
 import { InFlight } from '../in-flight';
 import { parseGrpcTimeout } from '../../transport/grpc/grpc-frame';
@@ -22,7 +22,7 @@ export class PeerServer {
 
   constructor(
     private readonly providers: ReadonlyMap<string, Provider>,
-    private readonly metrics: Metrics,
+    private readonly observer: InboundObserver,
     private readonly defaultTimeoutMs: number,
     private readonly log: Logger,
   ) {
@@ -48,13 +48,13 @@ export class PeerServer {
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
-    const started = performance.now();
     const path = String(headers[':path'] ?? '');
     const slash = path.indexOf('/', 1);
     const service = slash > 0 ? path.slice(1, slash) : '';
     const method = slash > 0 ? path.slice(slash + 1) : '';
     const caller = String(headers[PeerHeaders.caller] ?? 'unknown');
     const provider = this.providers.get(service);
+    const watch = this.observer.begin(headers, caller, service, method, provider?.protocol);
     this.inFlight.begin();
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
@@ -62,7 +62,7 @@ export class PeerServer {
     stream.once('end', () => {
       void this.handle(stream, headers, provider, service, method, path, chunks).then((reply) => {
         writeReply(stream, reply);
-        this.metrics.observe('inbound', caller, provider ? service : unroutedLabel, provider ? method : unroutedLabel, codeName(reply.status), (performance.now() - started) / 1000);
+        this.observer.end(watch, provider !== undefined, codeName(reply.status));
         this.inFlight.end();
       });
     });

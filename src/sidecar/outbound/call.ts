@@ -40,6 +40,12 @@ export interface OutboundCall {
   route: { entry: ServiceEntry; method: MethodModel } | undefined;
   /** Set by the route layer from the policy snapshot taken when the call arrived. */
   policy: CallPolicy | undefined;
+  /** Filled in as the call goes, for its access-log record and span (issue 13). */
+  provider?: string;
+  attempts?: number;
+  subset?: string;
+  /** Milliseconds spent converting JSON ⇄ wire (request and response). */
+  convertMs?: number;
 }
 
 export interface OutboundReply {

@@ -27,15 +27,22 @@ async function grpcCall(call: OutboundCall, method: GrpcMethod, peer: PeerHandle
   if (method.clientStreaming || method.serverStreaming) {
     throw new MeshError('UNIMPLEMENTED', `${call.service}/${call.method} is a streaming method; HTTP/JSON calls are unary`);
   }
+  let t = performance.now();
   const bytes = method.request.encode(parseBody(call.body));
+  call.convertMs = performance.now() - t;
   const res = await peer({ call, path: method.path, contentType: 'application/grpc', headers: noHeaders, payloadFor: () => bytes, endpoint: undefined, pool: undefined, attempt: 1, tried: undefined });
   if (res.status !== 0) throw providerError(call, res);
-  return { json: method.response.toJson(res.payload, call), metadata: res.metadata };
+  t = performance.now();
+  const json = method.response.toJson(res.payload, call);
+  call.convertMs += performance.now() - t;
+  return { json, metadata: res.metadata };
 }
 
 async function thriftCall(call: OutboundCall, method: ThriftMethod, peer: PeerHandler) {
+  let t = performance.now();
   const value = parseBody(call.body);
   const binary = method.encodeArgs(value, 'binary');
+  call.convertMs = performance.now() - t;
   let compact: Buffer | undefined;
   const req: PeerRequest = {
     call,
@@ -58,7 +65,10 @@ async function thriftCall(call: OutboundCall, method: ThriftMethod, peer: PeerHa
     throw err;
   }
   try {
-    return { json: method.decodeResult(res.payload, protocol, call), metadata: res.metadata };
+    t = performance.now();
+    const json = method.decodeResult(res.payload, protocol, call);
+    call.convertMs += performance.now() - t;
+    return { json, metadata: res.metadata };
   } catch (err) {
     if (err instanceof MeshError) err.metadata = res.metadata;
     throw err;

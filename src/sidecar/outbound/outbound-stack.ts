@@ -4,7 +4,10 @@ import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 import type { PolicySnapshot } from '../../policy/service-policy';
 import type { PeerClient } from '../../transport/peer/peer-client';
 import { CallHandler, compose } from './call';
+import type { AccessLog } from '../../telemetry/access-log';
+import type { MeshTracer } from '../tracing/mesh-tracer';
 import { telemetryLayer } from './telemetry-layer';
+import { traceLayer } from './trace-layer';
 import { routeLayer } from './route-layer';
 import { deadlineLayer } from './deadline-layer';
 import { faultLayer } from './fault-layer';
@@ -25,6 +28,9 @@ export interface OutboundDeps {
   readonly metrics: Metrics;
   readonly peers: Pick<PeerClient, 'call'>;
   readonly defaultTimeoutMs: number;
+  readonly accessLog: AccessLog;
+  /** Present only when tracing is configured; without it no trace layer is composed. */
+  readonly tracer?: MeshTracer;
   /** Clock, randomness and sleep; tests pass a fake clock and a seeded source. */
   readonly env?: LayerEnv;
   /** The breaker's state, when the owner wants to show it (admin); made here otherwise. */
@@ -54,8 +60,9 @@ export function outboundStack(deps: OutboundDeps): CallHandler {
     [retryLayer(env, policyMetrics), balanceLayer(deps.endpoints, breaker, load, env), breakerLayer(breaker, env)],
     peerTransport(deps.peers),
   );
+  const traced = deps.tracer ? [traceLayer(deps.tracer)] : [];
   return compose(
-    [telemetryLayer(deps.metrics), routeLayer(deps.idl, deps.policies), deadlineLayer(deps.defaultTimeoutMs, env), faultLayer(env, policyMetrics), subsetLayer(env, policyMetrics)],
+    [telemetryLayer(deps.metrics, deps.accessLog), ...traced, routeLayer(deps.idl, deps.policies), deadlineLayer(deps.defaultTimeoutMs, env), faultLayer(env, policyMetrics), subsetLayer(env, policyMetrics)],
     convertLayer(peer),
   );
 }

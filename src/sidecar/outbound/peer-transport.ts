@@ -14,6 +14,7 @@ export function peerTransport(client: Pick<PeerClient, 'call'>): PeerHandler {
     const ep = req.endpoint;
     if (!ep) throw new MeshError('INTERNAL', 'no endpoint was chosen');
     const call = req.call;
+    call.provider = ep.address;
     const headers: OutgoingHttpHeaders = {
       ':method': 'POST',
       ':path': req.path,

@@ -34,6 +34,7 @@ export function retryLayer(env: LayerEnv, metrics: PolicyMetrics): PeerLayer {
     if (!budget) budgets.set(call.service, (budget = new RetryBudget()));
     budget.call(env.now());
     for (;;) {
+      call.attempts = req.attempt;
       let res: PeerResponse | undefined;
       let reason: string;
       try {

@@ -25,6 +25,7 @@ export function subsetLayer(env: Pick<LayerEnv, 'random'>, metrics: PolicyMetric
         // Validation refuses such a document; should one arrive anyway, no provider is better than every provider.
         if (!labels) throw new MeshError('UNAVAILABLE', `the policy of ${call.service} (revision ${service.revision}) routes to subset "${to.subset}", which it does not define`);
         policy.subset = { name: to.subset, labels };
+        call.subset = to.subset;
       }
       // Only services with a policy are counted: without one every call goes to every provider.
       metrics.subset(call.service, policy.subset?.name ?? allProviders);
