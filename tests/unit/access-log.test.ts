@@ -90,10 +90,12 @@ describe('outbound layers that observe', () => {
     int64AsNumber: false,
     timeoutHeader: undefined,
     metadata,
+    headers: {},
     cancel: new CancelToken(),
     startedAt: performance.now(),
     deadline: 0,
     route: undefined,
+    policy: undefined,
   });
 
   test('each call leaves one record with what the inner layers filled in, and a span per call', async () => {

@@ -1,146 +1,192 @@
 import { MeshError } from '../../src/errors/mesh-error';
 import type { MethodModel, ServiceModel } from '../../src/idl/model';
 import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
-import { emptyEndpoints, emptyIdl, Endpoint, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
+import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
+import { emptyPolicies, PolicySnapshot } from '../../src/policy/service-policy';
 import { Metrics } from '../../src/telemetry/metrics';
 import { AccessLog } from '../../src/telemetry/access-log';
-import type { OutboundCall, PeerRequest } from '../../src/sidecar/outbound/call';
+import type { OutboundCall } from '../../src/sidecar/outbound/call';
 import { compose } from '../../src/sidecar/outbound/call';
 import { routeLayer } from '../../src/sidecar/outbound/route-layer';
 import { deadlineLayer } from '../../src/sidecar/outbound/deadline-layer';
 import { balanceLayer } from '../../src/sidecar/outbound/balance-layer';
 import { retryLayer } from '../../src/sidecar/outbound/retry-layer';
 import { telemetryLayer } from '../../src/sidecar/outbound/telemetry-layer';
-import { EndpointHealth } from '../../src/sidecar/outbound/endpoint-health';
-import { CancelToken } from '../../src/transport/peer/cancel-token';
-import type { PeerResponse } from '../../src/transport/peer/peer-client';
-
-function newCall(over: Partial<OutboundCall> = {}): OutboundCall {
-  return {
-    service: 'pkg.Svc',
-    method: 'Get',
-    body: '{}',
-    requestId: 'r',
-    caller: 'app',
-    int64AsNumber: false,
-    timeoutHeader: undefined,
-    metadata: {},
-    cancel: new CancelToken(),
-    startedAt: performance.now(),
-    deadline: Date.now() + 10_000,
-    route: undefined,
-    ...over,
-  };
-}
+import { Breaker } from '../../src/sidecar/outbound/breaker';
+import { LoadStats } from '../../src/sidecar/outbound/load-stats';
+import { realEnv } from '../../src/sidecar/outbound/layer-env';
+import { PolicyMetrics } from '../../src/telemetry/policy-metrics';
+import { endpoint, FakeEnv, methodSettings, newCall, okPeer, peerRequest, servicePolicy } from '../helpers/outbound-fixtures';
 
 const ok = { json: '{}', metadata: {} };
-const okPeer: PeerResponse = { status: 0, message: '', detailsBin: undefined, metadata: {}, headers: {}, payload: Buffer.alloc(0) };
-
-function endpoint(instance: string): Endpoint {
-  return { instance, app: instance, address: `${instance}:1`, protocol: 'grpc', thriftProtocol: undefined, labels: {} };
-}
-
-function peerRequest(call = newCall()): PeerRequest {
-  return { call, path: '/pkg.Svc/Get', contentType: 'application/grpc', headers: {}, payloadFor: () => new Uint8Array(), endpoint: undefined };
-}
+const method = { kind: 'grpc', name: 'Get' } as unknown as MethodModel;
+const model: ServiceModel = { name: 'pkg.Svc', protocol: 'grpc', methods: new Map([['Get', method]]) };
 
 describe('route layer', () => {
-  const method = { kind: 'grpc', name: 'Get' } as unknown as MethodModel;
-  const model: ServiceModel = { name: 'pkg.Svc', protocol: 'grpc', methods: new Map([['Get', method]]) };
   const idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
   idl.swap({ services: new Map([['pkg.Svc', { model, version: 3, root: undefined }]]), loadedAt: 1 });
-  const handler = routeLayer(idl)(async (c) => ({ json: JSON.stringify(c.route!.entry.version), metadata: {} }));
+  const policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
+  const handler = routeLayer(idl, policies)(async (c) => ({ json: JSON.stringify(c.route!.entry.version), metadata: {} }));
 
   test('finds the method in the snapshot current when the call arrives', async () => {
     expect((await handler(newCall())).json).toBe('3');
   });
 
-  test('an unknown service or method is NOT_FOUND', () => {
-    expect(() => handler(newCall({ service: 'no.Such' }))).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => handler(newCall({ method: 'Nope' }))).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  test('an unknown service or method is a rejected promise with NOT_FOUND, never a synchronous throw', async () => {
+    const unknownService = handler(newCall({ service: 'no.Such' }));
+    const unknownMethod = handler(newCall({ method: 'Nope' }));
+    await expect(unknownService).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('no.Such') });
+    await expect(unknownMethod).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('Nope') });
   });
 
-  test('a call in flight keeps the version it started with when a new snapshot is swapped in', async () => {
+  test('a call in flight keeps the IDL version and the policy revision it started with', async () => {
+    const cell = new SnapshotCell<PolicySnapshot>(emptyPolicies);
+    cell.swap({ byService: new Map([['pkg.Svc', servicePolicy({ revision: 7 })]]) });
     let release!: () => void;
-    const held = routeLayer(idl)(async (c) => {
+    const held = routeLayer(idl, cell)(async (c) => {
       await new Promise<void>((r) => (release = r));
-      return { json: String(c.route!.entry.version), metadata: {} };
+      return { json: `${c.route!.entry.version}/${c.policy!.service!.revision}`, metadata: {} };
     });
     const pending = held(newCall());
     idl.swap({ services: new Map([['pkg.Svc', { model, version: 4, root: undefined }]]), loadedAt: 2 });
+    cell.swap({ byService: new Map([['pkg.Svc', servicePolicy({ revision: 8 })]]) });
     release();
-    expect((await pending).json).toBe('3');
+    expect((await pending).json).toBe('3/7');
+    idl.swap({ services: new Map([['pkg.Svc', { model, version: 3, root: undefined }]]), loadedAt: 3 });
+  });
+
+  test('takes the method settings from the policy: the method entry, else defaults', async () => {
+    const cell = new SnapshotCell<PolicySnapshot>(emptyPolicies);
+    const getSettings = methodSettings({ timeoutMs: 300 });
+    cell.swap({ byService: new Map([['pkg.Svc', servicePolicy({ methods: new Map([['Get', getSettings]]) })]]) });
+    let seen: unknown;
+    await routeLayer(idl, cell)(async (c) => ((seen = c.policy!.method), ok))(newCall());
+    expect(seen).toBe(getSettings);
   });
 });
 
 describe('deadline layer', () => {
-  const seen: number[] = [];
-  const handler = deadlineLayer(15000)(async (c) => (seen.push(c.deadline - Date.now()), ok));
+  const env = new FakeEnv();
+  const run = async (call: OutboundCall, defaultMs = 15000) => {
+    let left = NaN;
+    await deadlineLayer(defaultMs, env)(async (c) => ((left = c.deadline - env.now()), ok))(call);
+    return left;
+  };
+  const withTimeout = (timeoutMs: number | undefined, header?: string) => {
+    const call = newCall({ timeoutHeader: header });
+    call.policy = { service: undefined, method: methodSettings({ timeoutMs }), subset: undefined };
+    return call;
+  };
 
   test('takes x-transmesh-timeout-ms, else the default', async () => {
-    await handler(newCall({ timeoutHeader: '250' }));
-    await handler(newCall());
-    expect(seen[0]).toBeGreaterThan(200);
-    expect(seen[0]).toBeLessThanOrEqual(250);
-    expect(seen[1]).toBeGreaterThan(14000);
+    expect(await run(newCall({ timeoutHeader: '250' }))).toBe(250);
+    expect(await run(newCall())).toBe(15000);
   });
 
-  test.each(['0', '-5', '1.5', 'soon', ''])('refuses %p as INVALID_ARGUMENT', (h) => {
-    expect(() => handler(newCall({ timeoutHeader: h }))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  test('a policy timeout replaces the default; the caller may shorten it but never lengthen it', async () => {
+    expect(await run(withTimeout(300))).toBe(300);
+    expect(await run(withTimeout(300, '100'))).toBe(100);
+    expect(await run(withTimeout(300, '5000'))).toBe(300);
+    // Without a policy timeout the caller's header stands, even above the sidecar default.
+    expect(await run(withTimeout(undefined, '20000'))).toBe(20000);
+  });
+
+  test('a call the policy timed out says so; one the caller timed out does not blame the policy', async () => {
+    const slow = deadlineLayer(15000, env)(async () => {
+      throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded after 300 ms');
+    });
+    await expect(slow(withTimeout(300))).rejects.toMatchObject({ message: 'deadline exceeded after 300 ms (the policy of pkg.Svc sets 300 ms for Get)' });
+    await expect(slow(withTimeout(300, '100'))).rejects.toMatchObject({ message: 'deadline exceeded after 300 ms' });
+  });
+
+  test.each(['0', '-5', '1.5', 'soon', ''])('refuses %p with a rejected INVALID_ARGUMENT', async (h) => {
+    await expect(run(newCall({ timeoutHeader: h }))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('x-transmesh-timeout-ms') });
+  });
+
+  test('a timeout longer than a timer can hold is capped, not an instant expiry', async () => {
+    expect(await run(newCall({ timeoutHeader: '99999999999999999999' }))).toBe(2_147_483_647);
   });
 });
 
-describe('balance layer', () => {
+describe('balance layer basics', () => {
   function setup(instances: string[]) {
+    const env = new FakeEnv();
     const cell = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
-    cell.swap({ byService: new Map([['pkg.Svc', instances.map(endpoint)]]) });
-    const health = new EndpointHealth(60_000);
+    cell.swap({ byService: new Map([['pkg.Svc', instances.map((i) => endpoint(i))]]) });
+    const breaker = new Breaker(new PolicyMetrics());
     const picked: string[] = [];
-    const handler = balanceLayer(cell, health)(async (req) => (picked.push(req.endpoint!.instance), okPeer));
-    return { handler, health, picked };
+    const handler = balanceLayer(cell, breaker, new LoadStats(), env)(async (req) => (picked.push(req.endpoint!.instance), okPeer));
+    return { handler, breaker, picked, env };
   }
+  const roundRobin = () => {
+    const call = newCall();
+    call.policy = { service: undefined, method: methodSettings({ balance: { kind: 'round-robin' } }), subset: undefined };
+    return peerRequest(call);
+  };
 
   test('round robin over the endpoints', async () => {
     const { handler, picked } = setup(['a', 'b', 'c']);
-    for (let i = 0; i < 6; i++) await handler(peerRequest());
+    for (let i = 0; i < 6; i++) await handler(roundRobin());
     expect(picked).toEqual(['a', 'b', 'c', 'a', 'b', 'c']);
   });
 
-  test('skips ejected endpoints, and uses them all when all are ejected', async () => {
-    const { handler, health, picked } = setup(['a', 'b']);
-    health.eject('a:1');
-    for (let i = 0; i < 3; i++) await handler(peerRequest());
+  test('skips ejected endpoints; the breaker never ejects the last one of a pool', async () => {
+    const { handler, breaker, picked, env } = setup(['a', 'b']);
+    const pool = [endpoint('a'), endpoint('b')];
+    const settings = { consecutiveFailures: 1, ejectForMs: 60_000, maxEjected: 1 };
+    breaker.failed('a:1', pool, settings, env.now());
+    for (let i = 0; i < 3; i++) await handler(roundRobin());
     expect(picked).toEqual(['b', 'b', 'b']);
-    health.eject('b:1');
-    await handler(peerRequest());
-    expect(['a', 'b']).toContain(picked[3]);
+    // b failing too would leave nobody: it stays, and calls keep going to it (not to the ejected a).
+    breaker.failed('b:1', pool, settings, env.now());
+    expect(breaker.isEjected('b:1', env.now())).toBe(false);
+    await handler(roundRobin());
+    expect(picked[3]).toBe('b');
   });
 
-  test('no endpoint is UNAVAILABLE', () => {
+  test('no endpoint is a rejected UNAVAILABLE', async () => {
     const { handler } = setup([]);
-    expect(() => handler(peerRequest())).toThrow(expect.objectContaining({ code: 'UNAVAILABLE' }));
+    await expect(handler(peerRequest())).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'no provider of pkg.Svc is up' });
+  });
+
+  test('only endpoints that speak the IDL protocol are chosen', async () => {
+    const env = new FakeEnv();
+    const cell = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+    cell.swap({ byService: new Map([['pkg.Svc', [endpoint('g'), { ...endpoint('t'), protocol: 'thrift' as const, thriftProtocol: 'binary' as const }]]]) });
+    const picked: string[] = [];
+    const handler = balanceLayer(cell, new Breaker(new PolicyMetrics()), new LoadStats(), env)(async (req) => (picked.push(req.endpoint!.instance), okPeer));
+    const thriftCall = () => newCall({ route: { entry: { model: { name: 'pkg.Svc', protocol: 'thrift', methods: new Map() }, version: 1, root: undefined }, method: {} as MethodModel } });
+    for (let i = 0; i < 3; i++) await handler(peerRequest(thriftCall()));
+    expect(picked).toEqual(['t', 't', 't']);
+    const grpcOnly = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+    grpcOnly.swap({ byService: new Map([['pkg.Svc', [endpoint('g')]]]) });
+    const refused = balanceLayer(grpcOnly, new Breaker(new PolicyMetrics()), new LoadStats(), env)(async () => okPeer)(peerRequest(thriftCall()));
+    await expect(refused).rejects.toThrow(/speaks thrift/);
   });
 });
 
-describe('retry layer', () => {
+describe('retry layer without a policy', () => {
   function failing(errors: MeshError[]) {
     let attempts = 0;
-    const health = new EndpointHealth(60_000);
-    const handler = retryLayer(health)(async (req) => {
+    const seen: number[] = [];
+    const handler = retryLayer(new FakeEnv(), new PolicyMetrics())(async (req) => {
+      seen.push(req.attempt);
       req.endpoint = endpoint(`e${attempts}`);
       const err = errors[attempts++];
       if (err) throw err;
       return okPeer;
     });
-    return { handler, health, attempts: () => attempts };
+    return { handler, attempts: () => attempts, seen };
   }
   const refused = () => Object.assign(new MeshError('UNAVAILABLE', 'refused'), { retryable: true });
 
-  test('retries only attempts that never reached a provider, and ejects their endpoint', async () => {
-    const { handler, health, attempts } = failing([refused(), refused()]);
-    await expect(handler(peerRequest())).resolves.toBe(okPeer);
+  test('retries only attempts that never reached a provider, numbering them and avoiding the endpoints tried', async () => {
+    const { handler, attempts, seen } = failing([refused(), refused()]);
+    const req = peerRequest();
+    await expect(handler(req)).resolves.toBe(okPeer);
     expect(attempts()).toBe(3);
-    expect(health.isHealthy('e0:1')).toBe(false);
+    expect(seen).toEqual([1, 2, 3]);
+    expect(req.tried).toEqual(['e0:1', 'e1:1']);
   });
 
   test('gives up after three attempts', async () => {
@@ -157,7 +203,7 @@ describe('retry layer', () => {
 
   test('retries an answer whose provider sidecar says its service never saw the call', async () => {
     let attempts = 0;
-    const handler = retryLayer(new EndpointHealth(60_000))(async (req) => {
+    const handler = retryLayer(new FakeEnv(), new PolicyMetrics())(async (req) => {
       req.endpoint = endpoint(`e${attempts}`);
       return attempts++ === 0 ? { ...okPeer, status: 14, message: 'refused', headers: { 'x-transmesh-not-sent': '1' } } : okPeer;
     });
@@ -165,14 +211,14 @@ describe('retry layer', () => {
     expect(attempts).toBe(2);
     // Without the mark, the provider's UNAVAILABLE is its answer.
     let once = 0;
-    const plain = retryLayer(new EndpointHealth(60_000))(async () => (once++, { ...okPeer, status: 14 }));
+    const plain = retryLayer(new FakeEnv(), new PolicyMetrics())(async () => (once++, { ...okPeer, status: 14 }));
     await expect(plain(peerRequest())).resolves.toMatchObject({ status: 14 });
     expect(once).toBe(1);
   });
 
   test('never retries past the deadline', async () => {
     const { handler, attempts } = failing([refused(), refused()]);
-    await expect(handler(peerRequest(newCall({ deadline: Date.now() - 1 })))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await expect(handler(peerRequest(newCall({ deadline: 0 })))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(attempts()).toBe(1);
   });
 });
@@ -203,26 +249,10 @@ describe('telemetry layer', () => {
   });
 });
 
-describe('balance layer and protocols', () => {
-  test('only endpoints that speak the IDL protocol are chosen', async () => {
-    const cell = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
-    cell.swap({ byService: new Map([['pkg.Svc', [endpoint('g'), { ...endpoint('t'), protocol: 'thrift' as const, thriftProtocol: 'binary' as const }]]]) });
-    const picked: string[] = [];
-    const handler = balanceLayer(cell, new EndpointHealth())(async (req) => (picked.push(req.endpoint!.instance), okPeer));
-    const thriftCall = newCall({ route: { entry: { model: { name: 'pkg.Svc', protocol: 'thrift', methods: new Map() }, version: 1, root: undefined }, method: {} as MethodModel } });
-    for (let i = 0; i < 3; i++) await handler(peerRequest(thriftCall));
-    expect(picked).toEqual(['t', 't', 't']);
-    const grpcOnly = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
-    grpcOnly.swap({ byService: new Map([['pkg.Svc', [endpoint('g')]]]) });
-    expect(() => balanceLayer(grpcOnly, new EndpointHealth())(async () => okPeer)(peerRequest(thriftCall))).toThrow(/speaks thrift/);
-  });
-});
-
-describe('deadline layer limits', () => {
-  test('a timeout longer than a timer can hold is capped, not an instant expiry', async () => {
-    let left = 0;
-    await deadlineLayer(15000)(async (c) => ((left = c.deadline - Date.now()), ok))(newCall({ timeoutHeader: '99999999999999999999' }));
-    expect(left).toBeGreaterThan(2_000_000_000);
-    expect(left).toBeLessThanOrEqual(2_147_483_647);
-  });
+test('the real environment sleeps and wakes early when the caller goes away', async () => {
+  const call = newCall();
+  const slept = realEnv.sleep(60_000, call.cancel);
+  call.cancel.cancel();
+  await slept;
+  expect(call.cancel.cancelled).toBe(true);
 });

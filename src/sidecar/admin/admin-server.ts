@@ -3,12 +3,16 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { AccessLog } from '../../telemetry/access-log';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
+import type { PolicySnapshot } from '../../policy/service-policy';
 
 export interface AdminDeps {
   readonly metrics: Metrics;
   readonly accessLog: AccessLog;
   readonly idl: SnapshotCell<IdlSnapshot>;
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
+  readonly policies: SnapshotCell<PolicySnapshot>;
+  /** Providers the circuit breaker has ejected, with the time each comes back. */
+  readonly ejected: () => Record<string, string>;
   readonly info: () => Record<string, unknown>;
   readonly draining: () => boolean;
 }
@@ -37,6 +41,21 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
       })),
     },
     endpoints: Object.fromEntries(deps.endpoints.current.byService),
+    policies: Object.fromEntries([...deps.policies.current.byService].map(([service, p]) => [service, plain(p)])),
+    ejected: deps.ejected(),
   }));
   return app;
+}
+
+/** A compiled policy as JSON: Maps with string keys become objects, Sets and other Maps arrays, `expiresAt` an ISO time. */
+function plain(value: unknown, key = ''): unknown {
+  if (value instanceof Map) {
+    const entries = [...value];
+    return entries.every(([k]) => typeof k === 'string') ? Object.fromEntries(entries.map(([k, v]) => [k, plain(v)])) : entries.map((e) => plain(e));
+  }
+  if (value instanceof Set) return [...value].map((v) => plain(v));
+  if (Array.isArray(value)) return value.map((v) => plain(v));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v, k)]));
+  if (key === 'expiresAt' && typeof value === 'number') return new Date(value).toISOString();
+  return value;
 }

@@ -2,6 +2,20 @@ import type { MethodModel } from '../../idl/model';
 import type { Endpoint, ServiceEntry } from '../../snapshot/snapshots';
 import type { PeerResponse } from '../../transport/peer/peer-client';
 import type { CancelToken } from '../../transport/peer/cancel-token';
+import type { MethodPolicy, ServicePolicy } from '../../policy/service-policy';
+
+/** The app's request headers as node:http gives them (lower-case names). */
+export type AppHeaders = Readonly<Record<string, string | string[] | undefined>>;
+
+/** The policy a call runs under, taken once when it arrives, so a policy change never alters a call in flight. */
+export interface CallPolicy {
+  /** The service's policy; undefined when it has none. */
+  readonly service: ServicePolicy | undefined;
+  /** The method's effective settings (its own, else `defaults`, else the mesh defaults). */
+  readonly method: MethodPolicy;
+  /** Set by the subset layer: the subset the call was routed to; undefined = every provider. */
+  subset: { readonly name: string; readonly labels: ReadonlyArray<readonly [string, string]> } | undefined;
+}
 
 /** One HTTP/JSON call from the local app, as the outbound layers see it. */
 export interface OutboundCall {
@@ -15,6 +29,8 @@ export interface OutboundCall {
   readonly timeoutHeader: string | undefined;
   /** Headers that travel to the provider as they are: trace context and `grpc-metadata-*` keys. */
   readonly metadata: Record<string, string>;
+  /** Every header the app sent, for policy matches and `hash:<header>` balancing. */
+  readonly headers: AppHeaders;
   /** Cancelled when the app goes away before the answer. */
   readonly cancel: CancelToken;
   readonly startedAt: number;
@@ -22,6 +38,8 @@ export interface OutboundCall {
   deadline: number;
   /** Set by the route layer from the IDL snapshot taken when the call arrived. */
   route: { entry: ServiceEntry; method: MethodModel } | undefined;
+  /** Set by the route layer from the policy snapshot taken when the call arrived. */
+  policy: CallPolicy | undefined;
   /** Filled in as the call goes, for its access-log record and span (issue 13). */
   provider?: string;
   attempts?: number;
@@ -46,6 +64,12 @@ export interface PeerRequest {
   payloadFor(endpoint: Endpoint): Uint8Array;
   /** Set by the balancer: where the current attempt goes. */
   endpoint: Endpoint | undefined;
+  /** Set by the balancer: the providers the current attempt chose among (the breaker caps ejections per pool). */
+  pool: readonly Endpoint[] | undefined;
+  /** 1 for the first attempt; the retry layer counts up, and the peer hop carries it (x-transmesh-attempt). */
+  attempt: number;
+  /** Addresses earlier attempts went to, which the balancer avoids while others are left; undefined on a first attempt. */
+  tried: string[] | undefined;
 }
 
 export type Handler<Req, Res> = (req: Req) => Promise<Res>;

@@ -30,7 +30,7 @@ async function grpcCall(call: OutboundCall, method: GrpcMethod, peer: PeerHandle
   let t = performance.now();
   const bytes = method.request.encode(parseBody(call.body));
   call.convertMs = performance.now() - t;
-  const res = await peer({ call, path: method.path, contentType: 'application/grpc', headers: noHeaders, payloadFor: () => bytes, endpoint: undefined });
+  const res = await peer({ call, path: method.path, contentType: 'application/grpc', headers: noHeaders, payloadFor: () => bytes, endpoint: undefined, pool: undefined, attempt: 1, tried: undefined });
   if (res.status !== 0) throw providerError(call, res);
   t = performance.now();
   const json = method.response.toJson(res.payload, call);
@@ -51,6 +51,9 @@ async function thriftCall(call: OutboundCall, method: ThriftMethod, peer: PeerHa
     headers: method.oneway ? onewayHeaders : noHeaders,
     payloadFor: (ep) => (ep.thriftProtocol === 'compact' ? (compact ??= method.encodeArgs(value, 'compact')) : binary),
     endpoint: undefined,
+    pool: undefined,
+    attempt: 1,
+    tried: undefined,
   };
   const res = await peer(req);
   if (res.status !== 0) throw providerError(call, res);

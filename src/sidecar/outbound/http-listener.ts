@@ -91,10 +91,12 @@ export class HttpListener {
         int64AsNumber: header(req, 'x-transmesh-int64') === 'number',
         timeoutHeader: header(req, 'x-transmesh-timeout-ms'),
         metadata: outgoingMetadata(req),
+        headers: req.headers,
         cancel,
         startedAt: performance.now(),
         deadline: 0,
         route: undefined,
+        policy: undefined,
       };
       this.handler(call).then(
         (reply) => {

@@ -1,6 +1,7 @@
 import type { Metrics } from '../../telemetry/metrics';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
+import type { PolicySnapshot } from '../../policy/service-policy';
 import type { PeerClient } from '../../transport/peer/peer-client';
 import { CallHandler, compose } from './call';
 import type { AccessLog } from '../../telemetry/access-log';
@@ -9,30 +10,59 @@ import { telemetryLayer } from './telemetry-layer';
 import { traceLayer } from './trace-layer';
 import { routeLayer } from './route-layer';
 import { deadlineLayer } from './deadline-layer';
+import { faultLayer } from './fault-layer';
+import { subsetLayer } from './subset-layer';
 import { convertLayer } from './convert-layer';
 import { retryLayer } from './retry-layer';
 import { balanceLayer } from './balance-layer';
-import { EndpointHealth } from './endpoint-health';
+import { breakerLayer } from './breaker-layer';
+import { Breaker } from './breaker';
+import { LoadStats } from './load-stats';
+import { LayerEnv, realEnv } from './layer-env';
 import { peerTransport } from './peer-transport';
 
 export interface OutboundDeps {
   readonly idl: SnapshotCell<IdlSnapshot>;
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
+  readonly policies: SnapshotCell<PolicySnapshot>;
   readonly metrics: Metrics;
-  readonly peers: PeerClient;
+  readonly peers: Pick<PeerClient, 'call'>;
   readonly defaultTimeoutMs: number;
   readonly accessLog: AccessLog;
   /** Present only when tracing is configured; without it no trace layer is composed. */
   readonly tracer?: MeshTracer;
+  /** Clock, randomness and sleep; tests pass a fake clock and a seeded source. */
+  readonly env?: LayerEnv;
+  /** The breaker's state, when the owner wants to show it (admin); made here otherwise. */
+  readonly breaker?: Breaker;
 }
 
 /**
  * The app-facing request path, composed once at start. JSON-level layers run outside the
- * conversion; peer-level layers (retry, balance) run on bytes, once per attempt.
+ * conversion, once per call; peer-level layers (retry, balance, breaker) run on bytes, once per
+ * attempt. Docs: "The request path" and "How the data plane applies a policy" in docs/architecture.md.
  */
 export function outboundStack(deps: OutboundDeps): CallHandler {
-  const health = new EndpointHealth();
-  const peer = compose([retryLayer(health), balanceLayer(deps.endpoints, health)], peerTransport(deps.peers));
+  const env = deps.env ?? realEnv;
+  const policyMetrics = deps.metrics.policy;
+  const breaker = deps.breaker ?? new Breaker(policyMetrics);
+  const load = new LoadStats();
+  deps.endpoints.onSwap((snapshot) => {
+    const live = new Set<string>();
+    for (const list of snapshot.byService.values()) for (const e of list) live.add(e.address);
+    breaker.prune(live);
+    load.prune(live);
+  });
+  const showRevisions = (snapshot: PolicySnapshot) => policyMetrics.setRevisions([...snapshot.byService.values()].map((p) => [p.service, p.revision] as const));
+  showRevisions(deps.policies.current);
+  deps.policies.onSwap(showRevisions);
+  const peer = compose(
+    [retryLayer(env, policyMetrics), balanceLayer(deps.endpoints, breaker, load, env), breakerLayer(breaker, env)],
+    peerTransport(deps.peers),
+  );
   const traced = deps.tracer ? [traceLayer(deps.tracer)] : [];
-  return compose([telemetryLayer(deps.metrics, deps.accessLog), ...traced, routeLayer(deps.idl), deadlineLayer(deps.defaultTimeoutMs)], convertLayer(peer));
+  return compose(
+    [telemetryLayer(deps.metrics, deps.accessLog), ...traced, routeLayer(deps.idl, deps.policies), deadlineLayer(deps.defaultTimeoutMs, env), faultLayer(env, policyMetrics), subsetLayer(env, policyMetrics)],
+    convertLayer(peer),
+  );
 }

@@ -5,9 +5,12 @@ import { grpcTimeout } from '../../transport/grpc/grpc-frame';
 import { PeerHeaders } from '../../transport/peer/peer-headers';
 import type { PeerHandler } from './call';
 
+/** Attempt numbers as header values, made once. */
+const attemptNames = ['0', '1', '2', '3', '4', '5'];
+
 /** The end of the outbound stack: one HTTP/2 request to the chosen provider sidecar. */
-export function peerTransport(client: PeerClient): PeerHandler {
-  return (req) => {
+export function peerTransport(client: Pick<PeerClient, 'call'>): PeerHandler {
+  return async (req) => {
     const ep = req.endpoint;
     if (!ep) throw new MeshError('INTERNAL', 'no endpoint was chosen');
     const call = req.call;
@@ -20,6 +23,7 @@ export function peerTransport(client: PeerClient): PeerHandler {
       'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
       'x-request-id': call.requestId,
       [PeerHeaders.caller]: call.caller,
+      [PeerHeaders.attempt]: attemptNames[req.attempt] ?? String(req.attempt),
     };
     for (const k in call.metadata) headers[k] = call.metadata[k];
     for (const k in req.headers) headers[k] = req.headers[k];

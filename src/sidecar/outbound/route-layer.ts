@@ -1,19 +1,23 @@
 import { MeshError } from '../../errors/mesh-error';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { IdlSnapshot } from '../../snapshot/snapshots';
+import { methodPolicy, PolicySnapshot } from '../../policy/service-policy';
 import type { CallLayer } from './call';
 
 /**
- * Resolves `/<service>/<method>` against the IDL snapshot current when the call arrived; the
- * call keeps that method even if a push swaps the snapshot while it is in flight.
+ * Resolves `/<service>/<method>` against the IDL snapshot current when the call arrived, and
+ * takes the service's policy from the policy snapshot of that moment; the call keeps both even
+ * if a push or a policy apply swaps the snapshots while it is in flight.
  */
-export function routeLayer(idl: SnapshotCell<IdlSnapshot>): CallLayer {
-  return (next) => (call) => {
+export function routeLayer(idl: SnapshotCell<IdlSnapshot>, policies: SnapshotCell<PolicySnapshot>): CallLayer {
+  return (next) => async (call) => {
     const entry = idl.current.services.get(call.service);
     if (!entry) throw new MeshError('NOT_FOUND', `unknown service "${call.service}": push its IDL with "transmesh idl push"`);
     const method = entry.model.methods.get(call.method);
     if (!method) throw new MeshError('NOT_FOUND', `service ${call.service} has no method "${call.method}"`);
     call.route = { entry, method };
+    const service = policies.current.byService.get(call.service);
+    call.policy = { service, method: methodPolicy(service, call.method), subset: undefined };
     return next(call);
   };
 }

@@ -11,4 +11,6 @@ export const PeerHeaders = {
    * service is not provided there), so the consumer may retry elsewhere.
    */
   notSent: 'x-transmesh-not-sent',
+  /** The consumer's attempt number (1, 2, ...): a call that carries it was already under a retry policy, so no hop after retries it again. */
+  attempt: 'x-transmesh-attempt',
 } as const;

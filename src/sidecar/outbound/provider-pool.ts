@@ -1,0 +1,34 @@
+import type { Protocol } from '../../idl/model';
+import type { Endpoint } from '../../snapshot/snapshots';
+
+type Labels = ReadonlyArray<readonly [string, string]>;
+const noSubset: Labels = [];
+
+/**
+ * The providers a call may go to: those of the service that speak the IDL's protocol and carry
+ * every label of the subset (other labels do not matter). Worked out once per endpoints list,
+ * protocol and subset and cached against those objects, which snapshots replace rather than
+ * change, so the request path filters nothing while discovery is quiet (and an old revision's
+ * subsets or an old endpoints list are garbage once nothing holds them).
+ */
+export class ProviderPools {
+  private readonly cache = new WeakMap<readonly Endpoint[], WeakMap<Labels, { grpc?: readonly Endpoint[]; thrift?: readonly Endpoint[] }>>();
+
+  of(all: readonly Endpoint[], protocol: Protocol, labels: Labels | undefined): readonly Endpoint[] {
+    let bySubset = this.cache.get(all);
+    if (!bySubset) this.cache.set(all, (bySubset = new WeakMap()));
+    const key = labels ?? noSubset;
+    let byProtocol = bySubset.get(key);
+    if (!byProtocol) bySubset.set(key, (byProtocol = {}));
+    return (byProtocol[protocol] ??= Object.freeze(all.filter((e) => e.protocol === protocol && carriesAll(e, key))));
+  }
+}
+
+function carriesAll(e: Endpoint, labels: Labels): boolean {
+  for (const [k, v] of labels) if (e.labels[k] !== v) return false;
+  return true;
+}
+
+export function describeLabels(labels: Labels): string {
+  return labels.map(([k, v]) => `${k}=${v}`).join(',');
+}
