@@ -25,7 +25,9 @@ const help = `usage: transmesh sidecar --app NAME [flags]
 
 environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (3500),
   TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_TELEMETRY_MS (5000),
-  TRANSMESH_LOG_LEVEL (info)
+  TRANSMESH_LOG_LEVEL (info); limits: TRANSMESH_MAX_MESSAGE_BYTES (4194304),
+  TRANSMESH_BODY_TIMEOUT_MS (30000), TRANSMESH_IDLE_TIMEOUT_MS (300000), TRANSMESH_PING_INTERVAL_MS (30000),
+  TRANSMESH_MAX_CONCURRENT_STREAMS (1000), TRANSMESH_MAX_IN_FLIGHT (10000)
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -47,5 +49,11 @@ export function configFrom(values: Record<string, unknown>): SidecarConfig {
     defaultTimeoutMs: env.TRANSMESH_DEFAULT_TIMEOUT_MS,
     drainMs: env.TRANSMESH_DRAIN_MS,
     telemetryMs: env.TRANSMESH_TELEMETRY_MS,
+    maxMessageBytes: env.TRANSMESH_MAX_MESSAGE_BYTES,
+    bodyTimeoutMs: env.TRANSMESH_BODY_TIMEOUT_MS,
+    idleTimeoutMs: env.TRANSMESH_IDLE_TIMEOUT_MS,
+    pingIntervalMs: env.TRANSMESH_PING_INTERVAL_MS,
+    maxConcurrentStreams: env.TRANSMESH_MAX_CONCURRENT_STREAMS,
+    maxInFlight: env.TRANSMESH_MAX_IN_FLIGHT,
   });
 }

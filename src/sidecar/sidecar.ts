@@ -36,7 +36,7 @@ export class Sidecar {
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
     );
     const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs });
-    this.http = new HttpListener(handler, config.app, log);
+    this.http = new HttpListener(handler, config.app, log, config);
     this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
     this.admin = createAdminServer({
       metrics: this.metrics,

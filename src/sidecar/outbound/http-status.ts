@@ -23,6 +23,12 @@ const httpStatusByCode: Record<CodeName, number> = {
   UNAUTHENTICATED: 401,
 };
 
+/**
+ * A body over the size limit: RESOURCE_EXHAUSTED, but 413 rather than 429, which would invite
+ * retries of a request that can never succeed.
+ */
+export const payloadTooLargeStatus = 413;
+
 export function httpStatusOf(code: CodeName): number {
   return httpStatusByCode[code];
 }
