@@ -22,7 +22,7 @@ export class Sidecar {
   readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
   readonly metrics = new Metrics();
   readonly providers: ReadonlyMap<string, Provider>;
-  private readonly peers = new PeerClient();
+  private readonly peers: PeerClient;
   private readonly http: HttpListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
@@ -32,12 +32,15 @@ export class Sidecar {
     private readonly config: SidecarConfig,
     log: Logger,
   ) {
+    this.peers = new PeerClient(config);
     this.providers = new Map(
-      config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
+      config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url, config) : new ThriftProvider(p.service, p.url, config.maxMessageBytes)]),
     );
+    // Sessions to providers that left discovery are closed, not kept for ever.
+    this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
     const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs });
     this.http = new HttpListener(handler, config.app, log, config);
-    this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
+    this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log, this.idl, config);
     this.admin = createAdminServer({
       metrics: this.metrics,
       idl: this.idl,

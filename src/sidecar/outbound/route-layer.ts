@@ -9,10 +9,9 @@ import type { CallLayer } from './call';
  */
 export function routeLayer(idl: SnapshotCell<IdlSnapshot>): CallLayer {
   return (next) => (call) => {
-    const idlNow = idl.current;
     // Before the first snapshot nothing is known yet: a retryable 503, not a 404.
-    if (idlNow.loadedAt === 0) throw new MeshError('UNAVAILABLE', 'the sidecar has not loaded the IDL registry yet');
-    const entry = idlNow.services.get(call.service);
+    if (!idl.isLoaded) throw new MeshError('UNAVAILABLE', 'the sidecar has not loaded the IDL registry yet');
+    const entry = idl.current.services.get(call.service);
     if (!entry) throw new MeshError('NOT_FOUND', `unknown service "${call.service}": push its IDL with "transmesh idl push"`);
     const method = entry.model.methods.get(call.method);
     if (!method) throw new MeshError('NOT_FOUND', `service ${call.service} has no method "${call.method}"`);
