@@ -1,64 +1,91 @@
 import type { NatsConnection, Subscription } from 'nats';
 import type { Logger } from '../log/logger';
 import { bucketsSeconds, renderPrometheus, SeriesSample, seriesKey } from '../telemetry/metrics';
-import { TelemetryReport, telemetryReport } from '../telemetry/telemetry-report';
+import { telemetryReport } from '../telemetry/telemetry-report';
 import { Subjects } from '../registry/names';
 
+interface InstanceState {
+  /** When a report of this instance last arrived, by this replica's clock (sidecar clocks may be off). */
+  heardAt: number;
+  /** The instance's cumulative series; a report may carry only some of them (reports are split to fit NATS). */
+  readonly series: Map<string, SeriesSample>;
+}
+
 /**
- * The control plane's mesh-wide view of request metrics: the latest report of every sidecar
+ * The control plane's mesh-wide view of request metrics: the latest values of every sidecar
  * instance, summed per label set. Every replica hears every report (no queue group), so any
- * replica can be scraped. An instance silent for `forgetMs` is dropped.
+ * replica can be scraped. An instance silent for `forgetMs` is dropped, but its last values
+ * stay in a retained base: the sums are counters, and Prometheus reads a counter that goes down
+ * as a reset.
  */
 export class TelemetryAggregator {
-  private readonly latest = new Map<string, TelemetryReport>();
+  private readonly instances = new Map<string, InstanceState>();
+  private readonly retained = new Map<string, SeriesSample>();
   private sub: Subscription | undefined;
+  private readonly dec = new TextDecoder();
 
   constructor(
-    private readonly nc: NatsConnection,
+    private readonly nc: NatsConnection | undefined,
     private readonly log: Logger,
     private readonly forgetMs = 10 * 60_000,
+    /** The clock; tests pass a fake one. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   start(): void {
-    this.sub = this.nc.subscribe(`${Subjects.telemetry}.>`);
-    const dec = new TextDecoder();
+    if (!this.nc) return;
+    const sub = (this.sub = this.nc.subscribe(`${Subjects.telemetry}.>`));
     void (async () => {
-      for await (const msg of this.sub!) {
-        const parsed = telemetryReport.safeParse(safeJson(dec.decode(msg.data)));
-        if (!parsed.success || parsed.data.series.some((s) => s.buckets.length !== bucketsSeconds.length)) {
-          this.log.warn({ subject: msg.subject }, 'ignoring a malformed telemetry report');
-          continue;
-        }
-        this.latest.set(parsed.data.instance, parsed.data);
-      }
-    })();
+      for await (const msg of sub) this.ingest(msg.data, msg.subject);
+    })().catch((err: unknown) => this.log.error({ err }, 'telemetry subscription ended'));
   }
 
   stop(): void {
     this.sub?.unsubscribe();
   }
 
-  render(): string {
-    const now = Date.now();
-    const sums = new Map<string, SeriesSample>();
-    for (const [instance, report] of this.latest) {
-      if (now - report.at > this.forgetMs) {
-        this.latest.delete(instance);
-        continue;
-      }
-      for (const s of report.series) {
-        const key = seriesKey(s);
-        const acc = sums.get(key);
-        if (!acc) sums.set(key, { ...s, buckets: [...s.buckets] });
-        else {
-          acc.count += s.count;
-          acc.sum += s.sum;
-          for (let i = 0; i < acc.buckets.length; i++) acc.buckets[i] += s.buckets[i];
-        }
-      }
+  /** Takes one report (or one part of a split report) as it came over NATS. */
+  ingest(data: Uint8Array, subject: string): void {
+    const parsed = telemetryReport.safeParse(safeJson(this.dec.decode(data)));
+    if (!parsed.success || parsed.data.series.some((s) => s.buckets.length !== bucketsSeconds.length)) {
+      this.log.warn({ subject }, 'ignoring a malformed telemetry report');
+      return;
     }
-    return `# transmesh control plane: ${this.latest.size} sidecar instance(s) reporting\n` + renderPrometheus(sums.values());
+    const { instance, series } = parsed.data;
+    let state = this.instances.get(instance);
+    if (!state) this.instances.set(instance, (state = { heardAt: 0, series: new Map() }));
+    state.heardAt = this.now();
+    for (const s of series) state.series.set(seriesKey(s), s);
   }
+
+  render(): string {
+    this.forgetSilent();
+    const sums = new Map<string, SeriesSample>();
+    for (const s of this.retained.values()) add(sums, s);
+    for (const state of this.instances.values()) for (const s of state.series.values()) add(sums, s);
+    return `# transmesh control plane: ${this.instances.size} sidecar instance(s) reporting\n` + renderPrometheus(sums.values());
+  }
+
+  private forgetSilent(): void {
+    const now = this.now();
+    for (const [instance, state] of this.instances) {
+      if (now - state.heardAt <= this.forgetMs) continue;
+      this.instances.delete(instance);
+      for (const s of state.series.values()) add(this.retained, s);
+    }
+  }
+}
+
+function add(into: Map<string, SeriesSample>, s: SeriesSample): void {
+  const key = seriesKey(s);
+  const acc = into.get(key);
+  if (!acc) {
+    into.set(key, { ...s, buckets: [...s.buckets] });
+    return;
+  }
+  acc.count += s.count;
+  acc.sum += s.sum;
+  for (let i = 0; i < acc.buckets.length; i++) acc.buckets[i] += s.buckets[i];
 }
 
 function safeJson(text: string): unknown {

@@ -38,7 +38,7 @@ function followConnection(nc: NatsConnection, log: Logger, onChange: (connected:
         onChange(true);
       }
     }
-  })();
+  })().catch((err: unknown) => log.error({ err }, 'NATS status feed ended'));
 }
 
 export function firstNonLoopback(): string {

@@ -1,12 +1,15 @@
 import type { NatsConnection } from 'nats';
 import type { Logger } from '../log/logger';
-import type { Metrics } from '../telemetry/metrics';
-import type { TelemetryReport } from '../telemetry/telemetry-report';
+import type { Metrics, SeriesSample } from '../telemetry/metrics';
 import { Subjects } from '../registry/names';
 
+/** NATS's default max_payload, for a connection that has not said its own. */
+const defaultMaxPayload = 1024 * 1024;
+
 /**
- * Publishes a sidecar's counters to the control plane, batched: one message every interval
- * with the cumulative values, so a lost message costs nothing and order does not matter.
+ * Publishes a sidecar's counters to the control plane, batched: one report every interval
+ * with the cumulative values, so a lost message costs nothing and order does not matter. A
+ * report larger than the server's max_payload is split by series (the aggregator merges parts).
  */
 export class TelemetryPublisher {
   private timer: NodeJS.Timeout | undefined;
@@ -29,11 +32,12 @@ export class TelemetryPublisher {
   publish(): void {
     const series = this.metrics.samples();
     if (!series.length || this.nc.isClosed()) return;
-    const report: TelemetryReport = { ...this.identity, at: Date.now(), series };
+    const subject = `${Subjects.telemetry}.${this.identity.app}`;
+    const parts = reportParts(this.identity, Date.now(), series, this.nc.info?.max_payload ?? defaultMaxPayload);
     try {
-      this.nc.publish(`${Subjects.telemetry}.${this.identity.app}`, this.enc.encode(JSON.stringify(report)));
+      for (const p of parts) this.nc.publish(subject, this.enc.encode(p));
     } catch (err) {
-      this.log.debug({ err }, 'telemetry not sent');
+      this.log.warn({ err, parts: parts.length }, 'telemetry not sent');
     }
   }
 
@@ -41,4 +45,29 @@ export class TelemetryPublisher {
     clearInterval(this.timer);
     this.publish();
   }
+}
+
+/**
+ * The report as JSON texts each at most `maxBytes` long (UTF-8), every one a whole report of
+ * some of the series. A single series larger than the limit (never, with bounded labels) is sent alone.
+ */
+export function reportParts(identity: { instance: string; app: string }, at: number, series: readonly SeriesSample[], maxBytes: number): string[] {
+  const head = JSON.stringify({ ...identity, at, series: [] }).slice(0, -3);
+  const budget = maxBytes - Buffer.byteLength(head) - 3;
+  const parts: string[] = [];
+  let batch: string[] = [];
+  let size = 0;
+  for (const s of series) {
+    const text = JSON.stringify(s);
+    const bytes = Buffer.byteLength(text) + 1;
+    if (batch.length && size + bytes > budget) {
+      parts.push(`${head}[${batch.join(',')}]}`);
+      batch = [];
+      size = 0;
+    }
+    batch.push(text);
+    size += bytes;
+  }
+  if (batch.length) parts.push(`${head}[${batch.join(',')}]}`);
+  return parts;
 }

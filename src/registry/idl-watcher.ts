@@ -7,7 +7,7 @@ import { decodeJson, isLive, watchKv } from './kv';
 
 /**
  * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
- * Bundles are compiled once per version and kept; a bundle that fails to load leaves the
+ * Bundles are compiled once per version and kept while a service is on that version; a bundle that fails to load leaves the
  * services it would have changed on their last good version.
  */
 export class IdlWatcher {
@@ -62,7 +62,7 @@ export class IdlWatcher {
         return;
       }
     }
-    void this.rebuild();
+    this.rebuild().catch((err: unknown) => this.log.error({ err }, 'idl snapshot rebuild failed'));
   }
 
   /** Rebuilds are serialized; updates that arrive during one cause exactly one more. */
@@ -72,11 +72,14 @@ export class IdlWatcher {
       return this.rebuilding;
     }
     this.rebuilding = (async () => {
-      do {
-        this.dirty = false;
-        await this.build();
-      } while (this.dirty && !this.stopped);
-      this.rebuilding = undefined;
+      try {
+        do {
+          this.dirty = false;
+          await this.build();
+        } while (this.dirty && !this.stopped);
+      } finally {
+        this.rebuilding = undefined;
+      }
     })();
     return this.rebuilding;
   }
@@ -104,6 +107,9 @@ export class IdlWatcher {
     if (!changed && this.emitted) return;
     this.emitted = true;
     this.current = next;
+    // Only versions some service is on stay compiled: a rollback recompiles, old pushes do not pile up.
+    const inUse = new Set([...next.values()].map((e) => e.version));
+    for (const v of this.bundles.keys()) if (!inUse.has(v)) this.bundles.delete(v);
     this.onSnapshot(Object.freeze({ services: next, loadedAt: Date.now() }));
     this.log.info({ services: Object.fromEntries([...next].map(([n, e]) => [n, e.version])) }, 'idl snapshot loaded');
   }
