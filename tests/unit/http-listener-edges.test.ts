@@ -69,6 +69,23 @@ describe('HttpListener at the socket', () => {
     expect(calls).toHaveLength(0);
   });
 
+  test('Expect: 100-continue with a body over the limit: 413 at once, no 100 Continue', async () => {
+    const { port, calls } = await start(undefined, { maxMessageBytes: 1000 });
+    const text = await exchange(port, 'POST /pkg.Svc/Get HTTP/1.1\r\nhost: x\r\ncontent-length: 5000\r\nexpect: 100-continue\r\n\r\n').reply;
+    expect(statusOf(text)).toBe(413);
+    expect(text).not.toContain('100 Continue');
+    expect(calls).toHaveLength(0);
+  });
+
+  test('Expect: 100-continue within the limit: 100 Continue, then the answer', async () => {
+    const { port } = await start();
+    const { socket, reply } = exchange(port, 'POST /pkg.Svc/Get HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\nexpect: 100-continue\r\n\r\n');
+    socket.once('data', () => socket.write('{}'));
+    const text = await reply;
+    expect(text).toMatch(/^HTTP\/1\.1 100 Continue/);
+    expect(text).toContain('HTTP/1.1 200');
+  });
+
   test('a chunked body that grows over the limit: 413 and closed while it is still coming', async () => {
     const { port, calls } = await start(undefined, { maxMessageBytes: 1000 });
     const head = 'POST /pkg.Svc/Get HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n';

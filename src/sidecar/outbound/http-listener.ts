@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
 import { errorBody, httpStatusOf, payloadTooLargeStatus } from './http-status';
 import type { Logger } from '../../log/logger';
@@ -47,6 +47,11 @@ export class HttpListener {
       },
       (req, res) => this.onRequest(req, res),
     );
+    // curl (so PHP) asks before sending a large body: an over-limit one is refused before it is sent.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!(Number(req.headers['content-length'] ?? 0) > limits.maxMessageBytes)) res.writeContinue();
+      this.onRequest(req, res);
+    });
     // An idle connection (no request in progress) is closed after idleTimeoutMs.
     this.server.timeout = limits.idleTimeoutMs;
   }
@@ -168,7 +173,28 @@ export class HttpListener {
     if (close) headers.connection = 'close';
     res.writeHead(status, headers);
     res.end(body);
-    if (close) res.once('finish', () => res.req.socket.destroySoon());
+    if (close) res.once('finish', () => this.lingeringClose(res.req.socket));
+  }
+
+  /**
+   * After an early answer, node ends the connection (FIN) and destroys it once that is flushed;
+   * bytes the client is still uploading would then meet a RST, which can wipe the answer from
+   * the client's buffer before it reads it. As nginx's lingering close: the rest is discarded
+   * (never buffered) up to maxMessageBytes or for a moment, and only then is the socket destroyed.
+   */
+  private lingeringClose(socket: Socket): void {
+    if (socket.destroyed) return;
+    socket.removeListener('finish', socket.destroy);
+    let left = this.limits.maxMessageBytes;
+    const timer = setTimeout(() => socket.destroy(), Math.min(2000, this.limits.bodyTimeoutMs));
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', () => socket.destroy());
+    socket.on('data', (d: Buffer) => {
+      left -= d.length;
+      if (left < 0) socket.destroy();
+    });
+    socket.resume();
   }
 }
 
