@@ -105,10 +105,12 @@ describe('HttpListener at the socket', () => {
     await listener.close();
   });
 
-  test('a body that never finishes is answered 408 after bodyTimeoutMs', async () => {
+  test('a body that never finishes is answered 408 (JSON, DEADLINE_EXCEEDED) after bodyTimeoutMs', async () => {
     const { port, calls } = await start(undefined, { bodyTimeoutMs: 200 });
     const { reply } = exchange(port, 'POST /pkg.Svc/Get HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"a":');
-    expect(statusOf(await reply)).toBe(408);
+    const text = await reply;
+    expect(statusOf(text)).toBe(408);
+    expect(text).toContain('"code":"DEADLINE_EXCEEDED"');
     expect(calls).toHaveLength(0);
   });
 

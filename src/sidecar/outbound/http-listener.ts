@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
-import { errorBody, httpStatusOf, payloadTooLargeStatus } from './http-status';
+import { errorBody, httpStatusOf, payloadTooLargeStatus, requestTimeoutStatus } from './http-status';
 import type { Logger } from '../../log/logger';
 import type { CallHandler, OutboundCall } from './call';
 import { isUserMetadata } from '../../transport/grpc/metadata';
@@ -40,10 +40,10 @@ export class HttpListener {
     this.server = http.createServer(
       {
         keepAliveTimeout: 65_000,
-        // A slow or stalled upload is answered 408 and closed once bodyTimeoutMs has passed.
-        requestTimeout: limits.bodyTimeoutMs,
+        // A slow or stalled upload is answered (JSON, 408) by onRequest's timer; node's own 408 is the backstop.
+        requestTimeout: limits.bodyTimeoutMs + 5000,
         headersTimeout: Math.min(60_000, limits.bodyTimeoutMs),
-        connectionsCheckingInterval: Math.min(30_000, Math.max(10, Math.floor(limits.bodyTimeoutMs / 4))),
+        connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(limits.bodyTimeoutMs / 4))),
       },
       (req, res) => this.onRequest(req, res),
     );
@@ -105,25 +105,33 @@ export class HttpListener {
     this.inFlight.begin();
     // `close` comes whether the answer was sent or the caller went away mid-upload.
     const cancel = new CancelToken();
+    let refused = false;
+    const bodyTimer = setTimeout(() => {
+      refused = true;
+      const err = new MeshError('DEADLINE_EXCEEDED', `the request body did not arrive within ${this.limits.bodyTimeoutMs} ms (TRANSMESH_BODY_TIMEOUT_MS)`);
+      this.sendError(res, err, requestId, true, requestTimeoutStatus);
+    }, this.limits.bodyTimeoutMs);
     res.once('close', () => {
+      clearTimeout(bodyTimer);
       if (!res.writableFinished) cancel.cancel();
       this.inFlight.end();
     });
     const chunks: Buffer[] = [];
     let size = 0;
-    let refused = false;
     req.on('data', (c: Buffer) => {
       if (refused) return;
       size += c.length;
       if (size <= limit) chunks.push(c);
       else {
         refused = true;
+        clearTimeout(bodyTimer);
         chunks.length = 0;
         this.refuseTooLarge(res, limit, requestId);
       }
     });
     req.on('error', () => undefined);
     req.on('end', () => {
+      clearTimeout(bodyTimer);
       if (refused || cancel.cancelled) return;
       const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (!isUtf8(bytes)) return this.sendError(res, new MeshError('INVALID_ARGUMENT', 'the body is not valid UTF-8'), requestId);

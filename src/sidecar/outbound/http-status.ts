@@ -29,6 +29,9 @@ const httpStatusByCode: Record<CodeName, number> = {
  */
 export const payloadTooLargeStatus = 413;
 
+/** A body that did not arrive in time: DEADLINE_EXCEEDED, but 408, the client's own slowness, not the provider's. */
+export const requestTimeoutStatus = 408;
+
 export function httpStatusOf(code: CodeName): number {
   return httpStatusByCode[code];
 }
