@@ -52,8 +52,8 @@ export class HttpListener {
       if (!(Number(req.headers['content-length'] ?? 0) > limits.maxMessageBytes)) res.writeContinue();
       this.onRequest(req, res);
     });
-    // An idle connection (no request in progress) is closed after idleTimeoutMs.
-    this.server.timeout = limits.idleTimeoutMs;
+    // Idle connections between requests close after keepAliveTimeout; no socket timeout while a
+    // call is in flight, whose deadline (x-transmesh-timeout-ms) may be longer than any idle limit.
   }
 
   listen(host: string, port: number): Promise<string> {
