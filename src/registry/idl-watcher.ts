@@ -41,6 +41,11 @@ export class IdlWatcher {
     await this.watch();
   }
 
+  /** The versions held compiled, for tests and the debug endpoint. */
+  get compiledVersions(): number[] {
+    return [...this.bundles.keys()].sort((a, b) => a - b);
+  }
+
   stop(): void {
     this.stopped = true;
     this.stopWatch?.();
