@@ -186,6 +186,12 @@ describe('PeerServer at the socket', () => {
     expect(labels).toEqual(['(other) (unknown)', 'web Get']);
   });
 
+  test('an idle peer session is closed by the listener after idleTimeoutMs', async () => {
+    const { port } = await startPeerServer(new FakeProvider('pkg.Svc'), { idleTimeoutMs: 150 });
+    const session = connect(port);
+    await new Promise<void>((r) => session.once('close', () => r()));
+  });
+
   test('drain: close() sends GOAWAY, the call in flight is answered, idle() resolves after', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
@@ -321,6 +327,14 @@ describe('PeerClient at the socket', () => {
     blackhole = true;
     const err = await call;
     expect(err).toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
+  test('an idle session is closed after idleTimeoutMs, keepalive PINGs notwithstanding', async () => {
+    const { port } = await fakeService((s) => s.respond({ ':status': 200, 'grpc-status': '0' }, { endStream: true }));
+    const c = client({ idleTimeoutMs: 150, pingIntervalMs: 20 });
+    await c.call(`127.0.0.1:${port}`, headers, Buffer.from('x'), Date.now() + 10_000);
+    expect(c.sessionCount).toBe(1);
+    await until(() => c.sessionCount === 0);
   });
 
   test('retain() closes sessions to peers that left the endpoints snapshot', async () => {
