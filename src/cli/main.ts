@@ -33,6 +33,20 @@ async function main(argv: string[]): Promise<number> {
   return (await load()).run(rest);
 }
 
+/**
+ * Anything that escapes every handler leaves the process in a state nobody reasoned about:
+ * better a logged stack and a restart (exit 70, EX_SOFTWARE) than a sidecar half alive.
+ */
+function fatal(kind: string) {
+  return (err: unknown) => {
+    const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), pid: process.pid, msg: `transmesh: ${kind}, exiting`, err: stack })}\n`);
+    process.exit(70);
+  };
+}
+process.on('uncaughtException', fatal('uncaught exception'));
+process.on('unhandledRejection', fatal('unhandled promise rejection'));
+
 main(process.argv.slice(2)).then(
   (code) => {
     // Long-running commands resolve only once drained; exit now rather than wait on stray handles.

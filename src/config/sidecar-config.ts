@@ -38,6 +38,28 @@ const labels = z.array(z.string()).transform((list, ctx) => {
 
 const ms = (def: number) => z.coerce.number().int().positive().default(def);
 
+/**
+ * What one client, hostile or broken, may take of a sidecar (docs/architecture.md, Limits).
+ * Every listener and the peer client read these; the environment sets them (TRANSMESH_...).
+ */
+export const limitsSchema = z.object({
+  /** Largest message either way on :15001 and on the peer hop (4 MiB, as grpc-java). */
+  maxMessageBytes: ms(4 * 1024 * 1024),
+  /** Time to receive a whole request body once its headers are in. */
+  bodyTimeoutMs: ms(30_000),
+  /** A peer session or stream with no traffic for this long is closed. */
+  idleTimeoutMs: ms(300_000),
+  /** HTTP/2 keepalive PING interval on peer sessions; a PING unanswered within it closes the session. */
+  pingIntervalMs: ms(30_000),
+  /** Streams one peer session may have open at once (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS). */
+  maxConcurrentStreams: ms(1000),
+  /** Calls in flight per listener; more are refused RESOURCE_EXHAUSTED (app) or REFUSED_STREAM (peer). */
+  maxInFlight: ms(10_000),
+});
+
+export type Limits = z.output<typeof limitsSchema>;
+export const defaultLimits: Limits = Object.freeze(limitsSchema.parse({}));
+
 /** The sidecar's flags and environment, validated once at start and frozen. */
 export const sidecarConfigSchema = z.object({
   app: z.string({ error: 'is required (the name of the local application)' }).regex(/^[\w.-]+$/, 'letters, digits, . _ - only'),
@@ -67,6 +89,7 @@ export const sidecarConfigSchema = z.object({
   accessLogSample: z.coerce.number().min(0).max(1).default(1),
   /** Calls at least this long are slow: always logged. */
   accessLogSlowMs: ms(1000),
+  ...limitsSchema.shape,
 })
   .refine((c) => c.endpointTtlMs >= 2 * c.heartbeatMs, { message: 'TRANSMESH_ENDPOINT_TTL_MS must be at least two heartbeats (TRANSMESH_HEARTBEAT_MS)' })
   .refine((c) => c.endpointTtlMs < endpointsMaxAgeMs, { message: `TRANSMESH_ENDPOINT_TTL_MS must be shorter than the endpoints bucket's max age (${endpointsMaxAgeMs} ms)` });

@@ -46,8 +46,8 @@ export class ControlPlane {
     const sub = this.nc.subscribe(subject, { queue: controlPlaneQueue });
     this.subs.push(sub);
     void (async () => {
-      for await (const msg of sub) void this.answer(msg, schema, fn);
-    })();
+      for await (const msg of sub) this.answer(msg, schema, fn).catch((err: unknown) => this.log.warn({ err, subject }, 'could not answer a request'));
+    })().catch((err: unknown) => this.log.error({ err, subject }, 'subscription ended'));
   }
 
   private async answer<S extends z.ZodTypeAny>(msg: Msg, schema: S, fn: (req: z.output<S>) => Promise<unknown>): Promise<void> {

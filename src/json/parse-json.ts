@@ -41,12 +41,35 @@ export function parseJson(text: string): JsonValue {
 }
 
 function parseOrExplain(text: string): JsonValue {
+  let value: JsonValue;
   try {
-    return JSON.parse(text) as JsonValue;
+    value = JSON.parse(text) as JsonValue;
   } catch {
     // JSON.parse's messages vary between Node versions; our parser gives a stable reason and position.
     return new ExactParser(text).parseDocument();
   }
+  // JSON.parse has no nesting limit; the codecs recurse, so the one limit holds here too (short
+  // bodies cannot nest that deep). The strict parser gives the refusal its message.
+  if (text.length > 2 * MAX_DEPTH && !withinDepth(value, 0)) return new ExactParser(text).parseDocument();
+  return value;
+}
+
+/** Whether no container in `v` is nested deeper than MAX_DEPTH; stops recursing at the limit. */
+function withinDepth(v: JsonValue, depth: number): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const el = v[i]!;
+      if (el !== null && typeof el === 'object' && !withinDepth(el, depth + 1)) return false;
+    }
+    return true;
+  }
+  for (const key in v) {
+    const el = v[key]!;
+    if (el !== null && typeof el === 'object' && !withinDepth(el, depth + 1)) return false;
+  }
+  return true;
 }
 
 interface BigToken {

@@ -42,7 +42,7 @@ function followConnection(nc: NatsConnection, log: Logger, onChange: (connected:
         onChange(true);
       }
     }
-  })();
+  })().catch((err: unknown) => log.error({ err }, 'NATS status feed ended'));
 }
 
 /** Loads the OpenTelemetry SDK only now, so a sidecar without an OTLP endpoint never pays for it. */

@@ -1,12 +1,15 @@
 import type { NatsConnection } from 'nats';
 import type { Logger } from '../log/logger';
-import type { Metrics } from '../telemetry/metrics';
-import type { TelemetryReport } from '../telemetry/telemetry-report';
+import type { ConversionSample, Metrics, SeriesSample } from '../telemetry/metrics';
 import { Subjects } from '../registry/names';
 
+/** NATS's default max_payload, for a connection that has not said its own. */
+const defaultMaxPayload = 1024 * 1024;
+
 /**
- * Publishes a sidecar's counters to the control plane, batched: one message every interval
- * with the cumulative values, so a lost message costs nothing and order does not matter.
+ * Publishes a sidecar's counters to the control plane, batched: one report every interval
+ * with the cumulative values, so a lost message costs nothing and order does not matter. A
+ * report larger than the server's max_payload is split by series (the aggregator merges parts).
  */
 export class TelemetryPublisher {
   private timer: NodeJS.Timeout | undefined;
@@ -29,11 +32,12 @@ export class TelemetryPublisher {
   publish(): void {
     const series = this.metrics.samples();
     if (!series.length || this.nc.isClosed()) return;
-    const report: TelemetryReport = { ...this.identity, at: Date.now(), series, conversion: this.metrics.conversionSamples() };
+    const subject = `${Subjects.telemetry}.${this.identity.app}`;
+    const parts = reportParts(this.identity, Date.now(), series, this.nc.info?.max_payload ?? defaultMaxPayload, this.metrics.conversionSamples());
     try {
-      this.nc.publish(`${Subjects.telemetry}.${this.identity.app}`, this.enc.encode(JSON.stringify(report)));
+      for (const p of parts) this.nc.publish(subject, this.enc.encode(p));
     } catch (err) {
-      this.log.debug({ err }, 'telemetry not sent');
+      this.log.warn({ err, parts: parts.length }, 'telemetry not sent');
     }
   }
 
@@ -41,4 +45,33 @@ export class TelemetryPublisher {
     clearInterval(this.timer);
     this.publish();
   }
+}
+
+/**
+ * The report as JSON texts each at most `maxBytes` long (UTF-8), every one a whole report of
+ * some of the series and conversion histograms. A single sample larger than the limit (never,
+ * with bounded labels) is sent alone.
+ */
+export function reportParts(identity: { instance: string; app: string }, at: number, series: readonly SeriesSample[], maxBytes: number, conversion: readonly ConversionSample[] = []): string[] {
+  const head = JSON.stringify({ ...identity, at }).slice(0, -1);
+  const budget = maxBytes - Buffer.byteLength(head) - 32;
+  const parts: string[] = [];
+  let batch: { series: string[]; conversion: string[] } = { series: [], conversion: [] };
+  let size = 0;
+  const flush = () => {
+    parts.push(`${head},"series":[${batch.series.join(',')}],"conversion":[${batch.conversion.join(',')}]}`);
+    batch = { series: [], conversion: [] };
+    size = 0;
+  };
+  const add = (kind: 'series' | 'conversion', sample: unknown) => {
+    const text = JSON.stringify(sample);
+    const bytes = Buffer.byteLength(text) + 1;
+    if (size && size + bytes > budget) flush();
+    batch[kind].push(text);
+    size += bytes;
+  };
+  for (const s of series) add('series', s);
+  for (const c of conversion) add('conversion', c);
+  if (size) flush();
+  return parts;
 }

@@ -28,7 +28,9 @@ export class RegistryError extends Error {}
  * with the same version rather than left so.
  */
 export class IdlStore {
+  /** Compiled bundles, least recently used first; at most `maxCompiled` are kept. */
   private readonly compiled = new Map<number, LoadedBundle>();
+  private readonly maxCompiled = 32;
 
   private readonly kv: RegistryKv;
 
@@ -48,7 +50,7 @@ export class IdlStore {
     const pushedAt = new Date().toISOString();
     const record: BundleRecord = { version, pushedAt, files: req.files, entries: req.entries, services: loaded.services.map((s) => s.name) };
     await this.kv.put(`bundle.${version}`, encodeJson(record));
-    this.compiled.set(version, loaded);
+    this.remember(version, loaded);
     for (const s of loaded.services) {
       await this.updateService(s.name, (prev) => ({
         name: s.name,
@@ -115,9 +117,16 @@ export class IdlStore {
     if (!b) {
       const rec = await this.bundle(version);
       b = compileBundle(rec.files, rec.entries);
-      this.compiled.set(version, b);
     }
+    this.remember(version, b);
     return b;
+  }
+
+  /** Every version ever pushed stays in the bucket; only the recently used stay compiled in memory. */
+  private remember(version: number, b: LoadedBundle): void {
+    this.compiled.delete(version);
+    this.compiled.set(version, b);
+    if (this.compiled.size > this.maxCompiled) this.compiled.delete(this.compiled.keys().next().value!);
   }
 
   private async service(name: string): Promise<ServiceRecord | undefined> {

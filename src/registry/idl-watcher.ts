@@ -8,7 +8,7 @@ import { RecordWatcher } from './record-watcher';
 
 /**
  * Follows the registry bucket and turns it into whole IDL snapshots for the data plane.
- * Bundles are compiled once per version and kept; a bundle that fails to load leaves the
+ * Bundles are compiled once per version and kept while a service is on that version; a bundle that fails to load leaves the
  * services it would have changed on their last good version.
  */
 export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
@@ -26,6 +26,11 @@ export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
     super(kv, serviceRecord, log, 'the registry');
   }
 
+  /** The versions held compiled, for tests and the debug endpoint. */
+  get compiledVersions(): number[] {
+    return [...this.bundles.keys()].sort((a, b) => a - b);
+  }
+
   /** Rebuilds are serialized; updates that arrive during one cause exactly one more. */
   protected rebuild(): Promise<void> {
     if (this.rebuilding) {
@@ -33,11 +38,14 @@ export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
       return this.rebuilding;
     }
     this.rebuilding = (async () => {
-      do {
-        this.dirty = false;
-        await this.build();
-      } while (this.dirty && !this.stopped);
-      this.rebuilding = undefined;
+      try {
+        do {
+          this.dirty = false;
+          await this.build();
+        } while (this.dirty && !this.stopped);
+      } finally {
+        this.rebuilding = undefined;
+      }
     })();
     return this.rebuilding;
   }
@@ -65,6 +73,9 @@ export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
     if (!changed && this.emitted) return;
     this.emitted = true;
     this.current = next;
+    // Only versions some service is on stay compiled: a rollback recompiles, old pushes do not pile up.
+    const inUse = new Set([...next.values()].map((e) => e.version));
+    for (const v of this.bundles.keys()) if (!inUse.has(v)) this.bundles.delete(v);
     this.onSnapshot(Object.freeze({ services: next, loadedAt: Date.now() }));
     this.log.info({ services: Object.fromEntries([...next].map(([n, e]) => [n, e.version])) }, 'idl snapshot loaded');
   }

@@ -120,6 +120,6 @@ export abstract class RecordWatcher<S extends z.ZodTypeAny> {
         return;
       }
     }
-    void this.rebuild();
+    this.rebuild().catch((err: unknown) => this.log.error({ err }, 'snapshot rebuild failed; keeping the last one'));
   }
 }

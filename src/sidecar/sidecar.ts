@@ -29,7 +29,7 @@ export class Sidecar {
   readonly metrics = new Metrics();
   readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
-  private readonly peers = new PeerClient();
+  private readonly peers: PeerClient;
   private readonly http: HttpListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
@@ -42,14 +42,17 @@ export class Sidecar {
     tracer?: MeshTracer,
   ) {
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
+    this.peers = new PeerClient(config);
     this.providers = new Map(
-      config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
+      config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url, config) : new ThriftProvider(p.service, p.url, config.maxMessageBytes)]),
     );
     const breaker = new Breaker(this.metrics.policy);
+    // Sessions to providers that left discovery are closed, not kept for ever.
+    this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
     const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker });
-    this.http = new HttpListener(handler, config.app, log);
+    this.http = new HttpListener(handler, config.app, log, config);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
-    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log);
+    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config);
     this.admin = createAdminServer({
       metrics: this.metrics,
       accessLog: this.accessLog,

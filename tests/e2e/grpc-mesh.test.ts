@@ -86,7 +86,7 @@ describe('gRPC through the mesh', () => {
     expect(get.status).toBe(501);
     expect(((await get.json()) as any).error.code).toBe('UNIMPLEMENTED');
     const huge = await call(consumer.url, `/${svc}/Echo`, JSON.stringify({ text: 'x'.repeat(5 * 1024 * 1024) }));
-    expect(huge.status).toBe(429);
+    expect(huge.status).toBe(413);
     expect(huge.body.error.code).toBe('RESOURCE_EXHAUSTED');
   });
 

@@ -67,6 +67,17 @@ describe('parseJson with big integers: the same result as the strict parser', ()
     expectAsStrictParser('[12345678901234567,' + '['.repeat(1000) + ']'.repeat(1000) + ']');
   });
 
+  test('nesting beyond the limit is refused without any big integer too', () => {
+    const refused = /invalid JSON: nesting too deep/;
+    expect(() => parseJson('['.repeat(5000) + ']'.repeat(5000))).toThrow(refused);
+    expect(() => parseJson('{"a":'.repeat(1001) + '1' + '}'.repeat(1001))).toThrow(refused);
+    expect(() => parseJson('[1,' + '['.repeat(1001) + ']'.repeat(1001) + ']')).toThrow(refused);
+    expectAsStrictParser('['.repeat(1001) + ']'.repeat(1001));
+    // exactly at the limit is accepted, by both paths
+    expectAsStrictParser('['.repeat(1000) + ']'.repeat(1000));
+    expect(parseJson('['.repeat(1000) + ']'.repeat(1000))).toBeInstanceOf(Array);
+  });
+
   test('seeded random documents, and their corruptions', () => {
     let seed = 99;
     const rnd = (): number => {

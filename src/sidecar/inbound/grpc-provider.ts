@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
-import { grpcStatusOf, PeerClient } from '../../transport/peer/peer-client';
+import { grpcStatusOf, PeerClient, PeerClientOptions } from '../../transport/peer/peer-client';
 import { grpcTimeout } from '../../transport/grpc/grpc-frame';
 import { collectMetadata, isUserMetadata } from '../../transport/grpc/metadata';
 import type { InboundCall, Provider } from './provider';
@@ -13,14 +13,16 @@ import { errorReplyFor, InboundReply } from './peer-reply';
 export class GrpcProvider implements Provider {
   readonly protocol = 'grpc' as const;
   readonly thriftProtocol = undefined;
-  private readonly client = new PeerClient();
+  private readonly client: PeerClient;
   private readonly authority: string;
 
   constructor(
     readonly service: string,
     url: string,
+    options?: PeerClientOptions,
   ) {
     this.authority = new URL(url).host;
+    this.client = new PeerClient(options);
   }
 
   async call(call: InboundCall): Promise<InboundReply> {

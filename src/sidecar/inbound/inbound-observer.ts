@@ -36,9 +36,10 @@ export class InboundObserver {
     return { started: performance.now(), caller, service, method, requestId: typeof requestId === 'string' ? requestId : '', span, traceparent: span ? span.traceparent : incoming, protocol };
   }
 
-  end(w: InboundWatch, routed: boolean, code: string): void {
+  /** `routed`: the service is provided here; `known`: the method is in the IDL snapshot (else both share the unrouted label). */
+  end(w: InboundWatch, routed: boolean, known: boolean, code: string): void {
     const durationMs = performance.now() - w.started;
-    this.metrics.observe('inbound', w.caller, routed ? w.service : unroutedLabel, routed ? w.method : unroutedLabel, code, durationMs / 1000);
+    this.metrics.observe('inbound', w.caller, routed ? w.service : unroutedLabel, routed && known ? w.method : unroutedLabel, code, durationMs / 1000);
     const provider = routed ? (this.providerUrls.get(w.service) ?? null) : null;
     w.span?.end(code, rpcSystem(w.protocol), provider);
     if (!this.accessLog.keeps(code, durationMs)) return;

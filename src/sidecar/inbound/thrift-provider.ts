@@ -1,5 +1,5 @@
 import { MeshError } from '../../errors/mesh-error';
-import { parseThriftUrl, ThriftUpstream } from '../../transport/thrift';
+import { isOneStruct, parseThriftUrl, ThriftUpstream } from '../../transport/thrift';
 import type { InboundCall, Provider } from './provider';
 import { unframe } from '../../transport/grpc/grpc-frame';
 import { PeerHeaders } from '../../transport/peer/peer-headers';
@@ -17,16 +17,25 @@ export class ThriftProvider implements Provider {
   constructor(
     readonly service: string,
     url: string,
+    maxMessageBytes?: number,
   ) {
     const parsed = parseThriftUrl(url);
     this.thriftProtocol = parsed.protocol;
-    this.upstream = new ThriftUpstream(parsed);
+    this.upstream = new ThriftUpstream(parsed, { maxMessageBytes });
   }
 
   async call(call: InboundCall): Promise<InboundReply> {
-    const oneway = call.headers[PeerHeaders.thriftOneway] === '1';
     try {
-      const res = await this.upstream.call(call.method, oneway, unframe([call.body]), call.deadline);
+      // Oneway is the IDL's word, not a peer's: a two-way call sent as oneway would leave its
+      // reply on the pooled connection for the next caller. A method this sidecar's snapshot does
+      // not know yet (a push still on its way) is sent nowhere, and may be retried elsewhere.
+      const model = call.model;
+      if (!model || model.kind !== 'thrift') {
+        throw Object.assign(new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`), { retryable: true });
+      }
+      const args = unframe([call.body]);
+      if (!isOneStruct(this.thriftProtocol, args)) throw new MeshError('INVALID_ARGUMENT', `the arguments of ${call.method} are not exactly one ${this.thriftProtocol} struct`);
+      const res = await this.upstream.call(call.method, model.oneway, args, call.deadline);
       return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { [PeerHeaders.thriftKind]: res.kind } };
     } catch (err) {
       const e = MeshError.from(err);

@@ -1,18 +1,24 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
-import { errorBody, httpStatusOf } from './http-status';
+import { errorBody, httpStatusOf, payloadTooLargeStatus, requestTimeoutStatus } from './http-status';
 import type { Logger } from '../../log/logger';
 import type { CallHandler, OutboundCall } from './call';
 import { isUserMetadata } from '../../transport/grpc/metadata';
 import { CancelToken } from '../../transport/peer/cancel-token';
 import { InFlight } from '../in-flight';
+import { defaultLimits, Limits } from '../../config/sidecar-config';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
 const carriedApart = new Set(['x-request-id', 'traceparent', 'tracestate']);
-const bodyLimit = 4 * 1024 * 1024;
+/**
+ * Names HTTP/2 forbids or the mesh reserves: sent as metadata they would make the peer client
+ * throw (hop-by-hop) or speak for the mesh, so the call is refused before anything is sent.
+ */
+const hopByHop = new Set(['connection', 'te', 'transfer-encoding', 'upgrade', 'keep-alive', 'proxy-connection', 'host', 'http2-settings']);
 
 /**
  * The app-facing HTTP/1.1 listener: `POST /<service>/<method>` with a JSON body. It turns the
@@ -29,8 +35,25 @@ export class HttpListener {
     private readonly handler: CallHandler,
     private readonly caller: string,
     private readonly log: Logger,
+    private readonly limits: Limits = defaultLimits,
   ) {
-    this.server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.onRequest(req, res));
+    this.server = http.createServer(
+      {
+        keepAliveTimeout: 65_000,
+        // A slow or stalled upload is answered (JSON, 408) by onRequest's timer; node's own 408 is the backstop.
+        requestTimeout: limits.bodyTimeoutMs + 5000,
+        headersTimeout: Math.min(60_000, limits.bodyTimeoutMs),
+        connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(limits.bodyTimeoutMs / 4))),
+      },
+      (req, res) => this.onRequest(req, res),
+    );
+    // curl (so PHP) asks before sending a large body: an over-limit one is refused before it is sent.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      if (!(Number(req.headers['content-length'] ?? 0) > limits.maxMessageBytes)) res.writeContinue();
+      this.onRequest(req, res);
+    });
+    // Idle connections between requests close after keepAliveTimeout; no socket timeout while a
+    // call is in flight, whose deadline (x-transmesh-timeout-ms) may be longer than any idle limit.
   }
 
   listen(host: string, port: number): Promise<string> {
@@ -41,6 +64,11 @@ export class HttpListener {
         resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
       });
     });
+  }
+
+  /** Calls accepted and not yet answered (or abandoned). */
+  get callsInFlight(): number {
+    return this.inFlight.count;
   }
 
   /** Stops accepting, closes idle keep-alive connections, and resolves once calls in flight are answered. */
@@ -57,40 +85,65 @@ export class HttpListener {
     const url = req.url ?? '/';
     const m = /^\/([^/?]+)\/([^/?]+)(?:\?.*)?$/.exec(url);
     if (req.method !== 'POST' || !m) {
-      req.resume();
       const err = req.method !== 'POST'
         ? new MeshError('UNIMPLEMENTED', `${req.method} is not supported: call POST /<service>/<method>`)
         : new MeshError('NOT_FOUND', `no route for ${url}: call POST /<service>/<method>`);
-      return this.sendError(res, err, requestId);
+      return this.sendError(res, err, requestId, true);
+    }
+    const limit = this.limits.maxMessageBytes;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return this.refuseTooLarge(res, limit, requestId);
+    if (this.inFlight.count >= this.limits.maxInFlight) {
+      return this.sendError(res, new MeshError('RESOURCE_EXHAUSTED', `${this.inFlight.count} calls in flight: the sidecar takes no more for now`), requestId, true);
+    }
+    let metadata: Record<string, string>;
+    try {
+      metadata = outgoingMetadata(req);
+    } catch (err) {
+      return this.sendError(res, MeshError.from(err), requestId, true);
     }
     this.inFlight.begin();
+    // `close` comes whether the answer was sent or the caller went away mid-upload.
+    const cancel = new CancelToken();
+    let refused = false;
+    const bodyTimer = setTimeout(() => {
+      refused = true;
+      const err = new MeshError('DEADLINE_EXCEEDED', `the request body did not arrive within ${this.limits.bodyTimeoutMs} ms (TRANSMESH_BODY_TIMEOUT_MS)`);
+      this.sendError(res, err, requestId, true, requestTimeoutStatus);
+    }, this.limits.bodyTimeoutMs);
+    res.once('close', () => {
+      clearTimeout(bodyTimer);
+      if (!res.writableFinished) cancel.cancel();
+      this.inFlight.end();
+    });
     const chunks: Buffer[] = [];
     let size = 0;
-    let refused = false;
     req.on('data', (c: Buffer) => {
+      if (refused) return;
       size += c.length;
-      if (size > bodyLimit) refused = true;
-      else chunks.push(c);
+      if (size <= limit) chunks.push(c);
+      else {
+        refused = true;
+        clearTimeout(bodyTimer);
+        chunks.length = 0;
+        this.refuseTooLarge(res, limit, requestId);
+      }
     });
     req.on('error', () => undefined);
     req.on('end', () => {
-      if (refused) {
-        this.sendError(res, new MeshError('RESOURCE_EXHAUSTED', `request body over ${bodyLimit} bytes`), requestId);
-        return this.inFlight.end();
-      }
-      const cancel = new CancelToken();
-      res.once('close', () => {
-        if (!res.writableFinished) cancel.cancel();
-      });
+      clearTimeout(bodyTimer);
+      if (refused || cancel.cancelled) return;
+      const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+      if (!isUtf8(bytes)) return this.sendError(res, new MeshError('INVALID_ARGUMENT', 'the body is not valid UTF-8'), requestId);
       const call: OutboundCall = {
         service: m[1],
         method: m[2],
-        body: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+        body: bytes.toString('utf8'),
         requestId,
         caller: this.caller,
         int64AsNumber: header(req, 'x-transmesh-int64') === 'number',
         timeoutHeader: header(req, 'x-transmesh-timeout-ms'),
-        metadata: outgoingMetadata(req),
+        metadata,
         headers: req.headers,
         cancel,
         startedAt: performance.now(),
@@ -100,28 +153,58 @@ export class HttpListener {
       };
       this.handler(call).then(
         (reply) => {
+          if (res.destroyed) return;
           const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply.json), 'x-request-id': requestId };
           for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
           res.writeHead(200, headers);
           res.end(reply.json);
-          this.inFlight.end();
         },
-        (err: unknown) => {
-          this.sendError(res, MeshError.from(err), requestId);
-          this.inFlight.end();
-        },
-      );
+        (err: unknown) => this.sendError(res, MeshError.from(err), requestId),
+      ).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the answer'));
     });
   }
 
-  private sendError(res: ServerResponse, err: MeshError, requestId: string): void {
+  /**
+   * 413 (not 429: the same request can never succeed) and the connection closed, so the rest of
+   * the upload is never read.
+   */
+  private refuseTooLarge(res: ServerResponse, limit: number, requestId: string): void {
+    const err = new MeshError('RESOURCE_EXHAUSTED', `request body over ${limit} bytes (TRANSMESH_MAX_MESSAGE_BYTES)`);
+    this.sendError(res, err, requestId, true, payloadTooLargeStatus);
+  }
+
+  /** `close`: answer before the body is read, and close the connection rather than read what is left. */
+  private sendError(res: ServerResponse, err: MeshError, requestId: string, close = false, status = httpStatusOf(err.code)): void {
     if (err.code === 'INTERNAL' || err.code === 'UNKNOWN') this.log.warn({ err, requestId }, 'call failed');
     const body = errorBody(err, requestId);
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId };
     if (err.metadata) for (const k in err.metadata) headers[metadataPrefix + k] = err.metadata[k];
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(httpStatusOf(err.code), headers);
+    if (close) headers.connection = 'close';
+    res.writeHead(status, headers);
     res.end(body);
+    if (close) res.once('finish', () => this.lingeringClose(res.req.socket));
+  }
+
+  /**
+   * After an early answer, node ends the connection (FIN) and destroys it once that is flushed;
+   * bytes the client is still uploading would then meet a RST, which can wipe the answer from
+   * the client's buffer before it reads it. As nginx's lingering close: the rest is discarded
+   * (never buffered) up to maxMessageBytes or for a moment, and only then is the socket destroyed.
+   */
+  private lingeringClose(socket: Socket): void {
+    if (socket.destroyed) return;
+    socket.removeListener('finish', socket.destroy);
+    let left = this.limits.maxMessageBytes;
+    const timer = setTimeout(() => socket.destroy(), Math.min(2000, this.limits.bodyTimeoutMs));
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('end', () => socket.destroy());
+    socket.on('data', (d: Buffer) => {
+      left -= d.length;
+      if (left < 0) socket.destroy();
+    });
+    socket.resume();
   }
 }
 
@@ -130,6 +213,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The metadata to send on; throws INVALID_ARGUMENT for a name that is hop-by-hop or the mesh's own. */
 function outgoingMetadata(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   const h = req.headers;
@@ -138,7 +222,10 @@ function outgoingMetadata(req: IncomingMessage): Record<string, string> {
   for (const key in h) {
     if (key.length > metadataPrefix.length && key.startsWith(metadataPrefix)) {
       const name = key.slice(metadataPrefix.length);
-      if (!isUserMetadata(name) || carriedApart.has(name)) continue;
+      if (carriedApart.has(name)) continue;
+      if (hopByHop.has(name) || !isUserMetadata(name) || name.startsWith('grpc-')) {
+        throw new MeshError('INVALID_ARGUMENT', `${key}: "${name}" is a reserved or hop-by-hop header name and cannot be sent as metadata`);
+      }
       const v = h[key];
       out[name] = Array.isArray(v) ? v.join(',') : String(v);
     }

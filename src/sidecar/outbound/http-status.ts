@@ -23,6 +23,15 @@ const httpStatusByCode: Record<CodeName, number> = {
   UNAUTHENTICATED: 401,
 };
 
+/**
+ * A body over the size limit: RESOURCE_EXHAUSTED, but 413 rather than 429, which would invite
+ * retries of a request that can never succeed.
+ */
+export const payloadTooLargeStatus = 413;
+
+/** A body that did not arrive in time: DEADLINE_EXCEEDED, but 408, the client's own slowness, not the provider's. */
+export const requestTimeoutStatus = 408;
+
 export function httpStatusOf(code: CodeName): number {
   return httpStatusByCode[code];
 }

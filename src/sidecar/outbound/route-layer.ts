@@ -11,6 +11,8 @@ import type { CallLayer } from './call';
  */
 export function routeLayer(idl: SnapshotCell<IdlSnapshot>, policies: SnapshotCell<PolicySnapshot>): CallLayer {
   return (next) => async (call) => {
+    // Before the first snapshot nothing is known yet: a retryable 503, not a 404.
+    if (!idl.isLoaded) throw new MeshError('UNAVAILABLE', 'the sidecar has not loaded the IDL registry yet');
     const entry = idl.current.services.get(call.service);
     if (!entry) throw new MeshError('NOT_FOUND', `unknown service "${call.service}": push its IDL with "transmesh idl push"`);
     const method = entry.model.methods.get(call.method);

@@ -20,6 +20,39 @@ export function unframe(chunks: Buffer[]): Buffer {
   return body.subarray(5);
 }
 
+/**
+ * Collects one unary gRPC body as it arrives, refusing it from the frame header, before the
+ * message is buffered: a declared length over `limit` is RESOURCE_EXHAUSTED, bytes beyond the
+ * one message (a frame length that lies, or a second message) are INTERNAL.
+ */
+export class FrameCollector {
+  readonly chunks: Buffer[] = [];
+  received = 0;
+  private declared = -1;
+
+  constructor(private readonly limit: number) {}
+
+  /** Adds a chunk; returns the refusal when the body cannot be one message within the limit. */
+  push(c: Buffer): MeshError | undefined {
+    this.chunks.push(c);
+    this.received += c.length;
+    if (this.declared < 0) {
+      if (this.received < 5) return undefined;
+      const head = this.chunks[0].length >= 5 ? this.chunks[0] : Buffer.concat(this.chunks, this.received);
+      this.declared = head.readUInt32BE(1);
+      if (this.declared > this.limit) return new MeshError('RESOURCE_EXHAUSTED', `message of ${this.declared} bytes is over the ${this.limit}-byte limit (TRANSMESH_MAX_MESSAGE_BYTES)`);
+    }
+    if (this.received > 5 + this.declared) return new MeshError('INTERNAL', `gRPC body is not exactly one message (${this.declared} bytes declared, more sent)`);
+    return undefined;
+  }
+
+  /** The body once it has ended: empty, or exactly one whole message; a short one is INTERNAL. */
+  body(): Buffer {
+    if (this.received > 0 && this.received !== 5 + this.declared) throw new MeshError('INTERNAL', 'truncated gRPC message');
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.received);
+  }
+}
+
 /** grpc-message is percent-encoded on the wire. */
 export function encodeGrpcMessage(message: string): string {
   return encodeURIComponent(message).replace(/%20/g, ' ');

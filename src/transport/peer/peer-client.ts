@@ -1,10 +1,24 @@
 import http2, { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
 import { collectMetadata } from '../grpc/metadata';
-import { decodeGrpcMessage, frame, unframe } from '../grpc/grpc-frame';
+import { decodeGrpcMessage, frame, FrameCollector, unframe } from '../grpc/grpc-frame';
 import type { CancelToken } from './cancel-token';
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
+
+export interface PeerClientOptions {
+  /** Largest response message; checked from its gRPC frame header before it is buffered. */
+  readonly maxMessageBytes: number;
+  /** Keepalive PING interval; a PING not answered within it closes the session. */
+  readonly pingIntervalMs: number;
+  /** A session with no stream and no traffic for this long is closed. */
+  readonly idleTimeoutMs: number;
+}
+
+const defaultOptions: PeerClientOptions = { maxMessageBytes: 4 * 1024 * 1024, pingIntervalMs: 30_000, idleTimeoutMs: 300_000 };
+
+/** Session states in which `request()` throws before sending anything: safe to try elsewhere. */
+const notSentCodes = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_OUT_OF_STREAMS']);
 
 /** An HTTP/2 exchange as it came over the wire: headers, framed body, trailers. */
 export interface RawResponse {
@@ -31,6 +45,8 @@ export interface PeerResponse {
 export class PeerClient {
   private readonly sessions = new Map<string, ClientHttp2Session>();
 
+  constructor(private readonly opts: PeerClientOptions = defaultOptions) {}
+
   async call(authority: string, headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, cancel?: CancelToken): Promise<PeerResponse> {
     return toResponse(await this.exchange(authority, headers, frame(message), deadline, cancel));
   }
@@ -42,23 +58,52 @@ export class PeerClient {
       if (remaining <= 0) return reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
       let stream: ClientHttp2Stream;
       try {
-        // Throws when the session is going away (GOAWAY seen, not yet closed): nothing was sent.
         stream = this.session(authority).request(headers, { endStream: false });
       } catch (err) {
-        return reject(unavailable(authority, err, true));
+        // A session going away (GOAWAY seen, not yet closed) throws before anything is sent; a
+        // header HTTP/2 refuses (hop-by-hop) is the caller's mistake, and no other peer would take it.
+        const code = (err as { code?: string })?.code ?? '';
+        if (notSentCodes.has(code)) return reject(unavailable(authority, err, true));
+        return reject(new MeshError('INTERNAL', `the call could not be sent: ${(err as Error).message}`));
       }
       let resHeaders: IncomingHttpHeaders | undefined;
       let trailers: IncomingHttpHeaders | undefined;
       let done = false;
-      const chunks: Buffer[] = [];
+      const received = new FrameCollector(this.opts.maxMessageBytes);
       const finish = (err: MeshError | undefined) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         cancel?.set(undefined);
-        if (err) reject(err);
-        else resolve({ headers: resHeaders!, trailers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) });
+        if (err) return reject(err);
+        try {
+          resolve({ headers: resHeaders!, trailers, body: received.body() });
+        } catch (e) {
+          reject(MeshError.from(e));
+        }
       };
+      // Every listener before anything can close the stream: an early close must find them there.
+      stream.on('response', (h) => (resHeaders = h));
+      stream.on('trailers', (t) => (trailers = t));
+      stream.on('data', (c: Buffer) => {
+        if (done) return;
+        const refused = received.push(c);
+        if (refused) {
+          stream.close(NGHTTP2_CANCEL);
+          finish(new MeshError(refused.code, `${authority}: ${refused.message}`));
+        }
+      });
+      stream.on('error', (err) => {
+        // A trailers-only answer followed by a reset (a provider refusing a body it will not read) is still the answer.
+        if (resHeaders?.['grpc-status'] !== undefined) return finish(undefined);
+        // REFUSED_STREAM (the peer's cap, or streams beyond a GOAWAY's last id): the peer never took it.
+        finish(unavailable(authority, err, !resHeaders && (stream.rstCode === NGHTTP2_REFUSED_STREAM || neverReachedPeer(err))));
+      });
+      stream.on('close', () => {
+        if (!resHeaders) return finish(unavailable(authority, new Error(`stream closed (code ${stream.rstCode})`), stream.rstCode === NGHTTP2_REFUSED_STREAM));
+        finish(undefined);
+      });
+      // Events are emitted asynchronously, so nothing calls `finish` before this line has run.
       const timer = setTimeout(() => {
         stream.close(NGHTTP2_CANCEL);
         finish(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${Math.round(remaining)} ms`));
@@ -67,16 +112,22 @@ export class PeerClient {
         stream.close(NGHTTP2_CANCEL);
         return finish(new MeshError('CANCELLED', 'the caller went away'));
       }
-      stream.on('response', (h) => (resHeaders = h));
-      stream.on('trailers', (t) => (trailers = t));
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('error', (err) => finish(unavailable(authority, err, !resHeaders && neverReachedPeer(err))));
-      stream.on('close', () => {
-        if (!resHeaders) return finish(unavailable(authority, new Error(`stream closed (code ${stream.rstCode})`), stream.rstCode === NGHTTP2_REFUSED_STREAM));
-        finish(undefined);
-      });
       stream.end(body);
     });
+  }
+
+  /** Closes sessions to peers no longer in the endpoints snapshot (they drain their streams first). */
+  retain(addresses: ReadonlySet<string>): void {
+    for (const [authority, s] of this.sessions) {
+      if (addresses.has(authority)) continue;
+      this.sessions.delete(authority);
+      s.close();
+    }
+  }
+
+  /** Open sessions, for tests and the debug endpoint. */
+  get sessionCount(): number {
+    return this.sessions.size;
   }
 
   close(): void {
@@ -89,11 +140,29 @@ export class PeerClient {
     if (existing && !existing.closed && !existing.destroyed) return existing;
     const s = http2.connect(`http://${authority}`);
     const forget = () => {
+      clearInterval(ping);
       if (this.sessions.get(authority) === s) this.sessions.delete(authority);
     };
     s.on('error', forget);
     s.on('close', forget);
-    s.on('goaway', forget);
+    // GOAWAY: streams already taken finish; the session then closes instead of lingering unmapped.
+    s.on('goaway', () => (forget(), s.close()));
+    // No traffic for idleTimeoutMs: closed (streams in flight keep it open until they end).
+    s.setTimeout(this.opts.idleTimeoutMs, () => s.close());
+    // A peer that vanished without a FIN would hang every call on it until its deadline; an
+    // unanswered PING finds it within one interval.
+    let awaiting = false;
+    const ping = setInterval(() => {
+      if (awaiting) return s.destroy(new Error(`${authority} did not answer a keepalive PING`));
+      if (!s.connecting && !s.destroyed) {
+        awaiting = true;
+        s.ping((err) => {
+          awaiting = false;
+          if (err && !s.destroyed) s.destroy(err);
+        });
+      }
+    }, this.opts.pingIntervalMs);
+    ping.unref();
     s.unref();
     this.sessions.set(authority, s);
     return s;

@@ -39,3 +39,18 @@ export function messageEnd(protocol: ThriftProtocolName, buf: Buffer, start = 0,
     throw err;
   }
 }
+
+/**
+ * Whether `buf` is exactly one struct in `protocol`, checked by skipping it with no IDL: bytes
+ * written to a pooled connection must end where the message ends, or what is left over would
+ * become the start of the next caller's message.
+ */
+export function isOneStruct(protocol: ThriftProtocolName, buf: Buffer): boolean {
+  try {
+    const r = newReader(protocol, buf, 0, buf.length);
+    r.skip(T.STRUCT);
+    return r.pos === buf.length;
+  } catch {
+    return false;
+  }
+}

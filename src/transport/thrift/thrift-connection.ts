@@ -17,8 +17,8 @@ interface Pending {
   reject(e: MeshError): void;
 }
 
-/** Larger replies are refused rather than buffered without bound. */
-const MAX_MESSAGE = 64 * 1024 * 1024;
+/** Larger replies are refused rather than buffered without bound (TRANSMESH_MAX_MESSAGE_BYTES). */
+const defaultMaxMessage = 4 * 1024 * 1024;
 
 /**
  * One TCP connection to a Thrift server, one call at a time. Any failure destroys it: a
@@ -29,12 +29,17 @@ export class ThriftConnection {
   private connected = false;
   private readonly socket: net.Socket;
   private pending: Pending | undefined;
-  private chunks: Buffer[] = [];
+  /** The reply so far, in a buffer grown by doubling: each byte is copied O(1) times. */
+  private buf = Buffer.alloc(0);
   private buffered = 0;
+  /** Buffered size at the last try to find the end of a buffered-transport reply. */
+  private triedAt = 0;
+  private retry: NodeJS.Immediate | undefined;
 
   constructor(
     private readonly url: ParsedThriftUrl,
     private readonly onDead: (c: ThriftConnection) => void,
+    private readonly maxMessage = defaultMaxMessage,
   ) {
     this.socket = net.connect({ host: url.host, port: url.port });
     this.socket.setNoDelay(true);
@@ -94,6 +99,8 @@ export class ThriftConnection {
   private fail(err: MeshError): void {
     const p = this.pending;
     this.pending = undefined;
+    if (this.retry) clearImmediate(this.retry);
+    this.retry = undefined;
     if (!this.dead) {
       this.dead = true;
       this.socket.destroy();
@@ -103,27 +110,45 @@ export class ThriftConnection {
   }
 
   private onData(d: Buffer): void {
-    this.chunks.push(d);
-    this.buffered += d.length;
     if (!this.pending) {
       this.fail(new MeshError('INTERNAL', `${this.url.address} sent data nobody asked for`));
       return;
     }
-    const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
-    this.chunks = [buf];
+    if (this.buffered + d.length > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.buffered + d.length, 4096));
+      this.buf.copy(grown, 0, 0, this.buffered);
+      this.buf = grown;
+    }
+    d.copy(this.buf, this.buffered);
+    this.buffered += d.length;
+    if (this.url.transport === 'framed') return this.tryReply();
+    // Buffered transport has no length: the end is found by skipping the struct, which starts
+    // over each time. Tried at once when the chunk is short (likely the last) or the buffer has
+    // doubled since; otherwise once the chunks of this I/O turn are in, so the work stays linear.
+    if (d.length < 65536 || this.buffered >= 2 * this.triedAt) return this.tryReply();
+    this.retry ??= setImmediate(() => {
+      this.retry = undefined;
+      this.tryReply();
+    });
+  }
+
+  private tryReply(): void {
+    if (!this.pending || this.buffered === 0) return;
+    const buf = this.buf.subarray(0, this.buffered);
     let start: number;
     let end: number;
     try {
       if (this.url.transport === 'framed') {
         if (buf.length < 4) return;
         const size = buf.readUInt32BE(0);
-        if (size > MAX_MESSAGE) throw new MeshError('INTERNAL', `reply frame of ${size} bytes is too large`);
+        if (size > this.maxMessage) throw new MeshError('RESOURCE_EXHAUSTED', `reply frame of ${size} bytes is over the ${this.maxMessage}-byte limit`);
         if (buf.length < 4 + size) return;
         start = 4;
         end = 4 + size;
       } else {
-        if (buf.length > MAX_MESSAGE) throw new MeshError('INTERNAL', 'reply is too large');
+        if (buf.length > this.maxMessage) throw new MeshError('RESOURCE_EXHAUSTED', `reply is over the ${this.maxMessage}-byte limit`);
         start = 0;
+        this.triedAt = buf.length;
         end = messageEnd(this.url.protocol, buf);
         if (end < 0) return;
       }
@@ -146,8 +171,8 @@ export class ThriftConnection {
     else throw new MeshError('INTERNAL', `unexpected message type ${header.type} in reply`);
     // A copy: the body outlives this connection's read buffer.
     const body = Buffer.from(buf.subarray(bodyStart, end));
-    this.chunks = [];
     this.buffered = 0;
+    this.triedAt = 0;
     this.pending = undefined;
     p.resolve({ kind, body });
     if (end !== buf.length) this.fail(new MeshError('INTERNAL', `${this.url.address} sent more than one reply`));

@@ -7,6 +7,8 @@ import { ParsedThriftUrl, parseThriftUrl } from './thrift-url';
 export interface ThriftUpstreamOptions {
   /** Connections kept open to the server at most; calls beyond wait for one. Default 16. */
   readonly maxConnections?: number;
+  /** Largest reply accepted; default 4 MiB. */
+  readonly maxMessageBytes?: number;
 }
 
 interface Waiter {
@@ -22,6 +24,7 @@ interface Waiter {
 export class ThriftUpstream {
   readonly url: ParsedThriftUrl;
   private readonly max: number;
+  private readonly maxMessageBytes: number | undefined;
   private readonly idle: ThriftConnection[] = [];
   private readonly all = new Set<ThriftConnection>();
   private readonly waiters: Waiter[] = [];
@@ -31,6 +34,7 @@ export class ThriftUpstream {
   constructor(url: string | ParsedThriftUrl, opts: ThriftUpstreamOptions = {}) {
     this.url = typeof url === 'string' ? parseThriftUrl(url) : url;
     this.max = Math.max(1, opts.maxConnections ?? 16);
+    this.maxMessageBytes = opts.maxMessageBytes;
   }
 
   /**
@@ -110,7 +114,7 @@ export class ThriftUpstream {
   }
 
   private open(): ThriftConnection {
-    const c = new ThriftConnection(this.url, (dead) => this.forget(dead));
+    const c = new ThriftConnection(this.url, (dead) => this.forget(dead), this.maxMessageBytes);
     this.all.add(c);
     return c;
   }
