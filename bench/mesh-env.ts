@@ -76,7 +76,7 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
   try {
     const nats = await startNats();
     started.push(nats);
-    const cp = cli('control-plane', ['control-plane', '--nats', nats.url]);
+    const cp = cli('control-plane', ['control-plane', '--nats', nats.url, '--admin', '127.0.0.1:0']);
     started.push(cp);
     await cp.waitForMsg('control plane ready');
     await push(nats.url, [benchProto, '-I', join(benchProto, '..')]);
