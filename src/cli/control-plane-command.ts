@@ -1,26 +1,47 @@
-import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, readFlags, validate } from './args';
 import { z } from 'zod';
 import { hostPort, natsUrl } from '../config/addresses';
 import { startControlPlane } from '../node/control-plane-node';
+import { parseDuration } from '../policy/policy-document';
+import { defaultCertTtlMs } from '../control-plane/cert-signer';
 import { onShutdown } from './shutdown';
 
-const help = `usage: transmesh control-plane [--nats URL] [--admin ADDR]
+const help = `usage: transmesh control-plane [--nats URL] [--admin ADDR] [--ca DIR]
 
 Validates and stores IDL in the registry bucket and answers the idl commands, and adds up the
 request metrics every sidecar reports. Stateless: run as many replicas as you like against the
 same NATS (cluster).
 
-  --admin ADDR   GET /metrics (mesh-wide Prometheus text), /healthz, /readyz (default 127.0.0.1:15010)
+  --admin ADDR       GET /metrics (mesh-wide Prometheus text), /healthz, /readyz (default 127.0.0.1:15010)
+  --ca DIR           the mesh CA (from transmesh ca init): sign sidecar certificates; from then on
+                     the mesh needs join tokens and the peer hop is mTLS. Replicas share one DIR.
+  --nats-creds FILE  NATS credentials file (default $TRANSMESH_NATS_CREDS)
+  --nats-ca FILE     CA of the NATS server's TLS certificate (default $TRANSMESH_NATS_CA)
+
+environment: TRANSMESH_CERT_TTL (lifetime of the certificates it signs, default 24h)
 `;
 
-const schema = z.object({ nats: natsUrl, admin: hostPort.prefault('127.0.0.1:15010') });
-const flags: FlagSpec = { ...commonFlags, admin: { type: 'string' } };
+const schema = z.object({
+  nats: natsUrl,
+  admin: hostPort.prefault('127.0.0.1:15010'),
+  ca: z.string().min(1).optional(),
+  certTtlMs: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return defaultCertTtlMs;
+      const ms = parseDuration(s);
+      if (ms === undefined || ms < 1000) ctx.addIssue({ code: 'custom', message: `TRANSMESH_CERT_TTL: "${s}" is not a duration of at least 1s (e.g. 30s, 12h)` });
+      return ms ?? 0;
+    }),
+});
+const flags: FlagSpec = { ...commonFlags, admin: { type: 'string' }, ca: { type: 'string' } };
 
 export async function run(argv: string[]): Promise<number> {
   const values = readFlags(argv, flags, help);
   if (!values) return 0;
-  const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats) });
-  const { stop } = await startControlPlane(config.nats, config.admin);
+  const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats), certTtlMs: process.env.TRANSMESH_CERT_TTL });
+  const { stop } = await startControlPlane({ ...config, natsAuth: natsAuthFrom(values) });
   await onShutdown(stop);
   return 0;
 }

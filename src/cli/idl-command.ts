@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { NatsConnection } from 'nats';
-import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, UsageError, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, parseFlags, UsageError, validate } from './args';
 import { natsUrl } from '../config/addresses';
-import { connectNats } from '../registry/connect';
+import { connectNats, type NatsAuth } from '../registry/connect';
 import { Subjects } from '../registry/names';
 import { encodeJson } from '../registry/kv';
 import type { Reply } from '../registry/records';
@@ -28,7 +28,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return sub ? 0 : 2;
   }
-  const { nats } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
+  const { nats: url } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
+  const nats = { url, auth: natsAuthFrom(values) };
   const json = !!values.json;
   switch (sub) {
     case 'push': {
@@ -74,8 +75,8 @@ export class RegistryRefused extends Error {
   override name = 'RegistryRefused';
 }
 
-async function ask<T>(url: string, subject: string, body: unknown): Promise<T> {
-  const nc: NatsConnection = await connectNats(url, 'transmesh-cli');
+async function ask<T>(nats: { url: string; auth: NatsAuth }, subject: string, body: unknown): Promise<T> {
+  const nc: NatsConnection = await connectNats(nats.url, 'transmesh-cli', nats.auth);
   try {
     const msg = await nc.request(subject, encodeJson(body), { timeout: 15000 }).catch((err: Error) => {
       const noResponders = /503|no responders/i.test(err.message);

@@ -5,6 +5,8 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   'control-plane': () => import('./control-plane-command'),
   idl: () => import('./idl-command'),
   dev: () => import('./dev-command'),
+  ca: () => import('./ca-command'),
+  token: () => import('./token-command'),
 };
 
 const usage = `usage: transmesh <command> [flags]
@@ -14,6 +16,8 @@ commands:
   control-plane   validation and storage of IDL and policy; stateless, N replicas
   idl             push, ls, show, rollback: the IDL registry
   dev             a whole local mesh in one process tree
+  ca init         create the mesh CA (certificates for sidecars, mTLS on the peer hop)
+  token create    a join token for one app, signed by the mesh CA
 
 every command takes --nats URL (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help
 `;

@@ -27,6 +27,10 @@ export const sidecarConfigSchema = z.object({
   advertise: z.string().min(1).optional(),
   admin: hostPort.prefault('127.0.0.1:15000'),
   provide: z.array(providerUrl).default([]),
+  /** The join token of --app (--token, TRANSMESH_TOKEN or --token-file); required on a mesh with a CA. */
+  token: z.string().min(1).optional(),
+  /** NATS credentials and CA (--nats-creds, --nats-ca). */
+  natsAuth: z.object({ creds: z.string().optional(), ca: z.string().optional() }).default({}),
   /** How often a providing sidecar refreshes its discovery record, and after how long peers forget it. */
   heartbeatMs: ms(1000),
   endpointTtlMs: ms(3500),

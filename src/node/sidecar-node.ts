@@ -11,6 +11,7 @@ import { openBucket } from '../registry/kv';
 import { bucketOptions, Buckets } from '../registry/names';
 import { Sidecar } from '../sidecar/sidecar';
 import { TelemetryPublisher } from './telemetry-publisher';
+import { joinMesh } from './mesh-identity';
 
 /**
  * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
@@ -50,8 +51,14 @@ export function firstNonLoopback(): string {
 
 export async function startSidecar(config: SidecarConfig) {
   const log = createLogger('sidecar');
-  const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`);
-  const sidecar = new Sidecar(config, log);
+  const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`, config.natsAuth);
+  // Before listening: on a mesh with a CA, no valid token means no certificate and no sidecar.
+  const identity = await joinMesh(nc, config.app, config.token, log).catch(async (err) => {
+    await nc.close();
+    throw err;
+  });
+  const stopRenewal = identity?.renew();
+  const sidecar = new Sidecar(config, log, identity?.tls);
   const bound = await sidecar.listen();
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
@@ -94,6 +101,7 @@ export async function startSidecar(config: SidecarConfig) {
     await announcer?.withdraw();
     await sidecar.drain();
     telemetry.stop();
+    stopRenewal?.();
     idlWatcher.stop();
     epWatcher.stop();
     await nc.close();

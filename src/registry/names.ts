@@ -4,6 +4,8 @@ export const Buckets = {
   idl: 'transmesh_idl',
   /** Discovery: `<instance>` → the provider sidecar's record, refreshed every heartbeat. */
   endpoints: 'transmesh_endpoints',
+  /** The mesh CA: `ca` → `{cert, trustDomain}`, put by every control plane started with --ca. Present = the mesh needs tokens. */
+  ca: 'transmesh_ca',
 } as const;
 
 export const Subjects = {
@@ -13,7 +15,12 @@ export const Subjects = {
   idlRollback: 'transmesh.idl.rollback',
   /** Sidecars publish metric batches here (`transmesh.telemetry.<app>`); the control plane aggregates. */
   telemetry: 'transmesh.telemetry',
+  /** A sidecar's certificate signing request with its join token → its certificate. */
+  caSign: 'transmesh.ca.sign',
 } as const;
+
+/** The key of the CA record in the `transmesh_ca` bucket. */
+export const caKey = 'ca';
 
 export const controlPlaneQueue = 'transmesh-control-plane';
 
@@ -22,4 +29,5 @@ export const bucketOptions = {
   [Buckets.idl]: { history: 1, ttl: 0 },
   // Old records of providers that died are purged after a minute; liveness itself is judged by the readers.
   [Buckets.endpoints]: { history: 1, ttl: 60_000 },
+  [Buckets.ca]: { history: 1, ttl: 0 },
 } as const;

@@ -36,3 +36,15 @@ export const endpointRecord = z.object({
   ),
 });
 export type EndpointRecord = z.infer<typeof endpointRecord>;
+
+/** The mesh CA as kept in NATS: its certificate (PEM) and trust domain; never the key. */
+export const caRecord = z.object({ cert: z.string().min(1), trustDomain: z.string().min(1) });
+export type CaRecord = z.infer<typeof caRecord>;
+
+/** A sidecar asks for a certificate for `app`, proving it with its join token. */
+export const signRequest = z.object({ app: z.string().min(1), token: z.string().min(1), csr: z.string().min(1) });
+export type SignRequest = z.infer<typeof signRequest>;
+export interface SignResult {
+  readonly cert: string;
+  readonly ca: string;
+}

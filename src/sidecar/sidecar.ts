@@ -12,6 +12,11 @@ import { createAdminServer } from './admin/admin-server';
 import { GrpcProvider } from './inbound/grpc-provider';
 import { ThriftProvider } from './inbound/thrift-provider';
 import type { Provider } from './inbound/provider';
+import { emptyPolicies, PolicySnapshot } from '../policy/service-policy';
+import type { MeshTls } from '../identity/mesh-tls';
+import { AccessGate } from './inbound/access-gate';
+import { inboundGuard } from './inbound/inbound-guard';
+import { peerTls } from './peer-tls';
 
 /**
  * The data plane of one host: the app-facing listener (outbound), the peer listener
@@ -20,9 +25,11 @@ import type { Provider } from './inbound/provider';
 export class Sidecar {
   readonly idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
   readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+  readonly policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
   readonly metrics = new Metrics();
   readonly providers: ReadonlyMap<string, Provider>;
-  private readonly peers = new PeerClient();
+  private readonly peers: PeerClient;
+  private readonly access: AccessGate;
   private readonly http: HttpListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
@@ -31,19 +38,24 @@ export class Sidecar {
   constructor(
     private readonly config: SidecarConfig,
     log: Logger,
+    /** The mesh certificate when the mesh has a CA: the peer hop is then mTLS both ways. */
+    tls?: MeshTls,
   ) {
+    this.peers = new PeerClient(tls && peerTls(tls, this.endpoints));
+    this.access = new AccessGate(this.policies, log);
     this.providers = new Map(
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url) : new ThriftProvider(p.service, p.url)]),
     );
     const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs });
     this.http = new HttpListener(handler, config.app, log);
-    this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log);
+    this.peerServer = new PeerServer(this.providers, this.metrics, config.defaultTimeoutMs, log, inboundGuard(tls, this.access));
     this.admin = createAdminServer({
       metrics: this.metrics,
+      extraMetrics: () => this.access.render(),
       idl: this.idl,
       endpoints: this.endpoints,
       draining: () => this.draining,
-      info: () => ({ app: config.app, listen: formatHostPort(config.listen), inbound: formatHostPort(config.inbound), providers: config.provide }),
+      info: () => ({ app: config.app, mtls: !!tls, listen: formatHostPort(config.listen), inbound: formatHostPort(config.inbound), providers: config.provide }),
     });
   }
 

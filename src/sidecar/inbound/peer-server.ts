@@ -1,22 +1,22 @@
-import http2, { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import { codeName } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import { Metrics, unroutedLabel } from '../../telemetry/metrics';
-import { PeerHeaders } from '../../transport/peer/peer-headers';
 import { InFlight } from '../in-flight';
 import { parseGrpcTimeout } from '../../transport/grpc/grpc-frame';
 import { maxTimerMs } from '../../transport/peer/timer-cap';
 import { CancelToken } from '../../transport/peer/cancel-token';
 import type { Provider } from './provider';
 import { errorReplyFor, InboundReply, writeReply } from './peer-reply';
+import { inboundGuard, type InboundGuard } from './inbound-guard';
 
 /**
  * The peer-facing listener: other sidecars call the services this one provides, as
  * gRPC-framed unary calls over h2c. Each stream goes to the provider of its service.
  */
 export class PeerServer {
-  readonly server: Http2Server;
+  readonly server: Http2Server | Http2SecureServer;
   private readonly inFlight = new InFlight();
   private readonly sessions = new Set<ServerHttp2Session>();
 
@@ -25,8 +25,9 @@ export class PeerServer {
     private readonly metrics: Metrics,
     private readonly defaultTimeoutMs: number,
     private readonly log: Logger,
+    private readonly guard: InboundGuard = inboundGuard(undefined, undefined),
   ) {
-    this.server = http2.createServer();
+    this.server = guard.createServer();
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
     this.server.on('session', (session) => {
       this.sessions.add(session);
@@ -53,14 +54,14 @@ export class PeerServer {
     const slash = path.indexOf('/', 1);
     const service = slash > 0 ? path.slice(1, slash) : '';
     const method = slash > 0 ? path.slice(slash + 1) : '';
-    const caller = String(headers[PeerHeaders.caller] ?? 'unknown');
+    const caller = this.guard.callerOf(stream, headers);
     const provider = this.providers.get(service);
     this.inFlight.begin();
     const chunks: Buffer[] = [];
     stream.on('data', (c: Buffer) => chunks.push(c));
     stream.on('error', () => undefined);
     stream.once('end', () => {
-      void this.handle(stream, headers, provider, service, method, path, chunks).then((reply) => {
+      void this.handle(stream, headers, provider, service, method, path, chunks, caller).then((reply) => {
         writeReply(stream, reply);
         this.metrics.observe('inbound', caller, provider ? service : unroutedLabel, provider ? method : unroutedLabel, codeName(reply.status), (performance.now() - started) / 1000);
         this.inFlight.end();
@@ -68,11 +69,13 @@ export class PeerServer {
     });
   }
 
-  private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, service: string, method: string, path: string, chunks: Buffer[]): Promise<InboundReply> {
+  private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, service: string, method: string, path: string, chunks: Buffer[], caller: string): Promise<InboundReply> {
     if (!provider) {
       // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
       return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
     }
+    const refused = this.guard.admit(caller, service, method);
+    if (refused) return errorReplyFor(refused);
     const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
     const cancel = new CancelToken();
     stream.once('close', () => cancel.cancel());
