@@ -73,7 +73,9 @@ export async function startSidecar(config: SidecarConfig) {
       (err) => log.error({ err }, 'could not watch again after NATS came back'),
     );
   });
-  const instance = `${config.app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=.a-zA-Z0-9]/g, '_');
+  // `<app>.<host-pid-random>`: the app is a subject token of its discovery key, so a NATS user per
+  // app can be allowed to write `$KV.transmesh_endpoints.<app>.>` and nothing else (docs/security.md).
+  const instance = `${config.app}.${`${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=a-zA-Z0-9]/g, '_')}`;
   const telemetry = new TelemetryPublisher(nc, sidecar.metrics, { instance, app: config.app }, config.telemetryMs, log);
   telemetry.start();
   let announcer: Announcer | undefined;
