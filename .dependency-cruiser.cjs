@@ -21,7 +21,7 @@ const layers = {
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'log'],
   'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'registry', 'discovery', 'policy', 'identity', 'telemetry', 'log'],
   node: ['errors', 'idl', 'snapshot', 'policy', 'identity', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
-  dev: ['config', 'log'],
+  dev: ['config', 'log', 'identity'],
   cli: ['*'],
 };
 
