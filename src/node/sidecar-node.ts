@@ -97,7 +97,7 @@ export async function startSidecar(config: SidecarConfig) {
     // Ready means discovery already routes to this sidecar's own providers too.
     await Promise.race([seen, new Promise((r) => setTimeout(r, 2000).unref())]);
   }
-  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin }, 'sidecar ready');
+  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin, mtls: !!identity }, 'sidecar ready');
   const stop = async () => {
     log.info('draining');
     await announcer?.withdraw();
