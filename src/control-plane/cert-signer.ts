@@ -1,4 +1,5 @@
 import { checkToken } from '../identity/join-token';
+import { checkRenewal } from '../identity/renewal-proof';
 import { loadCa, type MeshCa } from '../identity/ca';
 import { signCsr } from '../identity/ca';
 import type { Logger } from '../log/logger';
@@ -25,9 +26,10 @@ export class CertSigner {
 
   async sign(req: SignRequest): Promise<SignResult> {
     try {
-      const claims = checkToken(req.token, this.ca.cert, this.ca.trustDomain, req.app);
-      const cert = await signCsr(this.ca, req.csr, claims.app, this.ttlMs);
-      this.log.info({ app: claims.app, ttlMs: this.ttlMs }, 'certificate issued');
+      if ('token' in req) checkToken(req.token, this.ca.cert, this.ca.trustDomain, req.app);
+      else checkRenewal(req.renew.cert, req.renew.proof, req.csr, this.ca.cert, this.ca.trustDomain, req.app);
+      const cert = await signCsr(this.ca, req.csr, req.app, this.ttlMs);
+      this.log.info({ app: req.app, ttlMs: this.ttlMs, by: 'token' in req ? 'token' : 'renewal' }, 'certificate issued');
       return { cert, ca: this.ca.certPem };
     } catch (err) {
       this.log.warn({ app: req.app, reason: (err as Error).message }, 'certificate refused');

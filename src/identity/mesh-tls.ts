@@ -26,6 +26,11 @@ export class MeshTls {
     this.context = createSecureContext(this.contextOptions());
   }
 
+  /** The key and certificate in force (a renewal proves it holds them). */
+  get material(): TlsMaterial {
+    return this.current;
+  }
+
   get trustDomain(): string {
     return this.current.trustDomain;
   }

@@ -4,6 +4,7 @@ import { IdentityError } from '../identity/ca';
 import { checkToken } from '../identity/join-token';
 import { MeshTls, type TlsMaterial } from '../identity/mesh-tls';
 import { newWorkloadKey } from '../identity/workload-key';
+import { proveRenewal } from '../identity/renewal-proof';
 import type { Logger } from '../log/logger';
 import { decodeJson, encodeJson, isLive, openBucket } from '../registry/kv';
 import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
@@ -28,14 +29,17 @@ export async function joinMesh(nc: NatsConnection, app: string, token: string | 
   const ca = decodeJson(caRecord, entry.value);
   if (!token) throw new IdentityError(`this mesh has a CA: --token (or TRANSMESH_TOKEN, --token-file) is required for --app ${app} (transmesh token create --app ${app} --ca DIR)`);
   checkToken(token, new X509Certificate(ca.cert), ca.trustDomain, app);
-  const tls = new MeshTls(await certify(nc, app, token, ca));
+  const tls = new MeshTls(await certify(nc, app, ca, () => ({ token })));
   log.info({ identity: `spiffe://${ca.trustDomain}/app/${app}`, notAfter: new Date(tls.notAfter).toISOString() }, 'mesh certificate issued');
   return { tls, renew: () => renewAtHalfLife(nc, app, token, ca, tls, log) };
 }
 
-async function certify(nc: NatsConnection, app: string, token: string, ca: CaRecord): Promise<TlsMaterial> {
+/** How a signing request proves the app: the join token, or (renewal) the current certificate and its key. */
+type Proof = (csrPem: string) => { token: string } | { renew: { cert: string; proof: string } };
+
+async function certify(nc: NatsConnection, app: string, ca: CaRecord, prove: Proof): Promise<TlsMaterial> {
   const key = await newWorkloadKey(app);
-  const req: SignRequest = { app, token, csr: key.csrPem };
+  const req: SignRequest = { app, csr: key.csrPem, ...prove(key.csrPem) };
   const msg = await nc.request(Subjects.caSign, encodeJson(req), { timeout: signTimeoutMs }).catch((err: Error) => {
     const none = /503|no responders|timeout/i.test(err.message);
     throw new IdentityError(none ? 'no control plane with --ca answered the certificate request' : `certificate request failed: ${err.message}`);
@@ -47,8 +51,9 @@ async function certify(nc: NatsConnection, app: string, token: string, ca: CaRec
 
 /**
  * Renews at half the certificate's life with a new key, swapping the TLS material whole: new
- * connections use it, open sessions carry on. A failed renewal is retried (every tenth of the
- * time left, at least every second) while the current certificate is still good.
+ * connections use it, open sessions carry on. The request is proved with the current certificate
+ * (so the token may have expired by then); only once that has expired is the token used again.
+ * A failed renewal is retried every tenth of the time left (at least every second).
  */
 function renewAtHalfLife(nc: NatsConnection, app: string, token: string, ca: CaRecord, tls: MeshTls, log: Logger): () => void {
   let timer: NodeJS.Timeout | undefined;
@@ -59,7 +64,9 @@ function renewAtHalfLife(nc: NatsConnection, app: string, token: string, ca: CaR
     timer.unref();
   };
   const run = () => {
-    certify(nc, app, token, ca).then(
+    const current = tls.material;
+    const prove: Proof = tls.notAfter > Date.now() + 1000 ? (csr) => ({ renew: { cert: current.certPem, proof: proveRenewal(current.keyPem, csr) } }) : () => ({ token });
+    certify(nc, app, ca, prove).then(
       (material) => {
         tls.update(material);
         log.info({ notAfter: new Date(tls.notAfter).toISOString() }, 'mesh certificate renewed');

@@ -41,8 +41,14 @@ export type EndpointRecord = z.infer<typeof endpointRecord>;
 export const caRecord = z.object({ cert: z.string().min(1), trustDomain: z.string().min(1) });
 export type CaRecord = z.infer<typeof caRecord>;
 
-/** A sidecar asks for a certificate for `app`, proving it with its join token. */
-export const signRequest = z.object({ app: z.string().min(1), token: z.string().min(1), csr: z.string().min(1) });
+/**
+ * A sidecar asks for a certificate for `app`, proving it with its join token, or (renewal) with
+ * its current certificate and a signature of the new CSR by that certificate's key.
+ */
+export const signRequest = z.union([
+  z.object({ app: z.string().min(1), csr: z.string().min(1), token: z.string().min(1) }),
+  z.object({ app: z.string().min(1), csr: z.string().min(1), renew: z.object({ cert: z.string().min(1), proof: z.string().min(1) }) }),
+]);
 export type SignRequest = z.infer<typeof signRequest>;
 export interface SignResult {
   readonly cert: string;

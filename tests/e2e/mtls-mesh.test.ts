@@ -49,9 +49,11 @@ describe('mTLS mesh', () => {
     cp = spawnCli('control-plane', ['control-plane', '--nats', nats.url, '--admin', '127.0.0.1:0', '--ca', caDir], { TRANSMESH_CERT_TTL: '4s' });
     await cp.waitForMsg('control plane ready');
     expect((await runCli(['idl', 'push', ...idlPushArgs(echoFiles(), 'echo.proto'), '--nats', nats.url])).code).toBe(0);
-    for (const app of ['echo-a', 'web', 'other']) tokens[app] = await token(app);
+    for (const app of ['echo-a', 'other']) tokens[app] = await token(app);
     echo = await startEchoServer('A');
     provider = await join_('echo-a', tokens['echo-a'], [`${svc}=grpc://127.0.0.1:${echo.port}`]);
+    // web's token expires in seconds: its renewals must go on without it (proved by its certificate).
+    tokens.web = await token('web', '10s');
     web = await join_('web', tokens.web);
     other = await join_('other', tokens.other);
     await Promise.all([web, other].map((c) => c.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery')));
@@ -152,7 +154,7 @@ describe('mTLS mesh', () => {
     const bad = await exitOf('admin', { TRANSMESH_TOKEN: tampered });
     expect(bad.code).not.toBe(0);
     expect(bad.last).toMatch(/^transmesh: the join token has a bad signature/);
-    const wrongApp = await exitOf('admin', { TRANSMESH_TOKEN: tokens.web });
+    const wrongApp = await exitOf('admin', { TRANSMESH_TOKEN: await token('web') });
     expect(wrongApp.code).not.toBe(0);
     expect(wrongApp.last).toMatch(/^transmesh: the join token is for app web, not admin/);
     const expired = await token('web', '1s');
@@ -162,15 +164,18 @@ describe('mTLS mesh', () => {
     expect(old.last).toMatch(/^transmesh: the join token for web expired/);
   });
 
-  test('certificates renew at half-life while calls flow, no call failing; new sessions use the renewed ones', async () => {
+  test('certificates renew at half-life while calls flow, no call failing, past the join token\'s expiry; new sessions use the renewed ones', async () => {
+    const webTokenExp = JSON.parse(Buffer.from(tokens.web.split('.')[1], 'base64url').toString()).exp * 1000;
     const renewals = (sc: SidecarProc) => sc.proc.lines.filter((l) => l.msg === 'mesh certificate renewed').length;
     const target = renewals(provider) + 3;
     const statuses: number[] = [];
-    while (renewals(provider) < target || renewals(web) < 3) {
+    while (renewals(provider) < target || renewals(web) < 3 || Date.now() < webTokenExp + 2500) {
       statuses.push((await call(web.url, `/${svc}/Echo`, { text: 'r' })).status);
     }
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(web.proc.lines.filter((l) => l.msg === 'mesh certificate renewal failed; retrying')).toEqual([]);
+    expect(cp.lines.some((l) => l.msg === 'certificate issued' && l.app === 'web' && l.by === 'renewal' && l.time > webTokenExp)).toBe(true);
     // The provider's first certificate has expired by now: a new consumer's fresh session
     // succeeds only if the provider's listener serves the renewed one.
     const late = await join_('late', await token('late'));

@@ -6,6 +6,7 @@ import { initCa, loadCa, MeshCa, signCsr } from '../../src/identity/ca';
 import { checkToken, createToken } from '../../src/identity/join-token';
 import { newWorkloadKey } from '../../src/identity/workload-key';
 import { appOfSubjectAltName } from '../../src/identity/spiffe';
+import { checkRenewal, proveRenewal } from '../../src/identity/renewal-proof';
 
 jest.setTimeout(20000);
 
@@ -61,5 +62,18 @@ describe('join tokens', () => {
     expect(cert.verify(ca.cert.publicKey)).toBe(true);
     expect(cert.verify(otherCa.cert.publicKey)).toBe(false);
     await expect(signCsr(ca, key.csrPem.replace(/[A-Za-z](?=[A-Za-z0-9+/]{20}\n-----END)/, (c) => (c === 'A' ? 'B' : 'A')), 'web', 1000)).rejects.toThrow(/request/);
+  });
+
+  test('renewal: proved by the current certificate\'s key, for its own app, while it is valid', async () => {
+    const old = await newWorkloadKey('web');
+    const oldCert = await signCsr(ca, old.csrPem, 'web', 3_600_000);
+    const next = await newWorkloadKey('web');
+    const proof = proveRenewal(old.keyPem, next.csrPem);
+    expect(() => checkRenewal(oldCert, proof, next.csrPem, ca.cert, 'example.org', 'web')).not.toThrow();
+    expect(() => checkRenewal(oldCert, proof, next.csrPem, ca.cert, 'example.org', 'admin')).toThrow('the certificate to renew is for web, not admin');
+    expect(() => checkRenewal(oldCert, proveRenewal(next.keyPem, next.csrPem), next.csrPem, ca.cert, 'example.org', 'web')).toThrow(/proof was not made with the key/);
+    expect(() => checkRenewal(oldCert, proof, next.csrPem, ca.cert, 'example.org', 'web', Date.now() + 3_700_000)).toThrow(/not valid now/);
+    const foreign = await signCsr(otherCa, old.csrPem, 'web', 3_600_000);
+    expect(() => checkRenewal(foreign, proof, next.csrPem, ca.cert, 'example.org', 'web')).toThrow(/not issued by this mesh CA/);
   });
 });
