@@ -6,6 +6,8 @@ import { freePort, Proc, repoRoot, runCli, spawnCli, spawnProc } from '../helper
 import { startSidecar, SidecarProc } from '../helpers/mesh';
 import { idlPushArgs } from '../helpers/idl-files';
 import { echoFiles } from '../helpers/grpc-echo-server';
+import { initCa, loadCa } from '../../src/identity/ca';
+import { generateKeys, privateKeyPem, randomSerial, signingAlgorithm, x509 } from '../../src/identity/pem';
 
 jest.setTimeout(60000);
 
@@ -79,5 +81,57 @@ describe('NATS as part of the trust: one user per role', () => {
     const res = await runCli(['idl', 'ls', '--nats', url('operator', 'wrong')]);
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(/^transmesh: cannot reach NATS at nats:\/\/operator:\*\*\*@127\.0\.0\.1:\d+: .*(Authorization|AUTHORIZATION)/m);
+  });
+});
+
+/** NATS over TLS: a `tls://` URL and the server's CA given with --nats-ca (or TRANSMESH_NATS_CA). */
+describe('NATS over TLS', () => {
+  let dir: string;
+  let server: Proc;
+  let port: number;
+  let cp: Proc;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'transmesh-nats-tls-'));
+    await initCa(join(dir, 'ca'));
+    const ca = await loadCa(join(dir, 'ca'));
+    const keys = await generateKeys();
+    const caCert = new x509.X509Certificate(ca.certPem);
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomSerial(),
+      subject: 'CN=nats',
+      issuer: caCert.subject,
+      notBefore: new Date(Date.now() - 60_000),
+      notAfter: new Date(Date.now() + 3_600_000),
+      signingKey: ca.key,
+      publicKey: keys.publicKey,
+      signingAlgorithm,
+      extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'ip', value: '127.0.0.1' }, { type: 'dns', value: 'localhost' }])],
+    });
+    writeFileSync(join(dir, 'server.crt'), cert.toString('pem'));
+    writeFileSync(join(dir, 'server.key'), await privateKeyPem(keys.privateKey));
+    port = await freePort();
+    writeFileSync(
+      join(dir, 'server.conf'),
+      `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, 'js')}" }\ntls { cert_file: "${join(dir, 'server.crt')}", key_file: "${join(dir, 'server.key')}" }\n`,
+    );
+    server = spawnProc('nats-server', 'nats-server', ['-c', join(dir, 'server.conf')]);
+    await server.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');
+    cp = spawnCli('control-plane', ['control-plane', '--nats', `tls://127.0.0.1:${port}`, '--nats-ca', join(dir, 'ca', 'ca.crt'), '--admin', '127.0.0.1:0']);
+    await cp.waitForMsg('control plane ready');
+  });
+
+  afterAll(async () => {
+    await cp?.stop();
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the CLI reaches the control plane over TLS with the CA from --nats-ca or TRANSMESH_NATS_CA, and not without it', async () => {
+    expect((await runCli(['idl', 'ls', '--nats', `tls://127.0.0.1:${port}`, '--nats-ca', join(dir, 'ca', 'ca.crt')])).code).toBe(0);
+    expect((await runCli(['idl', 'ls', '--nats', `tls://127.0.0.1:${port}`], { TRANSMESH_NATS_CA: join(dir, 'ca', 'ca.crt') })).code).toBe(0);
+    const untrusted = await runCli(['idl', 'ls', '--nats', `tls://127.0.0.1:${port}`]);
+    expect(untrusted.code).not.toBe(0);
+    expect(untrusted.stderr).toMatch(/^transmesh: cannot reach NATS at tls:\/\/127\.0\.0\.1:\d+: /);
   });
 });
