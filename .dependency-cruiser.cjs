@@ -12,20 +12,21 @@ const layers = {
   transport: ['errors', 'idl', 'codec'],
   snapshot: ['idl'],
   policy: ['errors'],
+  identity: [],
   telemetry: [],
   log: [],
   config: [],
-  sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'policy', 'telemetry', 'log', 'config'],
+  sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'policy', 'identity', 'telemetry', 'log', 'config'],
   registry: ['errors', 'json', 'idl', 'compile', 'snapshot', 'policy', 'config', 'log'],
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'config', 'log'],
-  'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'telemetry', 'log'],
-  node: ['errors', 'idl', 'snapshot', 'policy', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
-  dev: ['config', 'log'],
+  'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'identity', 'telemetry', 'log'],
+  node: ['errors', 'idl', 'snapshot', 'policy', 'identity', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
+  dev: ['config', 'log', 'identity'],
   cli: ['*'],
 };
 
 /** The data plane: what runs per call. It reads snapshots and never talks to NATS. */
-const dataPlane = ['errors', 'json', 'idl', 'codec', 'compile', 'transport', 'snapshot', 'policy', 'telemetry', 'sidecar'];
+const dataPlane = ['errors', 'json', 'idl', 'codec', 'compile', 'transport', 'snapshot', 'policy', 'identity', 'telemetry', 'sidecar'];
 
 const forbidden = [
   { name: 'no-circular', comment: 'modules form no cycle', severity: 'error', from: {}, to: { circular: true } },

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
 
@@ -12,10 +13,25 @@ export class UsageError extends Error {
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
 
 /** The flags every command takes. */
-export const commonFlags: FlagSpec = { nats: { type: 'string' }, help: { type: 'boolean', short: 'h' } };
+export const commonFlags: FlagSpec = {
+  nats: { type: 'string' },
+  'nats-creds': { type: 'string' },
+  'nats-ca': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
 
 export function defaultNatsUrl(flag: unknown): string {
   return (flag as string | undefined) ?? process.env.TRANSMESH_NATS_URL ?? 'nats://127.0.0.1:4222';
+}
+
+/** `--nats-creds FILE` / TRANSMESH_NATS_CREDS and `--nats-ca FILE` / TRANSMESH_NATS_CA (docs/security.md). */
+export function natsAuthFrom(values: Record<string, unknown>): { creds?: string; ca?: string } {
+  const creds = (values['nats-creds'] as string | undefined) ?? process.env.TRANSMESH_NATS_CREDS;
+  const ca = (values['nats-ca'] as string | undefined) ?? process.env.TRANSMESH_NATS_CA;
+  for (const [flag, file] of [['nats-creds', creds], ['nats-ca', ca]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new UsageError(`--${flag}: ${file} does not exist`);
+  }
+  return Object.freeze({ ...(creds ? { creds } : {}), ...(ca ? { ca } : {}) });
 }
 
 export interface ParsedFlags {
@@ -59,4 +75,19 @@ export function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value as object)) deepFreeze(v);
   }
   return value;
+}
+
+/**
+ * A command with one subcommand (`transmesh ca init ...`): its flags, or the exit code once help
+ * was printed (0 when asked for, 2 when no subcommand was given). Another subcommand is a usage error.
+ */
+export function readSubcommand(argv: string[], expected: string, options: FlagSpec, help: string): Record<string, unknown> | number {
+  const [sub, ...rest] = argv;
+  const parsed = parseFlags(rest, options);
+  if (!sub || parsed.help || sub === '--help' || sub === '-h') {
+    process.stdout.write(help);
+    return sub ? 0 : 2;
+  }
+  if (sub !== expected) throw new UsageError(`unknown subcommand "${sub}" (${expected})`);
+  return parsed.values;
 }

@@ -1,10 +1,12 @@
-import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, readFlags, validate } from './args';
 import { z } from 'zod';
 import { hostPort, natsUrl } from '../config/addresses';
 import { startControlPlane } from '../node/control-plane-node';
+import { parseDuration } from '../policy/policy-document';
+import { defaultCertTtlMs } from '../control-plane/cert-signer';
 import { onShutdown } from './shutdown';
 
-const help = `usage: transmesh control-plane [--nats URL] [--admin ADDR] [--access-log FILE|-]
+const help = `usage: transmesh control-plane [--nats URL] [--admin ADDR] [--access-log FILE|-] [--ca DIR]
 
 Validates and stores IDL in the registry bucket and answers the idl commands, and adds up the
 request metrics every sidecar reports, writes their access logs (--access-log) and serves a live
@@ -16,8 +18,13 @@ same NATS (cluster).
   --access-log FILE   write every sidecar's access-log records to FILE (- for stdout), one JSON
                       object a line; SIGHUP reopens FILE (log rotation). Replicas with the flag
                       share the work: each record is written once.
+  --ca DIR            the mesh CA (from transmesh ca init): sign sidecar certificates; from then on
+                      the mesh needs join tokens and the peer hop is mTLS. Replicas share one DIR.
+  --nats-creds FILE   NATS credentials file (default $TRANSMESH_NATS_CREDS)
+  --nats-ca FILE      CA of the NATS server's TLS certificate (default $TRANSMESH_NATS_CA)
 
-environment: TRANSMESH_ENDPOINT_TTL_MS (3500): providers silent this long show as gone on the dashboard
+environment: TRANSMESH_ENDPOINT_TTL_MS (15000): providers silent this long show as gone on the
+  dashboard; TRANSMESH_CERT_TTL (lifetime of the certificates it signs, default 24h)
 `;
 
 const schema = z.object({
@@ -25,14 +32,24 @@ const schema = z.object({
   admin: hostPort.prefault('127.0.0.1:15010'),
   'access-log': z.string().min(1).optional(),
   endpointTtlMs: z.coerce.number().int().positive().default(15000),
+  ca: z.string().min(1).optional(),
+  certTtlMs: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined) return defaultCertTtlMs;
+      const ms = parseDuration(s);
+      if (ms === undefined || ms < 1000) ctx.addIssue({ code: 'custom', message: `TRANSMESH_CERT_TTL: "${s}" is not a duration of at least 1s (e.g. 30s, 12h)` });
+      return ms ?? 0;
+    }),
 });
-const flags: FlagSpec = { ...commonFlags, admin: { type: 'string' }, 'access-log': { type: 'string' } };
+const flags: FlagSpec = { ...commonFlags, admin: { type: 'string' }, 'access-log': { type: 'string' }, ca: { type: 'string' } };
 
 export async function run(argv: string[]): Promise<number> {
   const values = readFlags(argv, flags, help);
   if (!values) return 0;
-  const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats), endpointTtlMs: process.env.TRANSMESH_ENDPOINT_TTL_MS });
-  const { stop } = await startControlPlane(config.nats, config.admin, { accessLog: config['access-log'], endpointTtlMs: config.endpointTtlMs });
+  const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats), endpointTtlMs: process.env.TRANSMESH_ENDPOINT_TTL_MS, certTtlMs: process.env.TRANSMESH_CERT_TTL });
+  const { stop } = await startControlPlane({ ...config, accessLog: config['access-log'], natsAuth: natsAuthFrom(values) });
   await onShutdown(stop);
   return 0;
 }

@@ -5,6 +5,7 @@ import { ensureNats } from '../dev/local-nats';
 import { runExamples } from '../dev/examples';
 import { onShutdown } from './shutdown';
 import { pushIdl, say } from '../dev/push-idl';
+import { devCa } from '../dev/dev-ca';
 
 const flags: FlagSpec = {
   ...commonFlags,
@@ -40,16 +41,21 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
   const tree = new ProcessTree(config.quiet ? undefined : (name, line) => process.stderr.write(`[${name}] ${line}\n`));
-  const stop = () => tree.stopAll();
+  // The mesh runs as in production: a CA (throw-away, in a temp dir), join tokens, mTLS between sidecars.
+  const ca = await devCa();
+  const stop = async () => {
+    await tree.stopAll();
+    ca.remove();
+  };
   try {
     const nats = await ensureNats(config.nats, tree);
     say(`NATS at ${config.nats} (${nats})`);
     const cli = [process.argv[1]];
-    const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', '127.0.0.1:0'], (l) => l.includes('control plane ready'));
+    const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', '127.0.0.1:0', '--ca', ca.dir], (l) => l.includes('control plane ready'));
     const cpAdmin = (JSON.parse(cpReady) as { admin: string }).admin;
-    say(`control plane: dashboard at ${cpAdmin}/, mesh-wide metrics at ${cpAdmin}/metrics; access logs: transmesh logs`);
+    say(`control plane: dashboard at ${cpAdmin}/, mesh-wide metrics at ${cpAdmin}/metrics; access logs: transmesh logs; mesh CA in ${ca.dir} (peer hop: mTLS)`);
     if (config.examples) {
-      const code = await runExamples(tree, config, cli, say);
+      const code = await runExamples(tree, config, cli, say, ca.joinArgs);
       if (config.once) {
         await stop();
         return code;
@@ -57,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       if (config.push.length) await pushIdl(cli, config.nats, config.push, config.include);
       // One sidecar in both roles: its app calls out on --listen, its providers are called in over loopback.
-      const args = [...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0', '--advertise', '127.0.0.1'];
+      const args = [...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0', '--advertise', '127.0.0.1', ...ca.joinArgs(config.app)];
       for (const p of config.provide) args.push('--provide', p);
       await tree.start(`sidecar ${config.app}`, process.execPath, args, (l) => l.includes('sidecar ready'));
       say(`mesh ready: curl -s -X POST http://${config.listen}/<service>/<method> -H 'content-type: application/json' -d '{}'`);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { NatsConnection } from 'nats';
-import { commonFlags, defaultNatsUrl, FlagSpec, parseFlags, UsageError, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, parseFlags, UsageError, validate } from './args';
 import { natsUrl } from '../config/addresses';
-import { connectNats } from '../registry/connect';
+import { connectNats, type NatsAuth } from '../registry/connect';
 import { Subjects } from '../registry/names';
 import { encodeJson } from '../registry/kv';
 import type { PushResult, ServiceListing } from '../registry/idl-store';
@@ -26,7 +26,8 @@ export async function run(argv: string[]): Promise<number> {
   const parsed = subcommand(argv, flags, help);
   if (typeof parsed === 'number') return parsed;
   const { sub, values, positionals } = parsed;
-  const { nats } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
+  const { nats: url } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
+  const nats: NatsTarget = { url, auth: natsAuthFrom(values) };
   const json = !!values.json;
   switch (sub) {
     case 'push': {
@@ -79,8 +80,14 @@ export class RegistryRefused extends Error {
   }
 }
 
-export async function ask<T>(url: string, subject: string, body: unknown, opts: { idempotent: boolean; timeoutMs?: number }): Promise<T> {
-  const nc: NatsConnection = await connectNats(url, 'transmesh-cli');
+/** Where the CLI's NATS is, with its credentials. */
+export interface NatsTarget {
+  readonly url: string;
+  readonly auth: NatsAuth;
+}
+
+export async function ask<T>(nats: NatsTarget, subject: string, body: unknown, opts: { idempotent: boolean; timeoutMs?: number }): Promise<T> {
+  const nc: NatsConnection = await connectNats(nats.url, 'transmesh-cli', nats.auth);
   try {
     const totalMs = opts.timeoutMs === undefined ? undefined : Math.max(40_000, opts.timeoutMs + 5000);
     const reply = await requestWithRetry(nc, subject, encodeJson(body), { idempotent: opts.idempotent, attemptTimeoutMs: opts.timeoutMs, totalMs });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, readFlags, validate } from './args';
 import { natsUrl } from '../config/addresses';
 import { followAccessLogs } from '../node/access-log-follower';
 import { formatRecord } from '../telemetry/access-log';
@@ -24,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   const values = readFlags(argv, flags, help);
   if (!values) return 0;
   const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats) });
-  const follow = await followAccessLogs(config.nats, config, (r) => {
+  const follow = await followAccessLogs(config.nats, natsAuthFrom(values), config, (r) => {
     process.stdout.write((config.json ? JSON.stringify(r) : formatRecord(r)) + '\n');
   });
   // On stderr, so stdout stays records only; scripts can wait for it.

@@ -7,6 +7,8 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   policy: () => import('./policy-command'),
   dev: () => import('./dev-command'),
   logs: () => import('./logs-command'),
+  ca: () => import('./ca-command'),
+  token: () => import('./token-command'),
 };
 
 const usage = `usage: transmesh <command> [flags]
@@ -18,6 +20,8 @@ commands:
   policy          apply, ls, show, rollback, delete: routing and resilience per service
   dev             a whole local mesh in one process tree
   logs            follow the access-log records of every sidecar, live
+  ca init         create the mesh CA (certificates for sidecars, mTLS on the peer hop)
+  token create    a join token for one app, signed by the mesh CA
 
 every command takes --nats URL[,URL...] (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help
 `;

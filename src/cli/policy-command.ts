@@ -5,7 +5,7 @@ import { parseDuration } from '../policy/policy-document';
 import { Subjects } from '../registry/names';
 import type { PolicyListing } from '../registry/policy-store';
 import type { PolicyDocRecord } from '../registry/records';
-import { commonFlags, defaultNatsUrl, FlagSpec, UsageError, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, UsageError, validate } from './args';
 import { ask, one, print, RegistryRefused, subcommand, table } from './idl-command';
 
 const help = `usage:
@@ -56,7 +56,8 @@ export async function run(argv: string[]): Promise<number> {
   const json = !!values.json;
   const waitTimeoutMs = opts['wait-timeout'];
   // The control plane answers once sidecars confirmed, so the request may take the whole wait.
-  const askLong = <T>(subject: string, body: unknown) => ask<T>(opts.nats, subject, body, { idempotent: false, timeoutMs: waitTimeoutMs + 15000 });
+  const nats = { url: opts.nats, auth: natsAuthFrom(values) };
+  const askLong = <T>(subject: string, body: unknown) => ask<T>(nats, subject, body, { idempotent: false, timeoutMs: waitTimeoutMs + 15000 });
   try {
     switch (sub) {
       case 'apply': {
@@ -78,13 +79,13 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'ls': {
-        const res = await ask<PolicyListing[]>(opts.nats, Subjects.policyList, {}, { idempotent: true });
+        const res = await ask<PolicyListing[]>(nats, Subjects.policyList, {}, { idempotent: true });
         print(json, res, () => table(['SERVICE', 'REVISION', 'APPLIED'], res.map((p) => [p.service, String(p.revision), p.appliedAt])));
         return 0;
       }
       case 'show': {
         const service = one(positionals, 'policy show SERVICE [--revision N]');
-        const res = await ask<PolicyDocRecord>(opts.nats, Subjects.policyShow, { service, revision: opts.revision }, { idempotent: true });
+        const res = await ask<PolicyDocRecord>(nats, Subjects.policyShow, { service, revision: opts.revision }, { idempotent: true });
         if (json) print(true, res, () => []);
         else process.stdout.write(res.yaml.endsWith('\n') ? res.yaml : `${res.yaml}\n`);
         return 0;

@@ -1,4 +1,5 @@
-import { commonFlags, defaultNatsUrl, FlagSpec, readFlags, UsageError, validate } from './args';
+import { readFileSync } from 'node:fs';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, readFlags, UsageError, validate } from './args';
 import { sidecarConfigSchema, SidecarConfig } from '../config/sidecar-config';
 import { startSidecar } from '../node/sidecar-node';
 import { onShutdown } from './shutdown';
@@ -13,6 +14,8 @@ const flags: FlagSpec = {
   admin: { type: 'string' },
   provide: { type: 'string', multiple: true },
   label: { type: 'string', multiple: true },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
 };
 
 const help = `usage: transmesh sidecar --app NAME [flags]
@@ -25,6 +28,10 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --provide SVC=URL   a local provider: grpc://host:port or thrift://host:port[?transport=buffered&protocol=compact]; repeatable
   --label KEY=VALUE   announced in discovery; policy subsets select providers by label (version=v2); repeatable
   --nats URL[,URL]    NATS server, or seed URLs of a cluster (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
+  --token TOKEN       join token of --app (default $TRANSMESH_TOKEN); required when the mesh has a CA
+  --token-file FILE   read the join token from FILE
+  --nats-creds FILE   NATS credentials file (default $TRANSMESH_NATS_CREDS)
+  --nats-ca FILE      CA of the NATS server's TLS certificate (default $TRANSMESH_NATS_CA)
 
 environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (15000),
   TRANSMESH_DEFAULT_TIMEOUT_MS (15000), TRANSMESH_DRAIN_MS (10000), TRANSMESH_TELEMETRY_MS (5000),
@@ -50,6 +57,8 @@ export function configFrom(values: Record<string, unknown>): SidecarConfig {
   return validate(sidecarConfigSchema, {
     ...values,
     nats: defaultNatsUrl(values.nats),
+    natsAuth: natsAuthFrom(values),
+    token: tokenFrom(values),
     heartbeatMs: env.TRANSMESH_HEARTBEAT_MS,
     endpointTtlMs: env.TRANSMESH_ENDPOINT_TTL_MS,
     defaultTimeoutMs: env.TRANSMESH_DEFAULT_TIMEOUT_MS,
@@ -74,4 +83,15 @@ export function otelFrom(env: NodeJS.ProcessEnv): OtelConfig {
     throw new UsageError(`${issue.path.join('.') || 'OpenTelemetry environment'}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+function tokenFrom(values: Record<string, unknown>): string | undefined {
+  if (values.token !== undefined) return values.token as string;
+  const file = values['token-file'] as string | undefined;
+  if (file === undefined) return process.env.TRANSMESH_TOKEN || undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new UsageError(`--token-file: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }

@@ -69,6 +69,10 @@ export const sidecarConfigSchema = z.object({
   advertise: z.string().min(1).optional(),
   admin: hostPort.prefault('127.0.0.1:15000'),
   provide: z.array(providerUrl).default([]),
+  /** The join token of --app (--token, TRANSMESH_TOKEN or --token-file); required on a mesh with a CA. */
+  token: z.string().min(1).optional(),
+  /** NATS credentials and CA (--nats-creds, --nats-ca). */
+  natsAuth: z.object({ creds: z.string().optional(), ca: z.string().optional() }).default({}),
   /** `--label`s (named as the flag, so a refusal names it): announced in discovery; policy subsets select providers by them. */
   label: labels.default({}),
   /**

@@ -2,6 +2,7 @@ import { Msg, NatsConnection, Subscription } from 'nats';
 import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import { IdlError } from '../idl/model';
+import { IdentityError } from '../identity/ca';
 import { IdlStore, RegistryError } from '../registry/idl-store';
 import { controlPlaneQueue, Subjects } from '../registry/names';
 import { pushRequest, Reply, rollbackRequest, showRequest } from '../registry/records';
@@ -57,7 +58,7 @@ export class ControlPlane {
       if (!parsed.success) throw new RegistryError(`bad request: ${parsed.error.issues[0]?.message}`);
       reply = { ok: true, result: await fn(parsed.data) };
     } catch (err) {
-      const known = err instanceof RegistryError || err instanceof IdlError;
+      const known = err instanceof RegistryError || err instanceof IdlError || err instanceof IdentityError;
       if (!known) this.log.error({ err, subject: msg.subject }, 'control plane request failed');
       const problems = (err as { problems?: unknown }).problems;
       reply = { ok: false, error: (err as Error).message.split('\n')[0], ...(Array.isArray(problems) ? { problems } : {}) };

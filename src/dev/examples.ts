@@ -13,7 +13,7 @@ const jar = join(root, 'examples-java', 'target', 'transmesh-examples.jar');
  * the PHP app, the example IDL pushed, and the PHP client run once through it all.
  * Returns the PHP client's exit code.
  */
-export async function runExamples(tree: ProcessTree, config: DevConfig, cli: string[], say: (l: string) => void): Promise<number> {
+export async function runExamples(tree: ProcessTree, config: DevConfig, cli: string[], say: (l: string) => void, joinArgs: (app: string) => string[]): Promise<number> {
   if (!existsSync(jar)) throw new Error(`${jar} is missing: build it with (cd examples-java && mvn -q -B package -DskipTests), or run npm run demo`);
   const listening = (l: string) => /^listening on \d+$/.test(l);
   const usersPort = portOf(await tree.start('java users', 'java', ['-jar', jar, 'users', '--port', '0', '--host', '127.0.0.1'], listening));
@@ -23,7 +23,7 @@ export async function runExamples(tree: ProcessTree, config: DevConfig, cli: str
   await pushIdl(cli, config.nats, [join(root, 'idl/acme/users/v1/users.proto'), join(root, 'idl/orders.thrift')], [join(root, 'idl')]);
 
   const sidecar = (app: string, extra: string[]) =>
-    tree.start(`sidecar ${app}`, process.execPath, [...cli, 'sidecar', '--app', app, '--nats', config.nats, ...extra], (l) => l.includes('sidecar ready'));
+    tree.start(`sidecar ${app}`, process.execPath, [...cli, 'sidecar', '--app', app, '--nats', config.nats, ...joinArgs(app), ...extra], (l) => l.includes('sidecar ready'));
   const local = ['--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
   await sidecar('users-service', [...local, '--label', 'version=v1', '--provide', `acme.users.v1.UserService=grpc://127.0.0.1:${usersPort}`]);
   await sidecar('orders-service', [...local, '--provide', `orders.OrderService=thrift://127.0.0.1:${ordersPort}`]);

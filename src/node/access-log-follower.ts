@@ -1,5 +1,5 @@
 import { accessBatch, AccessRecord } from '../telemetry/access-log';
-import { connectNats } from '../registry/connect';
+import { connectNats, type NatsAuth } from '../registry/connect';
 import { Subjects } from '../registry/names';
 
 export interface AccessLogFilter {
@@ -18,8 +18,8 @@ export function matches(r: AccessRecord, f: AccessLogFilter): boolean {
  * from the moment it starts, beside whatever the control planes write. Resolves once subscribed;
  * `stop` ends the follow.
  */
-export async function followAccessLogs(url: string, filter: AccessLogFilter, onRecord: (r: AccessRecord) => void): Promise<{ stop: () => Promise<void>; done: Promise<void> }> {
-  const nc = await connectNats(url, 'transmesh-logs');
+export async function followAccessLogs(url: string, auth: NatsAuth, filter: AccessLogFilter, onRecord: (r: AccessRecord) => void): Promise<{ stop: () => Promise<void>; done: Promise<void> }> {
+  const nc = await connectNats(url, 'transmesh-logs', auth);
   const sub = nc.subscribe(`${Subjects.accessLogs}.>`);
   const dec = new TextDecoder();
   const done = (async () => {

@@ -1,6 +1,7 @@
 import Fastify from 'fastify';
 import type { HostPort } from '../config/addresses';
 import { ControlPlane } from '../control-plane/control-plane';
+import { CertSigner, defaultCertTtlMs } from '../control-plane/cert-signer';
 import { TelemetryAggregator } from '../control-plane/telemetry-aggregator';
 import { AccessLogWriter } from '../control-plane/access-log-writer';
 import { Dashboard } from '../control-plane/dashboard';
@@ -8,29 +9,45 @@ import { PolicyPeek } from '../control-plane/policy-peek';
 import { EndpointsWatcher } from '../discovery/endpoints-watcher';
 import { emptyEndpoints, EndpointsSnapshot } from '../snapshot/snapshots';
 import { createLogger } from '../log/logger';
-import { connectNats } from '../registry/connect';
+import { connectNats, type NatsAuth, redact } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
 import { PolicyStore } from '../registry/policy-store';
 import { registerPolicyHandlers } from '../control-plane/policy-handlers';
-import { openBucket } from '../registry/kv';
-import { bucketOptions, Buckets } from '../registry/names';
+import { encodeJson, openBucket } from '../registry/kv';
+import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
+import { signRequest, type CaRecord } from '../registry/records';
 
-/** The composition root of a control plane replica: NATS, the registry store, the request handlers, telemetry and the admin listener. */
 export interface ControlPlaneOptions {
+  readonly nats: string;
+  readonly natsAuth?: NatsAuth;
+  readonly admin: HostPort;
+  /** The CA directory: with it this replica signs sidecar certificates. */
+  readonly ca?: string;
+  readonly certTtlMs?: number;
   /** Where access-log records go: a file path, `-` for stdout, or nowhere when absent. */
   readonly accessLog?: string;
   /** How long a provider's discovery record counts as alive without a heartbeat (as the sidecars' TRANSMESH_ENDPOINT_TTL_MS). */
   readonly endpointTtlMs?: number;
 }
 
-export async function startControlPlane(url: string, adminAddr: HostPort, options: ControlPlaneOptions = {}) {
+/** The composition root of a control plane replica: NATS, the registry and policy stores, the request handlers, the CA, telemetry, access logs and the admin listener. */
+export async function startControlPlane(options: ControlPlaneOptions) {
   const log = createLogger('control-plane');
-  const nc = await connectNats(url, 'transmesh-control-plane');
+  // Load the CA first: a bad --ca dir fails at once, before anything is announced.
+  const signer = options.ca ? await CertSigner.load(options.ca, options.certTtlMs ?? defaultCertTtlMs, log) : undefined;
+  const nc = await connectNats(options.nats, 'transmesh-control-plane', options.natsAuth);
   const js = nc.jetstream();
   const kv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
   const store = new IdlStore(kv);
   const cp = new ControlPlane(nc, store, log);
   cp.start();
+  if (signer) {
+    cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req));
+    // From now on the mesh has a CA: sidecars read this record and know they need a token.
+    const caKv = await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca]);
+    const record: CaRecord = { cert: signer.ca.certPem, trustDomain: signer.ca.trustDomain };
+    await caKv.put(caKey, encodeJson(record));
+  }
   const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
   registerPolicyHandlers(cp, { store: new PolicyStore(policyKv), idl: store, endpoints: epKv, log });
@@ -51,9 +68,9 @@ export async function startControlPlane(url: string, adminAddr: HostPort, option
   admin.get('/healthz', async () => ({ status: 'ok' }));
   admin.get('/readyz', async (_req, reply) => (nc.isClosed() ? reply.code(503).send({ status: 'not ready' }) : { status: 'ready' }));
   admin.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(telemetry.render()));
-  const adminUrl = await admin.listen({ host: adminAddr.host, port: adminAddr.port });
+  const adminUrl = await admin.listen({ host: options.admin.host, port: options.admin.port });
   await nc.flush();
-  log.info({ nats: url, admin: adminUrl, accessLog: options.accessLog ?? null }, 'control plane ready');
+  log.info({ nats: redact(options.nats), admin: adminUrl, accessLog: options.accessLog ?? null, trustDomain: signer?.ca.trustDomain }, 'control plane ready');
   return {
     stop: async () => {
       await admin.close();

@@ -15,6 +15,7 @@ import { TelemetryPublisher } from './telemetry-publisher';
 import { AccessLogPublisher } from './access-log-publisher';
 import type { OtelConfig } from '../config/otel-config';
 import type { MeshTracer } from '../sidecar/tracing/mesh-tracer';
+import { joinMesh } from './mesh-identity';
 
 /**
  * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
@@ -61,9 +62,15 @@ export function firstNonLoopback(): string {
 
 export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   const log = createLogger('sidecar');
-  const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`);
+  const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`, config.natsAuth);
+  // Before listening: on a mesh with a CA, no valid token means no certificate and no sidecar.
+  const identity = await joinMesh(nc, config.app, config.token, log).catch(async (err) => {
+    await nc.close();
+    throw err;
+  });
+  const stopRenewal = identity?.renew();
   const tracer = otel?.url ? await startTracing(otel.url, otel.protocol, otel.serviceName ?? config.app, log) : undefined;
-  const sidecar = new Sidecar(config, log, tracer);
+  const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls });
   const bound = await sidecar.listen();
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
@@ -95,7 +102,9 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
       (err) => log.error({ err }, 'could not watch again after NATS came back'),
     );
   });
-  const instance = `${config.app}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=.a-zA-Z0-9]/g, '_');
+  // `<app>.<host-pid-random>`: the app is a subject token of its discovery key, so a NATS user per
+  // app can be allowed to write `$KV.transmesh_endpoints.<app>.>` and nothing else (docs/security.md).
+  const instance = `${config.app}.${`${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=a-zA-Z0-9]/g, '_')}`;
   const telemetry = new TelemetryPublisher(nc, sidecar.metrics, { instance, app: config.app }, config.telemetryMs, log);
   telemetry.start();
   const accessLogs = new AccessLogPublisher(nc, sidecar.accessLog, { instance, app: config.app }, Math.min(config.telemetryMs, 1000), log);
@@ -123,7 +132,7 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   await announcer.start();
   // Ready means discovery already routes to this sidecar's own providers too.
   await Promise.race([seen, new Promise((r) => setTimeout(r, 2000).unref())]);
-  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin }, 'sidecar ready');
+  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin, mtls: !!identity }, 'sidecar ready');
   const stop = async () => {
     log.info('draining');
     await announcer.withdraw();
@@ -131,6 +140,7 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
     telemetry.stop();
     accessLogs.stop();
     await tracer?.shutdown().catch((err: unknown) => log.warn({ err }, 'spans not exported at shutdown'));
+    stopRenewal?.();
     idlWatcher.stop();
     epWatcher.stop();
     policyWatcher.stop();

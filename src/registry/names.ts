@@ -8,6 +8,8 @@ export const Buckets = {
   endpoints: 'transmesh_endpoints',
   /** Policies: `seq.<service>` (last revision handed out), `doc.<service>.<revision>` (one stored document), `service.<service>` (revisions, current). */
   policy: 'transmesh_policy',
+  /** The mesh CA: `ca` → `{cert, trustDomain}`, put by every control plane started with --ca. Present = the mesh needs tokens. */
+  ca: 'transmesh_ca',
 } as const;
 
 export const Subjects = {
@@ -24,7 +26,12 @@ export const Subjects = {
   policyShow: 'transmesh.policy.show',
   policyRollback: 'transmesh.policy.rollback',
   policyDelete: 'transmesh.policy.delete',
+  /** A sidecar's certificate signing request with its join token → its certificate. */
+  caSign: 'transmesh.ca.sign',
 } as const;
+
+/** The key of the CA record in the `transmesh_ca` bucket. */
+export const caKey = 'ca';
 
 export const controlPlaneQueue = 'transmesh-control-plane';
 /** Control-plane replicas writing access logs share this queue group, so each record is written once. */
@@ -37,4 +44,5 @@ export const bucketOptions = {
   // Old records of providers that died are purged after a minute; liveness itself is judged by the readers.
   [Buckets.endpoints]: { history: 1, ttl: endpointsMaxAgeMs },
   [Buckets.policy]: { history: 1, ttl: 0 },
+  [Buckets.ca]: { history: 1, ttl: 0 },
 } as const;

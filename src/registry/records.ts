@@ -79,3 +79,21 @@ export type PolicyApplyRequest = z.infer<typeof policyApplyRequest>;
 export const policyShowRequest = z.object({ service: z.string().min(1), revision: z.number().int().positive().optional() });
 export const policyRollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional(), waitTimeoutMs: z.number().int().positive().default(10_000) });
 export const policyDeleteRequest = z.object({ service: z.string().min(1), waitTimeoutMs: z.number().int().positive().default(10_000) });
+
+/** The mesh CA as kept in NATS: its certificate (PEM) and trust domain; never the key. */
+export const caRecord = z.object({ cert: z.string().min(1), trustDomain: z.string().min(1) });
+export type CaRecord = z.infer<typeof caRecord>;
+
+/**
+ * A sidecar asks for a certificate for `app`, proving it with its join token, or (renewal) with
+ * its current certificate and a signature of the new CSR by that certificate's key.
+ */
+export const signRequest = z.union([
+  z.object({ app: z.string().min(1), csr: z.string().min(1), token: z.string().min(1) }),
+  z.object({ app: z.string().min(1), csr: z.string().min(1), renew: z.object({ cert: z.string().min(1), proof: z.string().min(1) }) }),
+]);
+export type SignRequest = z.infer<typeof signRequest>;
+export interface SignResult {
+  readonly cert: string;
+  readonly ca: string;
+}

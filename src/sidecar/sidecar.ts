@@ -17,6 +17,10 @@ import type { Provider } from './inbound/provider';
 import { InboundObserver } from './inbound/inbound-observer';
 import type { MeshTracer } from './tracing/mesh-tracer';
 import { AccessLog, defaultAccessLogOptions } from '../telemetry/access-log';
+import type { MeshTls } from '../identity/mesh-tls';
+import { AccessGate } from './inbound/access-gate';
+import { inboundGuard } from './inbound/inbound-guard';
+import { peerTls } from './peer-tls';
 
 /**
  * The data plane of one host: the app-facing listener (outbound), the peer listener
@@ -30,6 +34,7 @@ export class Sidecar {
   readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
   private readonly peers: PeerClient;
+  private readonly access: AccessGate;
   private readonly http: HttpListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
@@ -38,11 +43,13 @@ export class Sidecar {
   constructor(
     private readonly config: SidecarConfig,
     log: Logger,
-    /** Only when tracing is configured (node/sidecar-node.ts loads it for an OTLP endpoint). */
-    tracer?: MeshTracer,
+    /** Tracing (when an OTLP endpoint is configured) and the mesh certificate (when the mesh has a CA: the peer hop is then mTLS both ways). */
+    opts: { tracer?: MeshTracer; tls?: MeshTls } = {},
   ) {
+    const { tracer, tls } = opts;
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
-    this.peers = new PeerClient(config);
+    this.peers = new PeerClient(config, tls && peerTls(tls, this.endpoints));
+    this.access = new AccessGate(this.policies, log);
     this.providers = new Map(
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url, config) : new ThriftProvider(p.service, p.url, config.maxMessageBytes)]),
     );
@@ -52,10 +59,11 @@ export class Sidecar {
     const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker });
     this.http = new HttpListener(handler, config.app, log, config);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
-    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config);
+    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config, inboundGuard(tls, this.access));
     this.admin = createAdminServer({
       metrics: this.metrics,
       accessLog: this.accessLog,
+      extraMetrics: () => this.access.render(),
       idl: this.idl,
       endpoints: this.endpoints,
       policies: this.policies,
@@ -63,6 +71,7 @@ export class Sidecar {
       draining: () => this.draining,
       info: () => ({
         app: config.app,
+        mtls: !!tls,
         labels: config.label,
         listen: formatHostPort(config.listen),
         inbound: formatHostPort(config.inbound),

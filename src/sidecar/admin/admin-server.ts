@@ -8,6 +8,8 @@ import type { PolicySnapshot } from '../../policy/service-policy';
 export interface AdminDeps {
   readonly metrics: Metrics;
   readonly accessLog: AccessLog;
+  /** More Prometheus text appended to /metrics (the access decisions). */
+  readonly extraMetrics?: () => string;
   readonly idl: SnapshotCell<IdlSnapshot>;
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
   readonly policies: SnapshotCell<PolicySnapshot>;
@@ -28,7 +30,7 @@ export function createAdminServer(deps: AdminDeps): FastifyInstance {
     const ready = checks.idl && checks.endpoints && !checks.draining;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
-  app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render() + deps.accessLog.render()));
+  app.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(deps.metrics.render() + deps.accessLog.render() + (deps.extraMetrics?.() ?? '')));
   app.get('/debug/snapshot', async () => ({
     ...deps.info(),
     idl: {

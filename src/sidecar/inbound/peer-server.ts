@@ -1,10 +1,9 @@
-import http2, { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import http2, { Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import { Code, codeName } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import { BoundedLabels } from '../../telemetry/bounded-labels';
 import type { InboundObserver } from './inbound-observer';
-import { PeerHeaders } from '../../transport/peer/peer-headers';
 import { InFlight } from '../in-flight';
 import { FrameCollector, parseGrpcTimeout } from '../../transport/grpc/grpc-frame';
 import { maxTimerMs } from '../../transport/peer/timer-cap';
@@ -15,6 +14,7 @@ import type { MethodModel } from '../../idl/model';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 import type { Provider } from './provider';
 import { errorReply, errorReplyFor, InboundReply, writeReply } from './peer-reply';
+import { inboundGuard, type InboundGuard } from './inbound-guard';
 
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
@@ -24,7 +24,7 @@ const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
  * gRPC-framed unary calls over h2c. Each stream goes to the provider of its service.
  */
 export class PeerServer {
-  readonly server: Http2Server;
+  readonly server: Http2Server | Http2SecureServer;
   private readonly inFlight = new InFlight();
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly callers = new BoundedLabels();
@@ -37,8 +37,10 @@ export class PeerServer {
     /** The IDL snapshot: which methods exist (metric labels) and which Thrift methods are oneway. */
     private readonly idl: SnapshotCell<IdlSnapshot> = new SnapshotCell(emptyIdl),
     private readonly limits: Limits = defaultLimits,
+    /** mTLS and the caller's identity on a mesh with a CA, and the access policy. */
+    private readonly guard: InboundGuard = inboundGuard(undefined, undefined),
   ) {
-    this.server = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } });
+    this.server = guard.createServer({ maxConcurrentStreams: limits.maxConcurrentStreams });
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
     this.server.on('session', (session) => {
       this.sessions.add(session);
@@ -72,7 +74,7 @@ export class PeerServer {
     const provider = this.providers.get(service);
     const model = provider ? findMethod(this.idl.current, service, method)?.method : undefined;
     // Labels a peer cannot choose: methods outside the IDL snapshot and callers beyond a bounded set share one.
-    const caller = this.callers.label(String(headers[PeerHeaders.caller] ?? 'unknown'));
+    const caller = this.callers.label(this.guard.callerOf(stream, headers));
     const watch = this.observer.begin(headers, caller, service, method, provider?.protocol);
     const observe = (status: number) => this.observer.end(watch, provider !== undefined, model !== undefined, codeName(status));
     if (this.inFlight.count >= this.limits.maxInFlight) {
@@ -113,18 +115,20 @@ export class PeerServer {
       } catch (err) {
         return answer(errorReplyFor(MeshError.from(err)), false);
       }
-      this.handle(stream, headers, provider, model, service, method, path, bytes).then(
+      this.handle(stream, headers, provider, model, service, method, path, bytes, caller).then(
         (reply) => answer(reply, false),
         (err: unknown) => answer(errorReplyFor(MeshError.from(err)), false),
       ).catch((err: unknown) => this.log.error({ err, service, method }, 'could not write a peer reply'));
     });
   }
 
-  private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, model: MethodModel | undefined, service: string, method: string, path: string, body: Buffer): Promise<InboundReply> {
+  private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, model: MethodModel | undefined, service: string, method: string, path: string, body: Buffer, caller: string): Promise<InboundReply> {
     if (!provider) {
       // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
       return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
     }
+    const refused = this.guard.admit(caller, service, method);
+    if (refused) return errorReplyFor(refused);
     const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
     const cancel = new CancelToken();
     stream.once('close', () => cancel.cancel());

@@ -1,4 +1,4 @@
-import http2, { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http2';
+import http2, { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders, OutgoingHttpHeaders, SecureClientSessionOptions } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
 import { collectMetadata } from '../grpc/metadata';
 import { decodeGrpcMessage, frame, FrameCollector, unframe } from '../grpc/grpc-frame';
@@ -38,14 +38,24 @@ export interface PeerResponse {
 }
 
 /**
- * Unary gRPC-framed calls over HTTP/2 (h2c), one long-lived session per peer address,
+ * TLS for the peer hop: the options of a new session to `authority` (the sidecar's certificate,
+ * the mesh CA, the identity expected there). Read per new session, so a renewed certificate is
+ * used from the next connection on while open sessions carry on.
+ */
+export type PeerTls = (authority: string) => SecureClientSessionOptions;
+
+/**
+ * Unary gRPC-framed calls over HTTP/2 (h2c, or TLS when given `tls`), one long-lived session per peer address,
  * reconnected on demand. Used between sidecars (`call`) and from a provider sidecar to its
  * gRPC service (`exchange`, which passes framed bytes through untouched).
  */
 export class PeerClient {
   private readonly sessions = new Map<string, ClientHttp2Session>();
 
-  constructor(private readonly opts: PeerClientOptions = defaultOptions) {}
+  constructor(
+    private readonly opts: PeerClientOptions = defaultOptions,
+    private readonly tls?: PeerTls,
+  ) {}
 
   async call(authority: string, headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, cancel?: CancelToken): Promise<PeerResponse> {
     return toResponse(await this.exchange(authority, headers, frame(message), deadline, cancel));
@@ -138,7 +148,7 @@ export class PeerClient {
   private session(authority: string): ClientHttp2Session {
     const existing = this.sessions.get(authority);
     if (existing && !existing.closed && !existing.destroyed) return existing;
-    const s = http2.connect(`http://${authority}`);
+    const s = this.tls ? http2.connect(`https://${authority}`, this.tls(authority)) : http2.connect(`http://${authority}`);
     const forget = () => {
       clearInterval(ping);
       if (this.sessions.get(authority) === s) this.sessions.delete(authority);
