@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { idlPushArgs } from '../helpers/idl-files';
-import { Proc, repoRoot, runCli, spawnCli, startNats } from '../helpers/processes';
+import { Proc, runCli, spawnCli, startNats } from '../helpers/processes';
 import { call, startSidecar, SidecarProc } from '../helpers/mesh';
 import { echoFiles, startEchoServer } from '../helpers/grpc-echo-server';
 
@@ -10,13 +10,9 @@ jest.setTimeout(90000);
 
 /**
  * `access` end to end on an mTLS mesh: a policy applied with `transmesh policy apply` reaches the
- * provider's sidecar, which decides on the caller its certificate proves. Needs policy delivery
- * (`transmesh policy`, the sidecar's policy watcher: issue 10a); until that is merged this suite
- * is skipped, since there is no way to hand a sidecar a policy.
+ * provider's sidecar, which decides on the caller its certificate proves.
  */
-const policyDelivery = existsSync(join(repoRoot, 'src', 'cli', 'policy-command.ts'));
-
-(policyDelivery ? describe : describe.skip)('access policy at the provider sidecar', () => {
+describe('access policy at the provider sidecar', () => {
   const svc = 'mesh.test.v1.Echo';
   let nats: Awaited<ReturnType<typeof startNats>>;
   let cp: Proc;

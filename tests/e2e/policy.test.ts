@@ -76,7 +76,7 @@ routes:
     expect(snap.labels).toEqual({});
     const apps: string[] = [];
     for await (const k of await endpoints.keys()) apps.push(k);
-    expect(apps.filter((k) => k.startsWith('php-app-'))).toHaveLength(1);
+    expect(apps.filter((k) => k.startsWith('php-app.'))).toHaveLength(1);
     expect(Object.values(snap.endpoints).flat().some((e: any) => e.app === 'php-app')).toBe(false);
   });
 
