@@ -18,8 +18,9 @@ const layers = {
   sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'policy', 'telemetry', 'log', 'config'],
   registry: ['errors', 'json', 'idl', 'compile', 'snapshot', 'policy', 'log'],
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'log'],
+  quota: ['errors', 'policy', 'registry', 'log'],
   'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'registry', 'discovery', 'policy', 'telemetry', 'log'],
-  node: ['errors', 'idl', 'snapshot', 'policy', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
+  node: ['errors', 'idl', 'snapshot', 'policy', 'quota', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
   dev: ['config', 'log'],
   cli: ['*'],
 };

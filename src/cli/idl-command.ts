@@ -8,6 +8,7 @@ import { encodeJson } from '../registry/kv';
 import type { Reply } from '../registry/records';
 import type { PushResult, ServiceListing } from '../registry/idl-store';
 import { collectIdl } from './collect-idl';
+import { print, table } from './output';
 
 const help = `usage:
   transmesh idl push FILE... [-I DIR]...        upload .proto/.thrift files and what they import
@@ -92,13 +93,4 @@ async function ask<T>(url: string, subject: string, body: unknown): Promise<T> {
 function one(positionals: string[], usage: string): string {
   if (positionals.length !== 1) throw new UsageError(`usage: transmesh ${usage}`);
   return positionals[0];
-}
-
-function print(json: boolean, value: unknown, lines: () => string[]): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${lines().join('\n')}\n`);
-}
-
-function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 }

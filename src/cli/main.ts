@@ -5,6 +5,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   'control-plane': () => import('./control-plane-command'),
   idl: () => import('./idl-command'),
   dev: () => import('./dev-command'),
+  quota: () => import('./quota-command'),
 };
 
 const usage = `usage: transmesh <command> [flags]
@@ -13,6 +14,7 @@ commands:
   sidecar         the data plane, one per host or pod
   control-plane   validation and storage of IDL and policy; stateless, N replicas
   idl             push, ls, show, rollback: the IDL registry
+  quota           ls: quota use per caller in the current window
   dev             a whole local mesh in one process tree
 
 every command takes --nats URL (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help

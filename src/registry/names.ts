@@ -4,6 +4,8 @@ export const Buckets = {
   idl: 'transmesh_idl',
   /** Discovery: `<instance>` → the provider sidecar's record, refreshed every heartbeat. */
   endpoints: 'transmesh_endpoints',
+  /** Quotas: `q.<service>.<quota>.<caller>.<window start>` → calls taken in that window, by compare-and-set. */
+  quota: 'transmesh_quota',
 } as const;
 
 export const Subjects = {
@@ -22,4 +24,6 @@ export const bucketOptions = {
   [Buckets.idl]: { history: 1, ttl: 0 },
   // Old records of providers that died are purged after a minute; liveness itself is judged by the readers.
   [Buckets.endpoints]: { history: 1, ttl: 60_000 },
+  // Counters of a day window must outlive the day; older windows are never read again.
+  [Buckets.quota]: { history: 1, ttl: 2 * 86_400_000 },
 } as const;
