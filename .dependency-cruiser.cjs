@@ -19,8 +19,9 @@ const layers = {
   sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'policy', 'identity', 'telemetry', 'log', 'config'],
   registry: ['errors', 'json', 'idl', 'compile', 'snapshot', 'policy', 'config', 'log'],
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'config', 'log'],
+  quota: ['errors', 'policy', 'registry', 'config', 'log'],
   'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'identity', 'telemetry', 'log'],
-  node: ['errors', 'idl', 'snapshot', 'policy', 'identity', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
+  node: ['errors', 'idl', 'snapshot', 'policy', 'quota', 'identity', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
   dev: ['config', 'log', 'identity'],
   cli: ['*'],
 };

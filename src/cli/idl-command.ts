@@ -9,6 +9,7 @@ import type { PushResult, ServiceListing } from '../registry/idl-store';
 import { collectIdl } from './collect-idl';
 import { randomUUID } from 'node:crypto';
 import { ControlPlaneUnavailable, requestWithRetry } from '../registry/request-retry';
+import { print, table } from './output';
 
 const help = `usage:
   transmesh idl push FILE... [-I DIR]...        upload .proto/.thrift files and what they import
@@ -115,13 +116,4 @@ export function subcommand(argv: string[], flags: FlagSpec, help: string): numbe
 export function one(positionals: string[], usage: string): string {
   if (positionals.length !== 1) throw new UsageError(`usage: transmesh ${usage}`);
   return positionals[0];
-}
-
-export function print(json: boolean, value: unknown, lines: () => string[]): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${lines().join('\n')}\n`);
-}
-
-export function table(head: string[], rows: string[][]): string[] {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 }

@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   logs: () => import('./logs-command'),
   ca: () => import('./ca-command'),
   token: () => import('./token-command'),
+  quota: () => import('./quota-command'),
 };
 
 const usage = `usage: transmesh <command> [flags]
@@ -18,6 +19,7 @@ commands:
   control-plane   validation and storage of IDL and policy; stateless, N replicas
   idl             push, ls, show, rollback: the IDL registry
   policy          apply, ls, show, rollback, delete: routing and resilience per service
+  quota           ls: quota use per caller in the current window
   dev             a whole local mesh in one process tree
   logs            follow the access-log records of every sidecar, live
   ca init         create the mesh CA (certificates for sidecars, mTLS on the peer hop)

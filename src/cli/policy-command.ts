@@ -6,7 +6,8 @@ import { Subjects } from '../registry/names';
 import type { PolicyListing } from '../registry/policy-store';
 import type { PolicyDocRecord } from '../registry/records';
 import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, UsageError, validate } from './args';
-import { ask, one, print, RegistryRefused, subcommand, table } from './idl-command';
+import { ask, one, RegistryRefused, subcommand } from './idl-command';
+import { print, table } from './output';
 
 const help = `usage:
   transmesh policy apply FILE... [--dry-run] [--wait-timeout 10s]

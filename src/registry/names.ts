@@ -10,6 +10,8 @@ export const Buckets = {
   policy: 'transmesh_policy',
   /** The mesh CA: `ca` → `{cert, trustDomain}`, put by every control plane started with --ca. Present = the mesh needs tokens. */
   ca: 'transmesh_ca',
+  /** Quotas: `q.<service>.<quota>.<caller>.<window start>` → calls taken in that window, by compare-and-set. */
+  quota: 'transmesh_quota',
 } as const;
 
 export const Subjects = {
@@ -45,4 +47,6 @@ export const bucketOptions = {
   [Buckets.endpoints]: { history: 1, ttl: endpointsMaxAgeMs },
   [Buckets.policy]: { history: 1, ttl: 0 },
   [Buckets.ca]: { history: 1, ttl: 0 },
+  // Counters of a day window must outlive the day; older windows are never read again.
+  [Buckets.quota]: { history: 1, ttl: 2 * 86_400_000 },
 } as const;

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { natsUrl } from '../config/addresses';
+import { windowLengthMs } from '../policy/quota-window';
+import { currentCounters } from '../quota/kv-lease-source';
+import { openQuotaBucket } from '../quota/quota-bucket';
+import { connectNats } from '../registry/connect';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, parseFlags, UsageError, validate } from './args';
+import { print, table } from './output';
+
+const help = `usage: transmesh quota ls [SERVICE] [--json]
+
+Each quota counted in the current window: service, caller, window, calls used / limit, and when
+the window ends. Quotas come from the services' policies (transmesh policy apply); the counts
+are the mesh-wide counters every consumer sidecar of the caller shares.
+
+flags: --nats URL (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222), --json
+`;
+
+const flags: FlagSpec = { ...commonFlags, json: { type: 'boolean' } };
+
+export async function run(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const { help: wantsHelp, values, positionals } = parseFlags(rest, flags, true);
+  if (!sub || wantsHelp || sub === '--help' || sub === '-h') {
+    process.stdout.write(help);
+    return sub ? 0 : 2;
+  }
+  if (sub !== 'ls') throw new UsageError(`unknown quota command "${sub}" (ls)`);
+  if (positionals.length > 1) throw new UsageError('usage: transmesh quota ls [SERVICE]');
+  const { nats } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
+  const nc = await connectNats(nats, 'transmesh-cli', natsAuthFrom(values));
+  try {
+    const now = Date.now();
+    const rows = (await listQuotas(nc, now, positionals[0])).map((r) => ({ ...r, remaining: Math.max(0, r.limit - r.used) }));
+    print(!!values.json, rows, () =>
+      table(['SERVICE', 'CALLER', 'METHODS', 'PER', 'USED/LIMIT', 'WINDOW ENDS'], rows.map((r) => [r.service, r.caller, r.methods.join(',') || '*', r.per, `${r.used}/${r.limit}`, new Date(r.windowEnd).toISOString()])),
+    );
+    return 0;
+  } finally {
+    await nc.close();
+  }
+}
+
+async function listQuotas(nc: Awaited<ReturnType<typeof connectNats>>, now: number, service: string | undefined) {
+  const counters = await currentCounters(await openQuotaBucket(nc), now, service);
+  return counters.map((c) => ({ service: c.service, caller: c.caller, methods: c.methods, per: c.per, used: Math.min(c.used, c.limit), limit: c.limit, windowEnd: c.windowStart + windowLengthMs[c.per] }));
+}

@@ -1,0 +1,139 @@
+import type { Quota } from '../../src/policy/service-policy';
+import type { LeaseSource, QuotaKey } from '../../src/policy/quota-lease';
+import { leaseSize, QuotaLedger } from '../../src/sidecar/limits/quota-ledger';
+import { secondsToWindowEnd, windowStart } from '../../src/policy/quota-window';
+import { TokenBucket } from '../../src/sidecar/limits/token-bucket';
+
+/** The store's semantics (one counter per key, grants never past the limit), in memory; `down` makes it unreachable. */
+class MemorySource implements LeaseSource {
+  readonly used = new Map<string, number>();
+  down = false;
+  takes = 0;
+  private id(k: QuotaKey) {
+    return `${k.service}/${k.quotaId}/${k.caller}/${k.windowStart}`;
+  }
+  async take(key: QuotaKey, size: (remaining: number) => number) {
+    this.takes++;
+    if (this.down) throw new Error('no responders');
+    const used = this.used.get(this.id(key)) ?? 0;
+    const granted = Math.min(size(key.limit - used), key.limit - used);
+    this.used.set(this.id(key), used + granted);
+    return { granted, remaining: key.limit - used - granted };
+  }
+  async settle(key: QuotaKey, n: number) {
+    if (this.down) throw new Error('no responders');
+    this.used.set(this.id(key), (this.used.get(this.id(key)) ?? 0) + n);
+  }
+}
+
+const quota = (limit: number, per: Quota['per'] = 'minute'): Quota => ({ caller: 'web', methods: new Set(), limit, per });
+
+async function admitted(r: number | Promise<number>): Promise<boolean> {
+  return (await r) === 0;
+}
+
+describe('quota windows', () => {
+  test('windows are aligned to UTC and retry-after counts whole seconds up to the end', () => {
+    const t = Date.UTC(2026, 10, 29, 13, 45, 30, 250);
+    expect(windowStart(t, 'second')).toBe(Date.UTC(2026, 10, 29, 13, 45, 30));
+    expect(windowStart(t, 'minute')).toBe(Date.UTC(2026, 10, 29, 13, 45));
+    expect(windowStart(t, 'hour')).toBe(Date.UTC(2026, 10, 29, 13));
+    expect(windowStart(t, 'day')).toBe(Date.UTC(2026, 10, 29));
+    expect(secondsToWindowEnd(t, 'minute')).toBe(30);
+    expect(secondsToWindowEnd(t, 'second')).toBe(1);
+    expect(secondsToWindowEnd(Date.UTC(2026, 10, 29, 23, 59, 59, 1), 'day')).toBe(1);
+  });
+
+  test('a lease takes an eighth of what is left, one at the end, none when spent', () => {
+    expect(leaseSize(1000)).toBe(125);
+    expect(leaseSize(7)).toBe(1);
+    expect(leaseSize(1)).toBe(1);
+    expect(leaseSize(0)).toBe(0);
+  });
+});
+
+describe('QuotaLedger', () => {
+  test('two sidecars of one app share one quota: together they admit exactly the limit', async () => {
+    const source = new MemorySource();
+    const now = () => Date.UTC(2026, 0, 1, 0, 0, 10);
+    const a = new QuotaLedger(source, () => 2, now);
+    const b = new QuotaLedger(source, () => 2, now);
+    const q = quota(100);
+    let ok = 0;
+    let refused = 0;
+    // Uneven load: a takes three calls for each of b's.
+    for (let i = 0; i < 400; i++) {
+      const l = i % 4 === 3 ? b : a;
+      if (await admitted(l.check('svc', 'q0', q, 'web'))) ok++;
+      else refused++;
+    }
+    expect(ok).toBe(100);
+    expect(refused).toBe(300);
+    // Leases, not a store round trip per call.
+    expect(source.takes).toBeLessThan(60);
+  });
+
+  test('the hot path answers synchronously while a lease lasts', async () => {
+    const source = new MemorySource();
+    const l = new QuotaLedger(source, () => 1, () => 0);
+    await l.check('svc', 'q0', quota(1000), 'web');
+    expect(l.check('svc', 'q0', quota(1000), 'web')).toBe(0);
+  });
+
+  test('refusals say when the window ends, and the next window admits again', async () => {
+    let t = Date.UTC(2026, 0, 1, 0, 0, 50);
+    const l = new QuotaLedger(new MemorySource(), () => 1, () => t);
+    const q = quota(3);
+    for (let i = 0; i < 3; i++) expect(await l.check('svc', 'q0', q, 'web')).toBe(0);
+    expect(await l.check('svc', 'q0', q, 'web')).toBe(10);
+    t = Date.UTC(2026, 0, 1, 0, 1, 0);
+    expect(await l.check('svc', 'q0', q, 'web')).toBe(0);
+  });
+
+  test('a limit of 0 refuses without asking the store', async () => {
+    const source = new MemorySource();
+    const l = new QuotaLedger(source, () => 1, () => 0);
+    expect(await l.check('svc', 'q0', quota(0), 'web')).toBeGreaterThan(0);
+    expect(source.takes).toBe(0);
+  });
+
+  test('store down: an even share of what was left, told through a hook, settled when the store is back', async () => {
+    const source = new MemorySource();
+    const t = Date.UTC(2026, 0, 1, 0, 0, 0);
+    let now = t;
+    const degraded: number[] = [];
+    let recovered = 0;
+    const l = new QuotaLedger(source, () => 4, () => now, { degraded: (_k, share) => degraded.push(share), recovered: () => recovered++ });
+    const q = quota(800);
+    let ok = 0;
+    // 100 calls admitted through leases.
+    while (ok < 100) if (await admitted(l.check('svc', 'q0', q, 'web'))) ok++;
+    const leased = source.used.get('svc/q0/web/' + t)!;
+    source.down = true;
+    let more = 0;
+    for (let i = 0; i < 1000; i++) if (await admitted(l.check('svc', 'q0', q, 'web'))) more++;
+    // Its own leased tokens, then a quarter of what the store had left.
+    expect(degraded).toEqual([Math.floor((800 - leased) / 4)]);
+    expect(more).toBe(leased - 100 + degraded[0]);
+    source.down = false;
+    now += 1500;
+    expect(await l.check('svc', 'q0', q, 'web')).toBeGreaterThan(0); // the retry runs in the background
+    await new Promise((r) => setImmediate(r));
+    expect(recovered).toBe(1);
+    expect(source.used.get('svc/q0/web/' + t)).toBeGreaterThanOrEqual(leased + degraded[0]);
+  });
+});
+
+describe('TokenBucket', () => {
+  test('a burst of its size, then one token per 1/rate seconds', () => {
+    const b = new TokenBucket(10, 10, 0);
+    for (let i = 0; i < 10; i++) expect(b.take(0)).toBe(0);
+    expect(b.take(0)).toBe(100);
+    expect(b.take(50)).toBe(50);
+    expect(b.take(100)).toBe(0);
+    expect(b.take(100)).toBe(100);
+    // Idle for long: back to the burst, never more.
+    for (let i = 0; i < 10; i++) expect(b.take(60_000)).toBe(0);
+    expect(b.take(60_000)).toBeGreaterThan(0);
+  });
+});
