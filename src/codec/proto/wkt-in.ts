@@ -4,6 +4,7 @@ import { anyType } from './any-types';
 import { describe, fail, failAt, fieldSegment, indexSegment, rethrowAt } from './conv-error';
 import type { MessageWrite, MessageWriter } from './json-to-proto';
 import { isWellFormed } from './scalars-in';
+import { structNumber } from './struct-number';
 import { parseDuration, parseTimestamp } from './time-formats';
 import { scalarKind } from './wire-scalars';
 import type { WireWriter } from './wire-writer';
@@ -116,8 +117,8 @@ function value(v: JsonValue, w: WireWriter, d: number): void {
       w.double(v);
       return;
     case 'bigint': {
-      const n = Number(v);
-      if (BigInt(n) !== v) fail(`${v} would lose precision in google.protobuf.Value (a double); send it as a string`);
+      const n = structNumber(v);
+      if (n === undefined) fail(`${v} would lose precision in google.protobuf.Value (a double); send it as a string`);
       w.varint32(VALUE_NUMBER);
       w.double(n);
       return;
