@@ -198,8 +198,9 @@ function compileMessage(type: protobuf.Type): MessageWrite {
       order,
       oneof: field.partOf ? (oneofIndex.get(field.partOf) ?? -1) : -1,
       oneofName: field.partOf?.name ?? '',
-      // A repeated or map field's null means "unset"; only a singular Value or NullValue takes it.
-      nullIsValue: nullOk && !field.repeated && !field.map,
+      // A map field's null means "unset". A Value or NullValue takes null as a value; repeated,
+      // that null is then no array and refused, as protojson refuses it.
+      nullIsValue: nullOk && !field.map,
       twoKeys: jsonNameOf(field) !== field.name,
     };
     byKey[field.name] = f;

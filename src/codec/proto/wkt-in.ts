@@ -204,11 +204,18 @@ function anyWrite(type: protobuf.Type, writerFor: (t: protobuf.Type) => MessageW
     } else {
       // Null prototype: a "__proto__" member must stay an ordinary (unknown) field.
       const body: Record<string, JsonValue> = Object.create(null);
-      for (const k in v) if (k !== '@type') body[k] = v[k]!;
+      for (const k in v) if (k !== '@type' && !(k === 'value' && isEmptyValue(inner, v[k]!))) body[k] = v[k]!;
       innerWriter.write(body, w, d + 1);
     }
     // value is a bytes field without presence: empty inner bytes are not written at all.
     if (w.pos === start) w.pos = tagAt;
     else w.endLength(start);
   };
+}
+
+/** protojson also reads an Any of google.protobuf.Empty in the `{"@type": ..., "value": {}}` form. */
+function isEmptyValue(inner: protobuf.Type, v: JsonValue): boolean {
+  if (inner.fullName !== '.google.protobuf.Empty' || v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  for (const _k in v) return false;
+  return true;
 }
