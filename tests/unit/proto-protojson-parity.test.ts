@@ -65,3 +65,42 @@ describe('an Any of google.protobuf.Empty', () => {
     expect(encodeError(wk, '{"any": {"@type": "type.googleapis.com/google.protobuf.Empty", "value": {"x": 1}}}')).toBe('INVALID_ARGUMENT: any.value: unknown field (not in google.protobuf.Empty)');
   });
 });
+
+describe('Duration as protojson reads it: a sign, no leading zeros, an empty integer or fraction part', () => {
+  test.each([
+    ['+1s', '1s'],
+    ['.5s', '0.500s'],
+    ['-.5s', '-0.500s'],
+    ['1.s', '1s'],
+    ['.s', '0s'],
+    ['+0.000000001s', '0.000000001s'],
+  ])('%s', (input, output) => {
+    expect(roundTrip(wk, `{"took": "${input}"}`)).toBe(`{"took":"${output}"}`);
+  });
+  test.each(['00s', '01.5s', 's', '-s', '+-1s', '1.5S', '1e1s'])('%s is refused', (input) => {
+    expect(encodeError(wk, `{"took": "${input}"}`)).toBe(`INVALID_ARGUMENT: took: invalid duration "${input}" (want e.g. "1.5s")`);
+  });
+});
+
+describe('an Any type URL without a "/" names the type as it stands (protojson resolves it so)', () => {
+  test.each([
+    ['{"any": {"@type": "codec.v1.Item", "itemId": "a"}}', '{"any":{"@type":"codec.v1.Item","itemId":"a"}}'],
+    ['{"any": {"@type": "x/y/codec.v1.Item"}}', '{"any":{"@type":"x/y/codec.v1.Item"}}'],
+  ])('%s', (input, output) => {
+    expect(roundTrip(wk, input)).toBe(output);
+  });
+});
+
+describe('Timestamp UTC offsets up to +24:60, as protojson reads them', () => {
+  test.each([
+    ['2024-01-01T00:00:00+24:00', '2023-12-31T00:00:00Z'],
+    ['2024-01-01T00:00:00-24:00', '2024-01-02T00:00:00Z'],
+    ['2024-01-01T00:00:00+23:60', '2023-12-31T00:00:00Z'],
+    ['2024-01-01T00:00:00.5+14:00', '2023-12-31T10:00:00.500Z'],
+  ])('%s', (input, output) => {
+    expect(roundTrip(wk, `{"at": "${input}"}`)).toBe(`{"at":"${output}"}`);
+  });
+  test.each(['2024-01-01T00:00:00+25:00', '2024-01-01T00:00:00+00:61'])('%s is refused', (input) => {
+    expect(encodeError(wk, `{"at": "${input}"}`)).toBe(`INVALID_ARGUMENT: at: invalid timestamp "${input}" (bad UTC offset)`);
+  });
+});
