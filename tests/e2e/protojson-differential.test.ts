@@ -77,7 +77,7 @@ describe('proto JSON against Go protojson (differential)', () => {
     cp = await startControlPlane(nats.url);
     const pushed = await runCli(['idl', 'push', ...idlArgs, '--nats', nats.url]);
     expect(pushed.code).toBe(0);
-    const methods = ['Scalars', 'Order', 'WellKnown', 'EchoRich', 'User', 'CreateUser', 'ListUsers', 'Money'];
+    const methods = ['Scalars', 'Order', 'WellKnown', 'EchoRich', 'User', 'CreateUser', 'ListUsers', 'Money', 'EchoLegacy'];
     echo = await startBytesEcho(SERVICE, methods);
     provider = await startSidecar(nats.url, 'echo', [`${SERVICE}=grpc://127.0.0.1:${echo.port}`]);
     consumer = await startSidecar(nats.url, 'php-app');
@@ -126,7 +126,21 @@ describe('proto JSON against Go protojson (differential)', () => {
     }
   });
 
-  test('the one deliberate difference: an integer literal inside a Struct that its double would change', async () => {
+  test('deliberate difference: a closed (proto2) enum or NullValue takes no unknown number (protojson reads one)', async () => {
+    const cases = [
+      { method: 'EchoLegacy', type: 'diff.v1.Legacy', json: '{"id":"a","child":{"id":"b","closed":99}}', path: 'child.closed: unknown value 99 for enum diff.v1.Closed' },
+      { method: 'WellKnown', type: 'codec.v1.WellKnown', json: '{"nv":1}', path: 'nv: unknown value 1 for enum google.protobuf.NullValue' },
+    ];
+    const judged = await check(cases.map((c) => ({ type: c.type, sent: c.json })));
+    for (const [i, c] of cases.entries()) {
+      expect(judged[i]!.sentParses).toBe(true);
+      const res = await post(c, c.json);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'INVALID_ARGUMENT', message: c.path });
+    }
+  });
+
+  test('deliberate difference: an integer literal inside a Struct that its double would change is refused', async () => {
     const lossy = '{"st":{"id":9007199254740993}}';
     const kept = '{"st":{"id":1152921504606847000,"e":5.177104698529783e+36,"big":39227536942535650000}}';
     // protojson reads both, as the nearest doubles.

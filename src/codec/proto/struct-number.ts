@@ -10,7 +10,7 @@ import { integralValue } from '../../json/integral-value';
  * (`9.9999999999999992e+22` for 1e23). All of these are accepted as the double they name. An
  * integer that no such printing of its nearest double produces (`9007199254740993`, whose
  * nearest double prints as `9007199254740992`) is most likely a 64-bit id that would silently
- * change, so it is refused: the one place where the mesh is stricter than protojson.
+ * change, so it is refused: one of the mesh's two deliberate differences from protojson.
  */
 export function structNumber(v: bigint): number | undefined {
   const n = Number(v);

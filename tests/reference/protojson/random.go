@@ -35,7 +35,8 @@ func (g *random) message(m protoreflect.Message, depth int) {
 		if od := fd.ContainingOneof(); od != nil && !od.IsSynthetic() {
 			continue
 		}
-		if g.chance(35) || (fd.Message() != nil && depth >= maxDepth) {
+		required := fd.Cardinality() == protoreflect.Required
+		if !required && (g.chance(35) || (fd.Message() != nil && depth >= maxDepth)) {
 			continue
 		}
 		g.setField(m, fd, depth)
