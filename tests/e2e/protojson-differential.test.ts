@@ -126,6 +126,34 @@ describe('proto JSON against Go protojson (differential)', () => {
     }
   });
 
+  test('hand-written probes of JSON syntax: the mesh reads what protojson reads and refuses the rest', async () => {
+    const order = { method: 'Order', type: 'codec.v1.Order' };
+    const bodies = [
+      'null', '[]', '1', '"x"', 'true', ' {} ', '{}\n', '\ufeff{}', '{} {}', '{"orderId":"a"}x', '{"orderId":"a",}', "{'orderId':'a'}",
+      '{"orderId":"a" /* c */}', '{"priority":NaN}', '{"priority":Infinity}', '{"priority":-0}', '{"priority":01}', '{"priority":1.0}',
+      '{"priority":1E+0}', '{"priority":+1}', '{"priority":.5}', '{"priority":0x1}', '{"weights":[1e400]}', '{"weights":[-1e400]}',
+      '{"weights":[4.9e-324, 1e-400]}', '{"orderId":"\ud800"}', '{"orderId":"\udc00\ud800"}', '{"labels":{"\ud800":"x"}}',
+      '{"orderId":"\u0000"}', '{"orderId":"tab\there"}', '{"orderId":"raw\ttab"}', '{"orderId":"\x41"}', '{"orderId":"\U0041"}',
+      '{"orderId":"a","order_id":"a"}', '{"orderId":null,"order_id":"a"}', '{"card":"a","account":null}', '{"card":null,"account":"1"}',
+      '{"labels":{"a":"1","a":"2"}}', '{"byId":{"1":"a","01":"b"}}', '{"byFlag":{"true":"a","True":"b"}}',
+      '{"items":[{"itemId":"a"},null]}', '{"amounts":[1,"2",3e0,"4e0",null]}', '{"colors":["COLOR_RED",1,"1",null]}',
+      '{"blobs":["AQID","AQID=","AQ==","A===","",null]}', '{"parent":{"parent":{"parent":{"orderId":"deep"}}}}',
+      '{"' + 'x'.repeat(300) + '":1}', '{"myCustom":1,"custom":2}', '{"my_custom":1}', '{"MyCustom":1}',
+    ];
+    const judged = await check(bodies.map((json) => ({ type: order.type, sent: json })));
+    const failures: string[] = [];
+    for (const [i, body] of bodies.entries()) {
+      const res = await post(order, body);
+      const readsIt = judged[i]!.sentParses;
+      if (readsIt ? res.status !== 200 : res.status !== 400) failures.push(`${JSON.stringify(body)}: protojson ${readsIt ? 'reads' : 'refuses'} it (${judged[i]!.error ?? judged[i]!.sentCanonical}), the mesh answered ${res.status} ${res.text.slice(0, 200)}`);
+      else if (readsIt) {
+        const [same] = await check([{ type: order.type, sent: body, reply: res.text }]);
+        if (!same!.equal) failures.push(`${JSON.stringify(body)}: reply ${res.text} differs from ${same!.sentCanonical}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
   test('deliberate difference: a closed (proto2) enum or NullValue takes no unknown number (protojson reads one)', async () => {
     const cases = [
       { method: 'EchoLegacy', type: 'diff.v1.Legacy', json: '{"id":"a","child":{"id":"b","closed":99}}', path: 'child.closed: unknown value 99 for enum diff.v1.Closed' },

@@ -104,3 +104,19 @@ describe('Timestamp UTC offsets up to +24:60, as protojson reads them', () => {
     expect(encodeError(wk, `{"at": "${input}"}`)).toBe(`INVALID_ARGUMENT: at: invalid timestamp "${input}" (bad UTC offset)`);
   });
 });
+
+describe('one field or map key given twice, in any spelling, is refused as protojson refuses it', () => {
+  test.each([
+    ['{"orderId": null, "order_id": "a"}', 'order_id: field given twice (by its JSON name and its proto name)'],
+    ['{"byId": {"1": "a", "01": "b"}}', 'byId["01"]: map keys "1" and "01" are the same key'],
+    ['{"byId": {"+7": "a", "7": "b"}}', 'byId["+7"]: map keys "7" and "+7" are the same key'],
+    ['{"byBig": {"0": "1", "00": "2"}}', 'byBig["00"]: map keys "0" and "00" are the same key'],
+    ['{"bySlot": {"-0": {}, "0": {}}}', 'bySlot["-0"]: map keys "0" and "-0" are the same key'],
+  ])('%s', (input, message) => {
+    expect(encodeError(order, input)).toBe(`INVALID_ARGUMENT: ${message}`);
+  });
+  test('different keys in non-canonical spellings are fine', () => {
+    // ("3" comes first: JavaScript objects list integer-like keys first.)
+    expect(roundTrip(order, '{"byId": {"01": "a", "+2": "b", "3": "c"}}')).toBe('{"byId":{"3":"c","1":"a","2":"b"}}');
+  });
+});
