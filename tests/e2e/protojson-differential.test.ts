@@ -128,12 +128,13 @@ describe('proto JSON against Go protojson (differential)', () => {
 
   test('hand-written probes of JSON syntax: the mesh reads what protojson reads and refuses the rest', async () => {
     const order = { method: 'Order', type: 'codec.v1.Order' };
+    // JSON text as sent: '\\ud800' is the JSON escape, '\t' a raw tab, '\ufeff' a raw byte order mark.
     const bodies = [
       'null', '[]', '1', '"x"', 'true', ' {} ', '{}\n', '\ufeff{}', '{} {}', '{"orderId":"a"}x', '{"orderId":"a",}', "{'orderId':'a'}",
       '{"orderId":"a" /* c */}', '{"priority":NaN}', '{"priority":Infinity}', '{"priority":-0}', '{"priority":01}', '{"priority":1.0}',
       '{"priority":1E+0}', '{"priority":+1}', '{"priority":.5}', '{"priority":0x1}', '{"weights":[1e400]}', '{"weights":[-1e400]}',
-      '{"weights":[4.9e-324, 1e-400]}', '{"orderId":"\ud800"}', '{"orderId":"\udc00\ud800"}', '{"labels":{"\ud800":"x"}}',
-      '{"orderId":"\u0000"}', '{"orderId":"tab\there"}', '{"orderId":"raw\ttab"}', '{"orderId":"\x41"}', '{"orderId":"\U0041"}',
+      '{"weights":[4.9e-324, 1e-400]}', '{"orderId":"\\ud800"}', '{"orderId":"\\udc00\\ud800"}', '{"labels":{"\\ud800":"x"}}', '{"orderId":"\\ud83d\\ude00"}',
+      '{"orderId":"\\u0000"}', '{"orderId":"tab\\there"}', '{"orderId":"raw\ttab"}', '{"orderId":"\\x41"}', '{"orderId":"\\U0041"}', '{"orderId":"\\/"}',
       '{"orderId":"a","order_id":"a"}', '{"orderId":null,"order_id":"a"}', '{"card":"a","account":null}', '{"card":null,"account":"1"}',
       '{"labels":{"a":"1","a":"2"}}', '{"byId":{"1":"a","01":"b"}}', '{"byFlag":{"true":"a","True":"b"}}',
       '{"items":[{"itemId":"a"},null]}', '{"amounts":[1,"2",3e0,"4e0",null]}', '{"colors":["COLOR_RED",1,"1",null]}',
