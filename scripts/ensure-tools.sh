@@ -64,6 +64,27 @@ ensure_nats_server() {
   export TRANSMESH_NATS_SERVER="$(command -v nats-server)"
 }
 
+# Go for the differential test's reference program (tests/reference/protojson, Go's protojson):
+# the toolchain in /usr/local/go (Debian's golang-go is too old for google.golang.org/protobuf).
+# Its modules come from the Go module proxy once, into Go's module cache (~/go/pkg/mod); the test
+# builds the program once per version of its sources into ~/.cache/transmesh.
+ensure_go() {
+  if [ -x /usr/local/go/bin/go ]; then
+    case ":$PATH:" in *:/usr/local/go/bin:*) ;; *) export PATH="$PATH:/usr/local/go/bin" ;; esac
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "ensure_go: no Go toolchain (want Go 1.23 or newer in /usr/local/go or on PATH)" >&2
+    return 1
+  fi
+  local tries
+  for tries in 1 2 3; do
+    if (cd "$ROOT/tests/reference/protojson" && GOTOOLCHAIN=local go mod download); then return 0; fi
+    echo "ensure_go: go mod download failed (try $tries of 3)" >&2
+    sleep 5
+  done
+  return 1
+}
+
 # Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
 ensure_all() {
   ensure_node_modules
@@ -71,6 +92,7 @@ ensure_all() {
   ensure_apt thrift thrift-compiler
   # The dashboard e2e test renders the page in a real headless browser.
   ensure_apt chromium chromium
+  ensure_go
   if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
     ensure_php
     ensure_apt mvn maven

@@ -89,7 +89,9 @@ export class ExactParser {
     for (;;) {
       this.skipWs();
       if (this.text.charCodeAt(this.pos) !== 0x22) this.fail(`expected a string key, got ${this.describe()}`);
+      const keyAt = this.pos;
       const key = this.parseString();
+      if (Object.prototype.hasOwnProperty.call(obj, key)) this.fail(`duplicate key ${JSON.stringify(key)}`, keyAt);
       this.skipWs();
       if (this.text.charCodeAt(this.pos) !== 0x3a) this.fail(`expected ':', got ${this.describe()}`);
       this.pos++;

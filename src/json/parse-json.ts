@@ -1,3 +1,4 @@
+import { mayHaveDuplicateKeys } from './duplicate-keys';
 import { ExactParser, MAX_DEPTH } from './exact-parser';
 import { integralValue } from './integral-value';
 import type { JsonValue } from './json-value';
@@ -8,9 +9,15 @@ import type { JsonValue } from './json-value';
  * bare integer token beyond the safe range is swapped in the text for a placeholder string that
  * no JSON string of the body can equal (U+0000 and its index), and the placeholders are put back
  * as bigints afterwards. Invalid JSON goes to the strict parser of our own (exact-parser.ts) for
- * a stable reason and position. Duplicate keys behave as in JSON.parse: the last one wins.
+ * a stable reason and position. A key given twice in one object is refused (as protojson does)
+ * rather than left to JSON.parse, which would keep the last one; see duplicate-keys.ts.
  */
 export function parseJson(text: string): JsonValue {
+  const value = parseFast(text);
+  return mayHaveDuplicateKeys(text, value) ? new ExactParser(text).parseDocument() : value;
+}
+
+function parseFast(text: string): JsonValue {
   const tokens = bigIntegerTokens(text);
   if (tokens === undefined) return parseOrExplain(text);
   // A body that already holds U+0000 (only possible as the escape \u0000) could fake a placeholder.

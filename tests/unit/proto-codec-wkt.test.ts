@@ -136,7 +136,7 @@ describe('well-known types: refused input names the path', () => {
     ['{"mask": ["a"]}', 'mask: expected a field mask string such as "user.displayName,photo", got an array'],
     ['{"empty": {"x": 1}}', 'empty.x: unknown field (not in google.protobuf.Empty)'],
     ['{"any": {"@type": "type.googleapis.com/codec.v1.Nope"}}', 'any["@type"]: unknown type URL "type.googleapis.com/codec.v1.Nope" (no such message type in the IDL)'],
-    ['{"any": {"@type": "codec.v1.Item"}}', 'any["@type"]: unknown type URL "codec.v1.Item" (no such message type in the IDL)'],
+    ['{"any": {"@type": "type.googleapis.com/"}}', 'any["@type"]: unknown type URL "type.googleapis.com/" (no such message type in the IDL)'],
     ['{"any": {"@type": 5}}', 'any["@type"]: expected a type URL string, got number 5'],
     ['{"any": {"itemId": "a"}}', 'any.itemId: google.protobuf.Any needs "@type" before any other member'],
     ['{"any": {"@type": "type.googleapis.com/codec.v1.Item", "price": "x"}}', 'any.price: expected int64, got string "x"'],

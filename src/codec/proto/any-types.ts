@@ -32,7 +32,7 @@ function lookupIn(root: protobuf.Root, name: string): protobuf.Type | null {
   }
 }
 
-/** The type a type URL names (the part after the last '/'), or null when no root knows it. */
+/** The type a type URL names (the part after the last '/', or all of it without one, as protojson reads it), or null when no root knows it. */
 export function anyType(root: protobuf.Root, url: string): protobuf.Type | null {
   let cache = byRoot.get(root);
   if (!cache) {
@@ -44,7 +44,7 @@ export function anyType(root: protobuf.Root, url: string): protobuf.Type | null 
     const slash = url.lastIndexOf('/');
     const name = url.slice(slash + 1);
     found = null;
-    if (slash >= 0 && /^[A-Za-z_][\w.]*$/.test(name)) found = lookupIn(root, '.' + name) ?? lookupIn(builtinRoot(), '.' + name);
+    if (/^[A-Za-z_][\w.]*$/.test(name)) found = lookupIn(root, '.' + name) ?? lookupIn(builtinRoot(), '.' + name);
     // Bounded: unknown URLs come from callers, so do not let them grow the cache without limit.
     if (cache.size < 10000) cache.set(url, found);
   }

@@ -137,12 +137,19 @@ function mapWrite(field: protobuf.MapField, nullOk: boolean): FieldWrite {
   const keyTag = tagOf(1, keyKind.wireType);
   const value = elementWrite(field as unknown as protobuf.Field, 2, true);
   const tag = tagOf(field.id, LENGTH);
+  const integerKeys = field.keyType !== 'string' && field.keyType !== 'bool';
   return (v, w, d) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return fail(`expected an object (map), got ${describe(v)}`);
+    // "1" and "01" are one integer key: given both, the map is refused, as protojson refuses it.
+    let checked = !integerKeys;
     for (const k in v) {
       const val = v[k]!;
       try {
         const key = keyIn(k);
+        if (!checked && String(key) !== k) {
+          checked = true;
+          sameIntegerKeys(v, keyIn);
+        }
         if (val === null && !nullOk) fail('null is not allowed as a map value');
         w.varint32(tag);
         const start = w.beginLength();
@@ -155,6 +162,22 @@ function mapWrite(field: protobuf.MapField, nullOk: boolean): FieldWrite {
       }
     }
   };
+}
+
+/** Fails when two members of `obj` spell the same integer key; members that are no key are left to the caller. */
+function sameIntegerKeys(obj: { [key: string]: JsonValue }, keyIn: (k: string) => unknown): void {
+  const seen = new Map<string, string>();
+  for (const k in obj) {
+    let canonical: string;
+    try {
+      canonical = String(keyIn(k));
+    } catch {
+      continue;
+    }
+    const prev = seen.get(canonical);
+    if (prev !== undefined) fail(`map keys ${JSON.stringify(prev)} and ${JSON.stringify(k)} are the same key`);
+    seen.set(canonical, k);
+  }
 }
 
 function fieldWrite(field: protobuf.Field, nullOk: boolean): FieldWrite {
@@ -193,8 +216,9 @@ function compileMessage(type: protobuf.Type): MessageWrite {
       order,
       oneof: field.partOf ? (oneofIndex.get(field.partOf) ?? -1) : -1,
       oneofName: field.partOf?.name ?? '',
-      // A repeated or map field's null means "unset"; only a singular Value or NullValue takes it.
-      nullIsValue: nullOk && !field.repeated && !field.map,
+      // A map field's null means "unset". A Value or NullValue takes null as a value; repeated,
+      // that null is then no array and refused, as protojson refuses it.
+      nullIsValue: nullOk && !field.map,
       twoKeys: jsonNameOf(field) !== field.name,
     };
     byKey[field.name] = f;
@@ -217,6 +241,12 @@ function compileMessage(type: protobuf.Type): MessageWrite {
       const f = byKey[key];
       if (f === undefined) return failAt(key, `unknown field (not in ${typeName})`);
       const fv = v[key]!;
+      if (f.twoKeys) {
+        // Checked before null is skipped: protojson refuses a field given twice even when one is null.
+        given ??= [];
+        if (given[f.order]) failAt(key, 'field given twice (by its JSON name and its proto name)');
+        given[f.order] = true;
+      }
       if (fv === null && !f.nullIsValue) continue;
       w.mark(f.order);
       try {
@@ -229,11 +259,6 @@ function compileMessage(type: protobuf.Type): MessageWrite {
         const prev = oneofKeys[f.oneof];
         if (prev !== undefined) failAt(key, `oneof "${f.oneofName}" is already set by "${prev}"`);
         oneofKeys[f.oneof] = key;
-      }
-      if (f.twoKeys) {
-        given ??= [];
-        if (given[f.order]) failAt(key, 'field given twice (by its JSON name and its proto name)');
-        given[f.order] = true;
       }
       if (f.order > last) last = f.order;
       else ordered = false;

@@ -11,8 +11,12 @@ import { int64Unsigned } from './int64-types';
 export type ScalarIn = (v: JsonValue) => any;
 
 const MAX_FLOAT = 3.4028234663852886e38;
-const DECIMAL_INT = /^-?\d+$/;
-const NUMBER_STRING = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+// Numeric strings follow JSON's number grammar, as in protojson: no "01", ".5", "5." or "+1".
+const DECIMAL_INT = /^-?(?:0|[1-9]\d*)$/;
+const NUMBER_STRING = /^(-?)(0|[1-9]\d*)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
+// Integer map keys as protojson reads them (Go's strconv): decimal digits, a sign when signed.
+const SIGNED_KEY = /^[+-]?\d+$/;
+const UNSIGNED_KEY = /^\d+$/;
 const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 const INT64_MIN = -(2n ** 63n);
@@ -30,7 +34,7 @@ function safeOrBig(b: bigint): number | bigint {
 function integerFromString(s: string, kind: string): number | bigint {
   if (DECIMAL_INT.test(s)) return s.length <= 15 ? Number(s) : safeOrBig(BigInt(s));
   const m = NUMBER_STRING.exec(s);
-  if (!m || (m[2] === '' && !m[3])) return fail(`expected ${kind}, got ${describe(s)}`);
+  if (!m) return fail(`expected ${kind}, got ${describe(s)}`);
   let digits = (m[2] + (m[3] ?? '')).replace(/^0+/, '');
   let exp = Number(m[4] ?? 0) - (m[3]?.length ?? 0);
   if (digits === '') return 0;
@@ -122,8 +126,7 @@ export function floatIn(isFloat: boolean): ScalarIn {
       if (v === 'NaN') return NaN;
       if (v === 'Infinity') return Infinity;
       if (v === '-Infinity') return -Infinity;
-      const m = NUMBER_STRING.exec(v);
-      if (m && (m[2] !== '' || m[3])) {
+      if (NUMBER_STRING.test(v)) {
         const n = Number(v);
         if (Number.isFinite(n)) return check(n, v);
         return outOfRange(v, kind);
@@ -206,7 +209,8 @@ export function scalarIn(type: string): ScalarIn {
 
 /**
  * Map keys arrive as JSON object keys (strings) and are converted to the key type's native value.
- * Integer keys must be decimal (no exponent forms), bool keys exactly "true" or "false".
+ * Integer keys must be decimal (no exponent forms; a sign and leading zeros are fine, as in
+ * protojson), bool keys exactly "true" or "false".
  */
 export function mapKeyIn(keyType: string): (key: string) => any {
   switch (keyType) {
@@ -222,9 +226,11 @@ export function mapKeyIn(keyType: string): (key: string) => any {
       };
     default: {
       const conv = scalarIn(keyType);
+      // Unsigned keys take no sign at all (Go's ParseUint); "-1" gets the range error of its type.
+      const unsigned = keyType.startsWith('u') || keyType === 'fixed32' || keyType === 'fixed64';
       return (k) => {
-        if (!DECIMAL_INT.test(k)) fail(`map key ${JSON.stringify(k)} is not ${article(keyType)}`);
-        return conv(k);
+        if (!SIGNED_KEY.test(k) || (unsigned && !UNSIGNED_KEY.test(k) && !/^-\d*[1-9]/.test(k))) fail(`map key ${JSON.stringify(k)} is not ${article(keyType)}`);
+        return conv(DECIMAL_INT.test(k) ? k : k.replace(/^\+/, '').replace(/^(-?)0+(?=\d)/, '$1'));
       };
     }
   }

@@ -13,7 +13,9 @@ export const TIMESTAMP_MAX_SECONDS = 253402300799;
 export const DURATION_MAX_SECONDS = 315576000000;
 
 const TIMESTAMP_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/;
-const DURATION_RE = /^(-)?(\d+)(?:\.(\d{1,9}))?s$/;
+// protojson's grammar: a sign, then "0" or digits without a leading zero, or nothing before a
+// ".", then up to 9 fraction digits ("1.5s", "+1s", ".5s", "1.s"; not "01s" or "s").
+const DURATION_RE = /^([+-])?(?:(0|[1-9]\d*)(?:\.(\d{0,9}))?|\.(\d{0,9}))s$/;
 
 export interface SecondsNanos {
   seconds: number;
@@ -70,7 +72,8 @@ export function parseTimestamp(v: unknown): SecondsNanos {
   if (m[8]) {
     const oh = Number(m[9]);
     const om = Number(m[10]);
-    if (oh > 23 || om > 59) return fail(`invalid timestamp ${JSON.stringify(v)} (bad UTC offset)`);
+    // protojson (Go's time parser) takes offsets up to +24:60; anything past that is refused.
+    if (oh > 24 || om > 60) return fail(`invalid timestamp ${JSON.stringify(v)} (bad UTC offset)`);
     offset = (m[8] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
   }
   const seconds = daysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset;
@@ -102,11 +105,13 @@ export function parseDuration(v: unknown): SecondsNanos {
   if (typeof v !== 'string') return fail('expected a duration string such as "1.5s"');
   const m = DURATION_RE.exec(v);
   if (!m) return fail(`invalid duration ${JSON.stringify(v)} (want e.g. "1.5s")`);
-  const abs = m[2]!.length > 15 ? Infinity : Number(m[2]);
+  const whole = m[2] ?? '0';
+  const abs = whole.length > 15 ? Infinity : Number(whole);
   if (abs > DURATION_MAX_SECONDS) return fail(`duration ${JSON.stringify(v)} is out of range (10000 years)`);
-  const sign = m[1] ? -1 : 1;
+  const sign = m[1] === '-' ? -1 : 1;
+  const nanos = nanosOf(m[3] ?? m[4]);
   // Normalises "-0s" to 0 so the wire never carries negative zero.
-  return { seconds: abs === 0 ? 0 : sign * abs, nanos: nanosOf(m[3]) === 0 ? 0 : sign * nanosOf(m[3]) };
+  return { seconds: abs === 0 ? 0 : sign * abs, nanos: nanos === 0 ? 0 : sign * nanos };
 }
 
 export function formatDuration(seconds: number, nanos: number): string {

@@ -4,6 +4,7 @@ import { anyType } from './any-types';
 import { describe, fail, failAt, fieldSegment, indexSegment, rethrowAt } from '../json-path';
 import type { MessageWrite, MessageWriter } from './message-types';
 import { isWellFormed } from './scalars-in';
+import { structNumber } from './struct-number';
 import { parseDuration, parseTimestamp } from './time-formats';
 import { scalarKind } from './wire-scalars';
 import type { WireWriter } from './wire-writer';
@@ -116,8 +117,8 @@ function value(v: JsonValue, w: WireWriter, d: number): void {
       w.double(v);
       return;
     case 'bigint': {
-      const n = Number(v);
-      if (BigInt(n) !== v) fail(`${v} would lose precision in google.protobuf.Value (a double); send it as a string`);
+      const n = structNumber(v);
+      if (n === undefined) fail(`${v} would lose precision in google.protobuf.Value (a double); send it as a string`);
       w.varint32(VALUE_NUMBER);
       w.double(n);
       return;
@@ -203,11 +204,18 @@ function anyWrite(type: protobuf.Type, writerFor: (t: protobuf.Type) => MessageW
     } else {
       // Null prototype: a "__proto__" member must stay an ordinary (unknown) field.
       const body: Record<string, JsonValue> = Object.create(null);
-      for (const k in v) if (k !== '@type') body[k] = v[k]!;
+      for (const k in v) if (k !== '@type' && !(k === 'value' && isEmptyValue(inner, v[k]!))) body[k] = v[k]!;
       innerWriter.write(body, w, d + 1);
     }
     // value is a bytes field without presence: empty inner bytes are not written at all.
     if (w.pos === start) w.pos = tagAt;
     else w.endLength(start);
   };
+}
+
+/** protojson also reads an Any of google.protobuf.Empty in the `{"@type": ..., "value": {}}` form. */
+function isEmptyValue(inner: protobuf.Type, v: JsonValue): boolean {
+  if (inner.fullName !== '.google.protobuf.Empty' || v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  for (const _k in v) return false;
+  return true;
 }
