@@ -19,7 +19,12 @@ export const supportedSections: ReadonlySet<keyof PolicyDocument> = new Set<keyo
   'routes',
   'faults',
   'access',
+  'quotas',
+  'rateLimit',
 ]);
+
+/** What a sidecar's `--app` may be (src/config/sidecar-config.ts): a caller named otherwise never calls. */
+const appName = /^[\w.-]+$/;
 
 export interface ValidationContext {
   /** The service's methods in its current IDL, or undefined when the registry does not know it. */
@@ -110,7 +115,13 @@ export async function validatePolicy(fileName: string, text: string, ctx: Valida
   });
 
   (doc.access?.allow ?? []).forEach((a, i) => a.methods.forEach((m, j) => knownMethod(['access', 'allow', i, 'methods', j], m, true)));
-  (doc.quotas ?? []).forEach((q, i) => (q.methods ?? []).forEach((m, j) => knownMethod(['quotas', i, 'methods', j], m)));
+  (doc.quotas ?? []).forEach((q, i) => {
+    (q.methods ?? []).forEach((m, j) => knownMethod(['quotas', i, 'methods', j], m));
+    if (!appName.test(q.caller)) problem(['quotas', i, 'caller'], `"${q.caller}" is not an app name (letters, digits, . _ - only)`);
+  });
+  for (const caller of Object.keys(doc.rateLimit?.perCaller ?? {})) {
+    if (!appName.test(caller)) problem(['rateLimit', 'perCaller', caller], `"${caller}" is not an app name (letters, digits, . _ - only)`);
+  }
 
   if (problems.length) return { ok: false, problems, warnings };
 

@@ -145,6 +145,13 @@ export class EndpointTable {
     return Object.freeze({ byService: next });
   }
 
+  /** Live sidecars of an app, consumers included (every sidecar announces a record): the even share of a quota when its store does not answer. */
+  sidecarsOf(app: string): number {
+    let n = 0;
+    for (const e of this.entries.values()) if (e.live && e.record.app === app) n++;
+    return n;
+  }
+
   /** `key@address/services` of every live provider record, for the log line of a new snapshot (consumer-only sidecars announce no services and are no endpoints). */
   describe(): string[] {
     const out: string[] = [];

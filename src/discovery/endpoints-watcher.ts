@@ -112,6 +112,11 @@ export class EndpointsWatcher {
     }
   }
 
+  /** Live sidecars of an app as discovery knows them (see EndpointTable.sidecarsOf). */
+  sidecarsOf(app: string): number {
+    return this.table.sidecarsOf(app);
+  }
+
   /** The revision of a key this watcher last applied (for tests and debugging). */
   revisionOf(key: string): number | undefined {
     return this.table.revisionOf(key);

@@ -13,6 +13,8 @@ export class MeshError extends Error {
   metadata: Readonly<Record<string, string>> | undefined;
   /** Set by transports when the request never reached a provider, so another one may be tried. */
   retryable = false;
+  /** Set on a quota or rate-limit refusal: whole seconds until a call may pass, sent as `retry-after`. Such a refusal is never retried. */
+  retryAfterSeconds: number | undefined;
 
   constructor(code: CodeName, message: string, details: readonly unknown[] = [], extra?: Record<string, unknown>) {
     super(message);
@@ -31,6 +33,13 @@ export class MeshError extends Error {
     const message = err instanceof Error ? err.message : String(err);
     return new MeshError('INTERNAL', message);
   }
+}
+
+/** RESOURCE_EXHAUSTED from a quota or a rate limit, with the `retry-after` it answers with. */
+export function exhausted(message: string, retryAfterSeconds: number): MeshError {
+  const err = new MeshError('RESOURCE_EXHAUSTED', message);
+  err.retryAfterSeconds = retryAfterSeconds;
+  return err;
 }
 
 /** INVALID_ARGUMENT naming the JSON path of the offending value (`items[2].price`). */

@@ -16,6 +16,7 @@ import { AccessLogPublisher } from './access-log-publisher';
 import type { OtelConfig } from '../config/otel-config';
 import type { MeshTracer } from '../sidecar/tracing/mesh-tracer';
 import { joinMesh } from './mesh-identity';
+import { quotaLeaseSource } from '../quota/quota-bucket';
 
 /**
  * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
@@ -70,7 +71,9 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   });
   const stopRenewal = identity?.renew();
   const tracer = otel?.url ? await startTracing(otel.url, otel.protocol, otel.serviceName ?? config.app, log) : undefined;
-  const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls });
+  // Quota counters: the sidecar's fallback share needs the app's live sidecars, which discovery knows once it runs.
+  let appSidecars = (_app: string) => 1;
+  const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls, quotas: { source: quotaLeaseSource(nc), appSidecars: (app) => appSidecars(app) } });
   const bound = await sidecar.listen();
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
@@ -78,6 +81,7 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
   const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: config.heartbeatMs, ttlMs: config.endpointTtlMs }, (s) => sidecar.endpoints.swap(s), log);
+  appSidecars = (app) => epWatcher.sidecarsOf(app);
   // Reports go into the discovery record once it exists; before that, into the first one put.
   let announce = (_report: PolicyReport): void => {};
   let policyReport: PolicyReport = { policies: {}, policyErrors: {} };

@@ -21,6 +21,17 @@ import type { MeshTls } from '../identity/mesh-tls';
 import { AccessGate } from './inbound/access-gate';
 import { inboundGuard } from './inbound/inbound-guard';
 import { peerTls } from './peer-tls';
+import { quotaId, type LeaseSource } from '../policy/quota-lease';
+import { QuotaLedger } from './limits/quota-ledger';
+import { LimitMetrics } from './limits/limit-metrics';
+import { RateGate } from './limits/rate-gate';
+
+export interface SidecarQuotas {
+  /** The mesh-wide counters (KV with compare-and-set in src/quota; the data plane sees only the interface). */
+  readonly source: LeaseSource;
+  /** Live sidecars of an app, from discovery: the even share a sidecar falls back to when the store does not answer. */
+  readonly appSidecars: (app: string) => number;
+}
 
 /**
  * The data plane of one host: the app-facing listener (outbound), the peer listener
@@ -35,6 +46,9 @@ export class Sidecar {
   readonly providers: ReadonlyMap<string, Provider>;
   private readonly peers: PeerClient;
   private readonly access: AccessGate;
+  readonly limits = new LimitMetrics();
+  /** Mesh-wide quota leases of this sidecar's app; undefined without a counter store. */
+  readonly ledger: QuotaLedger | undefined;
   private readonly http: HttpListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
@@ -44,9 +58,10 @@ export class Sidecar {
     private readonly config: SidecarConfig,
     log: Logger,
     /** Tracing (when an OTLP endpoint is configured) and the mesh certificate (when the mesh has a CA: the peer hop is then mTLS both ways). */
-    opts: { tracer?: MeshTracer; tls?: MeshTls } = {},
+    opts: { tracer?: MeshTracer; tls?: MeshTls; quotas?: SidecarQuotas } = {},
   ) {
-    const { tracer, tls } = opts;
+    const { tracer, tls, quotas } = opts;
+    this.ledger = quotas && this.quotaLedger(quotas, log);
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
     this.peers = new PeerClient(config, tls && peerTls(tls, this.endpoints));
     this.access = new AccessGate(this.policies, log);
@@ -56,14 +71,14 @@ export class Sidecar {
     const breaker = new Breaker(this.metrics.policy);
     // Sessions to providers that left discovery are closed, not kept for ever.
     this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
-    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker });
+    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
     this.http = new HttpListener(handler, config.app, log, config);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
-    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config, inboundGuard(tls, this.access));
+    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config, inboundGuard(tls, this.access, new RateGate(this.policies, this.limits)));
     this.admin = createAdminServer({
       metrics: this.metrics,
       accessLog: this.accessLog,
-      extraMetrics: () => this.access.render(),
+      extraMetrics: () => this.access.render() + this.limits.render(this.ledger),
       idl: this.idl,
       endpoints: this.endpoints,
       policies: this.policies,
@@ -79,6 +94,19 @@ export class Sidecar {
         policyRevisions: Object.fromEntries([...this.policies.current.byService].map(([s, p]) => [s, p.revision])),
       }),
     });
+  }
+
+  private quotaLedger(quotas: SidecarQuotas, log: Logger): QuotaLedger {
+    const ledger = new QuotaLedger(quotas.source, (app) => Math.max(1, quotas.appSidecars(app)), Date.now, {
+      degraded: (key, share, err) => {
+        this.limits.fallback(key.service, key.caller);
+        log.warn({ err, service: key.service, caller: key.caller, quota: key.quotaId, share }, 'quota counters not reachable: counting alone on an even share of what was left');
+      },
+      recovered: (key) => log.info({ service: key.service, caller: key.caller, quota: key.quotaId }, 'quota counters reachable again: counting mesh-wide'),
+    });
+    // Quotas gone from every policy are forgotten.
+    this.policies.onSwap((snap) => ledger.retain((service, id) => !!snap.byService.get(service)?.quotas.some((q) => quotaId(q) === id)));
+    return ledger;
   }
 
   /** Binds all three listeners; returns the bound addresses (ports may have been 0). */

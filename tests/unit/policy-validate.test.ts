@@ -94,11 +94,27 @@ routes:
     expect(res.problems).toHaveLength(7);
   });
 
-  test('an unknown service, and the sections not supported yet, are refused', async () => {
+  test('an unknown service is refused', async () => {
     const res = await validate('service: no.Such\nquotas: [{caller: web, limit: 1, per: second}]\nrateLimit: {perInstance: 5/s}');
-    expect(res).toMatchObject({
+    expect(res).toMatchObject({ ok: false, problems: ['service: no service no.Such in the IDL registry (push its IDL first)'] });
+  });
+
+  test('quotas and rate limits: methods must exist, callers be app names, rates parse', async () => {
+    const ok = await validate('service: a.Ledger\nquotas: [{caller: web, methods: [Get], limit: 1000, per: minute}]\nrateLimit: {perInstance: 500/s, perCaller: {web: 100/s}, burst: 50}');
+    expect(ok.ok).toBe(true);
+    const bad = await validate('service: a.Ledger\nquotas: [{caller: "web app", methods: [Nope], limit: 1, per: second}, {caller: web, limit: 1, per: week}]\nrateLimit: {perInstance: fast, perCaller: {"a/b": 1/s}}');
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^quotas\[1\]\.per: /),
+        expect.stringMatching(/^rateLimit\.perInstance: not a rate/),
+      ]),
+    );
+    const names = await validate('service: a.Ledger\nquotas: [{caller: "web app", methods: [Nope], limit: 1, per: second}]\nrateLimit: {perCaller: {"a/b": 1/s}}');
+    expect(names).toMatchObject({
       ok: false,
-      problems: ['quotas: not supported yet', 'rateLimit: not supported yet', 'service: no service no.Such in the IDL registry (push its IDL first)'],
+      problems: ['quotas[0].methods[0]: no method Nope in a.Ledger', 'quotas[0].caller: "web app" is not an app name (letters, digits, . _ - only)', 'rateLimit.perCaller.a/b: "a/b" is not an app name (letters, digits, . _ - only)'],
     });
   });
 

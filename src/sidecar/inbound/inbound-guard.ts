@@ -4,6 +4,7 @@ import type { MeshError } from '../../errors/mesh-error';
 import type { MeshTls } from '../../identity/mesh-tls';
 import { PeerHeaders } from '../../transport/peer/peer-headers';
 import type { AccessGate } from './access-gate';
+import type { RateGate } from '../limits/rate-gate';
 
 /** Who may reach the peer listener, who the caller is, and whether its call may go on. */
 export interface InboundGuard {
@@ -11,7 +12,7 @@ export interface InboundGuard {
   createServer(settings: http2.Settings): Http2Server | Http2SecureServer;
   /** The calling app: from the client certificate under mTLS (any caller header is ignored), else the header. */
   callerOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): string;
-  /** undefined lets the call through; a MeshError refuses it before it reaches the provider. */
+  /** undefined lets the call through; a MeshError refuses it before it reaches the provider (access, then rate limits). */
   admit(caller: string, service: string, method: string): MeshError | undefined;
 }
 
@@ -20,7 +21,7 @@ export interface InboundGuard {
  * foreign-CA clients; a renewed certificate is swapped into the listening server for new
  * connections. Without a CA the caller is whatever the calling sidecar says (docs/security.md).
  */
-export function inboundGuard(tls: MeshTls | undefined, access: AccessGate | undefined): InboundGuard {
+export function inboundGuard(tls: MeshTls | undefined, access: AccessGate | undefined, rate?: RateGate): InboundGuard {
   const callers = new WeakMap<Http2Session, string>();
   return {
     createServer(settings) {
@@ -41,6 +42,7 @@ export function inboundGuard(tls: MeshTls | undefined, access: AccessGate | unde
       }
       return caller;
     },
-    admit: (caller, service, method) => access?.admit(caller, service, method),
+    // Access first: a caller refused outright spends no rate tokens.
+    admit: (caller, service, method) => access?.admit(caller, service, method) ?? rate?.admit(caller, service),
   };
 }

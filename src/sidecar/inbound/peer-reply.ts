@@ -45,6 +45,7 @@ export function errorReply(status: number, message: string): InboundReply {
  */
 export function errorReplyFor(err: MeshError): InboundReply {
   const reply = errorReply(Code[err.code], err.message);
+  if (err.retryAfterSeconds !== undefined) return { ...reply, extraHeaders: { [PeerHeaders.retryAfter]: String(err.retryAfterSeconds) } };
   return err.retryable ? { ...reply, extraHeaders: notSentHeaders } : reply;
 }
 

@@ -85,5 +85,7 @@ function providerError(call: OutboundCall, res: PeerResponse): MeshError {
   const details = res.detailsBin && root ? statusDetailsToJson(res.detailsBin, root) : [];
   const err = new MeshError(codeName(res.status), res.message, details);
   err.metadata = res.metadata;
+  const retryAfter = res.headers[PeerHeaders.retryAfter];
+  if (retryAfter !== undefined) err.retryAfterSeconds = Number(retryAfter) || 1;
   return err;
 }

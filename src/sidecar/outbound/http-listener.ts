@@ -179,6 +179,7 @@ export class HttpListener {
     const body = errorBody(err, requestId);
     const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId };
     if (err.metadata) for (const k in err.metadata) headers[metadataPrefix + k] = err.metadata[k];
+    if (err.retryAfterSeconds !== undefined) headers['retry-after'] = err.retryAfterSeconds;
     if (res.headersSent || res.destroyed) return;
     if (close) headers.connection = 'close';
     res.writeHead(status, headers);

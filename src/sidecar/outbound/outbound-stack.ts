@@ -20,6 +20,9 @@ import { Breaker } from './breaker';
 import { LoadStats } from './load-stats';
 import { LayerEnv, realEnv } from './layer-env';
 import { peerTransport } from './peer-transport';
+import { quotaLayer } from './quota-layer';
+import type { QuotaLedger } from '../limits/quota-ledger';
+import { LimitMetrics } from '../limits/limit-metrics';
 
 export interface OutboundDeps {
   readonly idl: SnapshotCell<IdlSnapshot>;
@@ -35,11 +38,13 @@ export interface OutboundDeps {
   readonly env?: LayerEnv;
   /** The breaker's state, when the owner wants to show it (admin); made here otherwise. */
   readonly breaker?: Breaker;
+  /** Mesh-wide quotas: without a ledger (no counter store) no quota layer is composed. */
+  readonly quotas?: { readonly ledger: QuotaLedger; readonly metrics: LimitMetrics };
 }
 
 /**
  * The app-facing request path, composed once at start. JSON-level layers run outside the
- * conversion, once per call; peer-level layers (retry, balance, breaker) run on bytes, once per
+ * conversion, once per call; peer-level layers (retry, quota, balance, breaker) run on bytes, once per
  * attempt. Docs: "The request path" and "How the data plane applies a policy" in docs/architecture.md.
  */
 export function outboundStack(deps: OutboundDeps): CallHandler {
@@ -56,8 +61,10 @@ export function outboundStack(deps: OutboundDeps): CallHandler {
   const showRevisions = (snapshot: PolicySnapshot) => policyMetrics.setRevisions([...snapshot.byService.values()].map((p) => [p.service, p.revision] as const));
   showRevisions(deps.policies.current);
   deps.policies.onSwap(showRevisions);
+  // The quota layer under retry: every attempt is a call and counts (docs/policy.md).
+  const quota = deps.quotas ? [quotaLayer(deps.quotas.ledger, deps.quotas.metrics)] : [];
   const peer = compose(
-    [retryLayer(env, policyMetrics), balanceLayer(deps.endpoints, breaker, load, env), breakerLayer(breaker, env)],
+    [retryLayer(env, policyMetrics), ...quota, balanceLayer(deps.endpoints, breaker, load, env), breakerLayer(breaker, env)],
     peerTransport(deps.peers),
   );
   const traced = deps.tracer ? [traceLayer(deps.tracer)] : [];

@@ -21,6 +21,8 @@ const notSentReason = 'not_sent';
  * - on the codes of `retry.on` only for methods the IDL marks idempotent (the compiled policy
  *   already drops them for the others; this checks again), while the service's retry budget
  *   allows, after a jittered exponential back-off that must end before the deadline.
+ * A quota or rate-limit refusal (it carries a retry-after) is never retried: another attempt now
+ * would only spend more of the same limit.
  * Each attempt carries its number to the provider sidecar (x-transmesh-attempt).
  */
 export function retryLayer(env: LayerEnv, metrics: PolicyMetrics): PeerLayer {
@@ -42,12 +44,12 @@ export function retryLayer(env: LayerEnv, metrics: PolicyMetrics): PeerLayer {
         if (res.status === 0) return res;
         const code = codeName(res.status);
         if (res.headers[PeerHeaders.notSent] === '1') reason = notSentReason;
-        else if (on?.has(code)) reason = code;
+        else if (on?.has(code) && res.headers[PeerHeaders.retryAfter] === undefined) reason = code;
         else return res;
       } catch (err) {
         if (!(err instanceof MeshError)) throw err;
         if (err.retryable) reason = notSentReason;
-        else if (on?.has(err.code) && err.code !== 'CANCELLED') reason = err.code;
+        else if (on?.has(err.code) && err.code !== 'CANCELLED' && err.retryAfterSeconds === undefined) reason = err.code;
         else throw err;
         if (!(await mayRetry(req, reason, retry.attempts))) throw err;
         continue;

@@ -13,4 +13,6 @@ export const PeerHeaders = {
   notSent: 'x-transmesh-not-sent',
   /** The consumer's attempt number (1, 2, ...): a call that carries it was already under a retry policy, so no hop after retries it again. */
   attempt: 'x-transmesh-attempt',
+  /** Whole seconds on a quota or rate-limit refusal by the provider sidecar; the consumer's sidecar answers the app with `retry-after` and never retries it. */
+  retryAfter: 'x-transmesh-retry-after',
 } as const;
