@@ -3,6 +3,7 @@ import pino from 'pino';
 import { defaultLimits, Limits } from '../../src/config/sidecar-config';
 import { HttpListener } from '../../src/sidecar/outbound/http-listener';
 import type { CallHandler, OutboundCall, OutboundReply } from '../../src/sidecar/outbound/call';
+import { exhausted, MeshError } from '../../src/errors/mesh-error';
 
 /**
  * The app-facing listener at the socket: what a hostile or broken client sends is written as
@@ -58,6 +59,19 @@ function statusOf(reply: string): number {
 }
 
 describe('HttpListener at the socket', () => {
+  test('a quota or rate-limit refusal: 429 with retry-after in whole seconds; other errors have none', async () => {
+    const { port } = await start(async (c) => {
+      throw c.method === 'Get' ? exhausted('quota of app on pkg.Svc exhausted: 3 per minute', 42) : new MeshError('RESOURCE_EXHAUSTED', 'too many in flight');
+    });
+    const text = await exchange(port, post('/pkg.Svc/Get', '{}')).reply;
+    expect(statusOf(text)).toBe(429);
+    expect(text.toLowerCase()).toContain('retry-after: 42\r\n');
+    expect(text).toContain('"message":"quota of app on pkg.Svc exhausted: 3 per minute"');
+    const other = await exchange(port, post('/pkg.Svc/Put', '{}')).reply;
+    expect(statusOf(other)).toBe(429);
+    expect(other.toLowerCase()).not.toContain('retry-after');
+  });
+
   test('a body declared over the limit: 413 and the connection closed, the rest never read', async () => {
     const { port, calls } = await start();
     const head = `POST /pkg.Svc/Get HTTP/1.1\r\nhost: x\r\ncontent-length: ${64 * 1024 * 1024}\r\n\r\n`;

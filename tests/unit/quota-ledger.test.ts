@@ -1,30 +1,8 @@
 import type { Quota } from '../../src/policy/service-policy';
-import type { LeaseSource, QuotaKey } from '../../src/policy/quota-lease';
+import { MemorySource } from '../helpers/memory-lease-source';
 import { leaseSize, QuotaLedger } from '../../src/sidecar/limits/quota-ledger';
 import { secondsToWindowEnd, windowStart } from '../../src/policy/quota-window';
 import { TokenBucket } from '../../src/sidecar/limits/token-bucket';
-
-/** The store's semantics (one counter per key, grants never past the limit), in memory; `down` makes it unreachable. */
-class MemorySource implements LeaseSource {
-  readonly used = new Map<string, number>();
-  down = false;
-  takes = 0;
-  private id(k: QuotaKey) {
-    return `${k.service}/${k.quotaId}/${k.caller}/${k.windowStart}`;
-  }
-  async take(key: QuotaKey, size: (remaining: number) => number) {
-    this.takes++;
-    if (this.down) throw new Error('no responders');
-    const used = this.used.get(this.id(key)) ?? 0;
-    const granted = Math.min(size(key.limit - used), key.limit - used);
-    this.used.set(this.id(key), used + granted);
-    return { granted, remaining: key.limit - used - granted };
-  }
-  async settle(key: QuotaKey, n: number) {
-    if (this.down) throw new Error('no responders');
-    this.used.set(this.id(key), (this.used.get(this.id(key)) ?? 0) + n);
-  }
-}
 
 const quota = (limit: number, per: Quota['per'] = 'minute'): Quota => ({ caller: 'web', methods: new Set(), limit, per });
 
