@@ -119,7 +119,7 @@ methods:
   Fail: {retry: {on: [UNAVAILABLE]}}
 routes:
   - to: {v1: 50, v3: 40}
-quotas: [{caller: web, limit: 1, per: second}]
+quotas: [{caller: web, methods: [Gone], limit: 1, per: second}]
 `;
     const res = await cli('policy', 'apply', policyFile(bad));
     expect(res.code).toBe(1);
@@ -130,11 +130,11 @@ quotas: [{caller: web, limit: 1, per: second}]
     const res2 = await cli('policy', 'apply', policyFile(schemaOk));
     expect(res2.code).toBe(1);
     expect(res2.stderr.split('\n').slice(1)).toEqual([
-      'quotas: not supported yet',
       `methods.Nope: no method Nope in ${svc}`,
       expect.stringMatching(/^methods\.Fail\.retry\.on: Fail is not idempotent in the IDL/),
       'routes[0].to.v3: no subset v3',
       'routes[0].to: weights sum to 90, not 100',
+      `quotas[0].methods[0]: no method Gone in ${svc}`,
     ]);
     const ls = await cli('policy', 'ls', '--json');
     expect(JSON.parse(ls.stdout)).toEqual([{ service: svc, revision: 2, appliedAt: expect.any(String), revisions: [1, 2] }]);
