@@ -80,6 +80,7 @@ async function main(): Promise<number> {
   const directCost = windows.length ? costFigures(windows, 'direct') : undefined;
   const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
   if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
+  if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a large quota', target: '<= 1.03', value: policyLayers.quotaRatio.median, met: policyLayers.quotaRatio.median <= 1.03 });
   const errors = windows.reduce((n, w) => n + w.errors, 0);
 
   const out = opts.out ?? join(resultsDir, `${stamp}.json`);

@@ -1,9 +1,15 @@
+import type { MethodModel, ServiceModel } from '../../src/idl/model';
+import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
+import { emptyEndpoints, emptyIdl, Endpoint, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
+import { Metrics } from '../../src/telemetry/metrics';
+import { AccessLog } from '../../src/telemetry/access-log';
+import { outboundStack, OutboundDeps } from '../../src/sidecar/outbound/outbound-stack';
+import { Breaker } from '../../src/sidecar/outbound/breaker';
 import type { OutboundCall, PeerRequest } from '../../src/sidecar/outbound/call';
 import type { LayerEnv } from '../../src/sidecar/outbound/layer-env';
-import type { Endpoint } from '../../src/snapshot/snapshots';
 import type { PeerResponse } from '../../src/transport/peer/peer-client';
 import { CancelToken } from '../../src/transport/peer/cancel-token';
-import { meshDefaults, MethodPolicy, ServicePolicy } from '../../src/policy/service-policy';
+import { emptyPolicies, meshDefaults, MethodPolicy, PolicySnapshot, ServicePolicy } from '../../src/policy/service-policy';
 
 /** Building blocks for unit tests of the outbound layers: calls, endpoints, policies, a fake clock and seeded randomness. */
 
@@ -97,4 +103,37 @@ export function servicePolicy(over: Partial<ServicePolicy> = {}): ServicePolicy 
 export function withPolicy(call: OutboundCall, service: ServicePolicy | undefined, method: MethodPolicy = service?.defaults ?? meshDefaults): OutboundCall {
   call.policy = { service, method, subset: undefined };
   return call;
+}
+
+/** A gRPC method of pkg.Svc whose codec is a no-op (marked idempotent), for stacks over a stub peer. */
+export function stubMethod(name: string): MethodModel {
+  return {
+    kind: 'grpc',
+    name,
+    path: `/pkg.Svc/${name}`,
+    idempotent: true,
+    clientStreaming: false,
+    serverStreaming: false,
+    request: { encode: () => new Uint8Array() },
+    response: { toJson: () => '{}' },
+  } as unknown as MethodModel;
+}
+
+/** pkg.Svc with the named stub methods. */
+export function stubModel(...names: string[]): ServiceModel {
+  return { name: 'pkg.Svc', protocol: 'grpc', methods: new Map(names.map((n) => [n, stubMethod(n)])) };
+}
+
+/** The whole outbound stack as the Sidecar composes it, for pkg.Svc with `model`, over a stub peer client and a fake clock. */
+export function stubStack(opts: { model: ServiceModel; providers: Endpoint[]; policy: ServicePolicy | undefined; env: FakeEnv; peers: OutboundDeps['peers']; quotas?: OutboundDeps['quotas'] }) {
+  const idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
+  idl.swap({ services: new Map([['pkg.Svc', { model: opts.model, version: 1, root: undefined }]]), loadedAt: 1 });
+  const endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
+  endpoints.swap({ byService: new Map([['pkg.Svc', opts.providers]]) });
+  const policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
+  if (opts.policy) policies.swap({ byService: new Map([['pkg.Svc', opts.policy]]) });
+  const metrics = new Metrics();
+  const breaker = new Breaker(metrics.policy);
+  const handler = outboundStack({ idl, endpoints, policies, metrics, accessLog: new AccessLog(), defaultTimeoutMs: 15_000, env: opts.env, breaker, peers: opts.peers, quotas: opts.quotas });
+  return { handler, metrics, policies, endpoints, idl, breaker };
 }

@@ -1,11 +1,5 @@
-import type { MethodModel, ServiceModel } from '../../src/idl/model';
 import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
-import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
 import { emptyPolicies, PolicySnapshot, Quota, ServicePolicy } from '../../src/policy/service-policy';
-import { Metrics } from '../../src/telemetry/metrics';
-import { AccessLog } from '../../src/telemetry/access-log';
-import { outboundStack } from '../../src/sidecar/outbound/outbound-stack';
-import { Breaker } from '../../src/sidecar/outbound/breaker';
 import { QuotaLedger } from '../../src/sidecar/limits/quota-ledger';
 import { LimitMetrics } from '../../src/sidecar/limits/limit-metrics';
 import { RateGate } from '../../src/sidecar/limits/rate-gate';
@@ -13,20 +7,10 @@ import { errorReplyFor } from '../../src/sidecar/inbound/peer-reply';
 import { exhausted, MeshError } from '../../src/errors/mesh-error';
 import { PeerHeaders } from '../../src/transport/peer/peer-headers';
 import type { PeerResponse } from '../../src/transport/peer/peer-client';
-import { endpoint, FakeEnv, methodSettings, newCall, okPeer, servicePolicy } from '../helpers/outbound-fixtures';
+import { endpoint, FakeEnv, stubModel, stubStack, methodSettings, newCall, okPeer, servicePolicy } from '../helpers/outbound-fixtures';
 import { MemorySource } from '../helpers/memory-lease-source';
 
-const method = {
-  kind: 'grpc',
-  name: 'Get',
-  path: '/pkg.Svc/Get',
-  idempotent: true,
-  clientStreaming: false,
-  serverStreaming: false,
-  request: { encode: () => new Uint8Array() },
-  response: { toJson: () => '{}' },
-} as unknown as MethodModel;
-const model: ServiceModel = { name: 'pkg.Svc', protocol: 'grpc', methods: new Map([['Get', method], ['Put', { ...method, name: 'Put', path: '/pkg.Svc/Put' } as MethodModel]]) };
+const model = stubModel('Get', 'Put');
 
 const quota = (over: Partial<Quota> = {}): Quota => ({ caller: 'app', methods: new Set(['Get']), limit: 3, per: 'minute', ...over });
 
@@ -34,30 +18,11 @@ const quota = (over: Partial<Quota> = {}): Quota => ({ caller: 'app', methods: n
 function setup(policy: ServicePolicy, answer: (attempt: number) => PeerResponse = () => okPeer) {
   const env = new FakeEnv(3);
   env.time = Date.UTC(2026, 10, 29, 12, 0, 15, 500);
-  const idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
-  idl.swap({ services: new Map([['pkg.Svc', { model, version: 1, root: undefined }]]), loadedAt: 1 });
-  const endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
-  endpoints.swap({ byService: new Map([['pkg.Svc', [endpoint('a'), endpoint('b')]]]) });
-  const policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
-  policies.swap({ byService: new Map([['pkg.Svc', policy]]) });
-  const metrics = new Metrics();
   const limits = new LimitMetrics(env.now);
   const source = new MemorySource();
   const ledger = new QuotaLedger(source, () => 1, env.now);
-  const breaker = new Breaker(metrics.policy);
   let attempts = 0;
-  const handler = outboundStack({
-    idl,
-    endpoints,
-    policies,
-    metrics,
-    accessLog: new AccessLog(),
-    defaultTimeoutMs: 15_000,
-    env,
-    breaker,
-    quotas: { ledger, metrics: limits },
-    peers: { call: async () => answer(++attempts) },
-  });
+  const { handler, breaker } = stubStack({ model, providers: [endpoint('a'), endpoint('b')], policy, env, quotas: { ledger, metrics: limits }, peers: { call: async () => answer(++attempts) } });
   return { handler, limits, ledger, source, env, breaker, attempts: () => attempts };
 }
 

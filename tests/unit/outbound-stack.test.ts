@@ -1,49 +1,22 @@
-import type { MethodModel, ServiceModel } from '../../src/idl/model';
-import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
-import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
-import { emptyPolicies, PolicySnapshot, ServicePolicy } from '../../src/policy/service-policy';
-import { Metrics } from '../../src/telemetry/metrics';
+import type { ServicePolicy } from '../../src/policy/service-policy';
 import { AccessLog } from '../../src/telemetry/access-log';
-import { outboundStack } from '../../src/sidecar/outbound/outbound-stack';
-import { Breaker } from '../../src/sidecar/outbound/breaker';
 import { createAdminServer } from '../../src/sidecar/admin/admin-server';
 import type { PeerResponse } from '../../src/transport/peer/peer-client';
-import { endpoint, FakeEnv, methodSettings, newCall, okPeer, servicePolicy } from '../helpers/outbound-fixtures';
+import { endpoint, FakeEnv, stubModel, stubStack, methodSettings, newCall, okPeer, servicePolicy } from '../helpers/outbound-fixtures';
 
-const method = {
-  kind: 'grpc',
-  name: 'Get',
-  path: '/pkg.Svc/Get',
-  idempotent: true,
-  clientStreaming: false,
-  serverStreaming: false,
-  request: { encode: () => new Uint8Array() },
-  response: { toJson: () => '{}' },
-} as unknown as MethodModel;
-const model: ServiceModel = { name: 'pkg.Svc', protocol: 'grpc', methods: new Map([['Get', method]]) };
+const model = stubModel('Get');
 const anyMatch = { headers: [], callers: new Set<string>(), methods: new Set<string>() };
 
 /** The whole outbound stack as the Sidecar composes it, over a stub peer client that records each attempt's target. */
 function setup(policy: ServicePolicy | undefined, answer: (address: string, headers: Record<string, unknown>) => PeerResponse | Promise<PeerResponse> = () => okPeer) {
   const env = new FakeEnv(21);
-  const idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
-  idl.swap({ services: new Map([['pkg.Svc', { model, version: 1, root: undefined }]]), loadedAt: 1 });
-  const endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
-  endpoints.swap({ byService: new Map([['pkg.Svc', [endpoint('old', { version: 'v1' }), endpoint('new', { version: 'v2' })]]]) });
-  const policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
-  if (policy) policies.swap({ byService: new Map([['pkg.Svc', policy]]) });
-  const metrics = new Metrics();
   const attempts: Array<{ address: string; attempt: unknown }> = [];
-  const breaker = new Breaker(metrics.policy);
-  const handler = outboundStack({
-    idl,
-    endpoints,
-    policies,
-    metrics,
-    accessLog: new AccessLog(),
-    defaultTimeoutMs: 15_000,
+  const providers = [endpoint('old', { version: 'v1' }), endpoint('new', { version: 'v2' })];
+  const { handler, metrics, policies, endpoints, idl, breaker } = stubStack({
+    model,
+    providers,
+    policy,
     env,
-    breaker,
     peers: {
       call: async (address, headers) => {
         attempts.push({ address, attempt: headers['x-transmesh-attempt'] });

@@ -115,3 +115,18 @@ describe('TokenBucket', () => {
     expect(b.take(60_000)).toBeGreaterThan(0);
   });
 });
+
+test('the same compiled quota follows its window and its counter: a new window, or a quota forgotten and back, counts anew', async () => {
+  const source = new MemorySource();
+  let t = Date.UTC(2026, 0, 1, 0, 0, 10);
+  const ledger = new QuotaLedger(source, () => 1, () => t);
+  const q = quota(2, 'second');
+  expect([await ledger.check('s', 'second-all', q, 'web'), await ledger.check('s', 'second-all', q, 'web'), await ledger.check('s', 'second-all', q, 'web')]).toEqual([0, 0, 1]);
+  t += 1000;
+  expect(await ledger.check('s', 'second-all', q, 'web')).toBe(0);
+  ledger.retain(() => false);
+  expect(ledger.list()).toEqual([]);
+  expect(await ledger.check('s', 'second-all', q, 'web')).toBe(0);
+  expect(await ledger.check('s', 'second-all', q, 'web')).toBe(1);
+  expect(ledger.list()).toHaveLength(1);
+});

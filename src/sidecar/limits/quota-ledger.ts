@@ -25,6 +25,8 @@ interface State {
   lastRetry: number;
   /** Calls waiting for the next lease. */
   waiting: number;
+  /** Replaced (a new window or limit) or forgotten: a quota object that still points at it looks again. */
+  retired: boolean;
 }
 
 /** How much of what is left one lease takes: an eighth, so the share shrinks as the total runs low (1 near the end). */
@@ -41,6 +43,8 @@ export function leaseSize(remaining: number): number {
  */
 export class QuotaLedger {
   private readonly states = new Map<string, State>();
+  /** The state a compiled quota last used: per call, no key string to build and hash. A quota object has one service and caller. */
+  private readonly byQuota = new WeakMap<Quota, State>();
 
   constructor(
     private readonly source: LeaseSource,
@@ -58,7 +62,7 @@ export class QuotaLedger {
     const now = this.now();
     const st = this.state(service, quotaId, q, caller, now);
     if (this.admit(st)) {
-      if (!st.degraded && !st.pending && !st.exhausted && st.tokens <= st.lastGrant >> 1) void this.fetch(st);
+      if (!st.degraded && !st.pending && !st.exhausted && st.tokens <= st.lastGrant / 2) void this.fetch(st);
       return 0;
     }
     if (st.exhausted) return secondsToWindowEnd(now, q.per);
@@ -105,18 +109,29 @@ export class QuotaLedger {
 
   /** Forgets quotas no longer in any policy. */
   retain(live: (service: string, quotaId: string) => boolean): void {
-    for (const [k, s] of this.states) if (!live(s.key.service, s.key.quotaId)) this.states.delete(k);
+    for (const [k, s] of this.states) {
+      if (live(s.key.service, s.key.quotaId)) continue;
+      s.retired = true;
+      this.states.delete(k);
+    }
   }
 
   private state(service: string, quotaId: string, q: Quota, caller: string, now: number): State {
-    const id = `${service}\u0000${quotaId}\u0000${caller}`;
     const ws = windowStart(now, q.per);
+    const last = this.byQuota.get(q);
+    if (last !== undefined && last.key.windowStart === ws && last.key.limit === q.limit && last.key.caller === caller && last.key.service === service && !last.retired) return last;
+    const id = `${service}\u0000${quotaId}\u0000${caller}`;
     let st = this.states.get(id);
-    if (st && st.key.windowStart === ws && st.key.limit === q.limit) return st;
+    if (st && st.key.windowStart === ws && st.key.limit === q.limit) {
+      this.byQuota.set(q, st);
+      return st;
+    }
+    if (st) st.retired = true;
     if (st?.unsettled) void this.source.settle(st.key, st.unsettled).catch(() => undefined);
     const key: QuotaKey = { service, quotaId, caller, methods: [...q.methods].sort(), per: q.per, limit: q.limit, windowStart: ws };
-    st = { key, tokens: 0, share: 0, remaining: q.limit, lastGrant: 0, pending: undefined, exhausted: q.limit === 0, degraded: false, unsettled: 0, lastRetry: 0, waiting: 0 };
+    st = { key, tokens: 0, share: 0, remaining: q.limit, lastGrant: 0, pending: undefined, exhausted: q.limit === 0, degraded: false, unsettled: 0, lastRetry: 0, waiting: 0, retired: false };
     this.states.set(id, st);
+    this.byQuota.set(q, st);
     return st;
   }
 
