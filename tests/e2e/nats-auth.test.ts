@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, NatsConnection } from 'nats';
 import { freePort, Proc, repoRoot, runCli, spawnCli } from '../helpers/processes';
+import { quotaLeaseSource } from '../../src/quota/quota-bucket';
+import { windowStart } from '../../src/policy/quota-window';
 import { spawnProc } from '../../src/dev/processes';
 import { natsServerBinary } from '../../src/dev/nats-binary';
 import { startSidecar, SidecarProc } from '../helpers/mesh';
@@ -77,6 +79,17 @@ describe('NATS as part of the trust: one user per role', () => {
     // What it tried to change is unchanged: the registry still answers with version 1.
     const ls = await runCli(['idl', 'ls', '--json', '--nats', url('operator', passwords.TRANSMESH_OPERATOR_PASSWORD)]);
     expect(JSON.parse(ls.stdout)).toEqual([expect.objectContaining({ name: 'mesh.test.v1.Echo', version: 1 })]);
+  });
+
+  test('a sidecar user takes quota leases by compare-and-set; the operator user lists quotas', async () => {
+    const source = quotaLeaseSource(asWeb);
+    const key = { service: 'mesh.test.v1.Echo', quotaId: 'day-all', caller: 'web', methods: [], per: 'day' as const, limit: 10, windowStart: windowStart(Date.now(), 'day') };
+    await expect(source.take(key, () => 4)).resolves.toEqual({ granted: 4, remaining: 6 });
+    await expect(source.settle(key, 1)).resolves.toBeUndefined();
+    const ls = await runCli(['quota', 'ls', '--json', '--nats', url('operator', passwords.TRANSMESH_OPERATOR_PASSWORD)]);
+    expect(ls.stderr).toBe('');
+    expect(ls.code).toBe(0);
+    expect(JSON.parse(ls.stdout)).toEqual([]);
   });
 
   test('a wrong password: the CLI exits non-zero with one line', async () => {
