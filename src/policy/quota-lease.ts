@@ -29,8 +29,11 @@ export interface LeaseGrant {
 export interface LeaseSource {
   /** Takes `size(remaining)` calls from the counter; rejects when the store cannot be reached. */
   take(key: QuotaKey, size: (remaining: number) => number): Promise<LeaseGrant>;
-  /** Adds calls admitted while the store could not be reached (best effort). */
-  settle(key: QuotaKey, used: number): Promise<void>;
+  /**
+   * Adds calls admitted while the store could not be reached. `id` names the batch: a retry of a
+   * settle whose write landed but whose answer was lost (an outage) is not added twice.
+   */
+  settle(key: QuotaKey, used: number, id: string): Promise<void>;
 }
 
 /** A quota's counter name within its service: the window and the methods, so a new revision with the same quota keeps counting. */

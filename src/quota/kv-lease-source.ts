@@ -14,6 +14,8 @@ export const counterRecord = z.object({
   limit: z.number(),
   windowStart: z.number(),
   used: z.number(),
+  /** The last settle batches added, so a settle retried after a lost answer is not counted twice. */
+  settles: z.array(z.string()).optional(),
 });
 export type CounterRecord = z.output<typeof counterRecord>;
 
@@ -22,6 +24,8 @@ export function counterKey(k: QuotaKey): string {
 }
 
 const maxTries = 25;
+/** Settle batches remembered per counter: far more than the sidecars that settle at once after an outage. */
+const settlesKept = 64;
 
 /**
  * Mesh-wide quota counters in the `transmesh_quota` bucket, one per service, quota, caller and
@@ -39,19 +43,20 @@ export class KvLeaseSource implements LeaseSource {
     });
   }
 
-  async settle(key: QuotaKey, used: number): Promise<void> {
-    if (used > 0) await this.change(key, () => ({ add: used, result: undefined }));
+  async settle(key: QuotaKey, used: number, id: string): Promise<void> {
+    if (used > 0) await this.change(key, (_used, settles) => ({ add: settles.includes(id) ? 0 : used, result: undefined, settled: id }));
   }
 
-  private async change<R>(key: QuotaKey, f: (used: number) => { add: number; result: R }): Promise<R> {
+  private async change<R>(key: QuotaKey, f: (used: number, settles: readonly string[]) => { add: number; result: R; settled?: string }): Promise<R> {
     const name = counterKey(key);
     for (let i = 0; i < maxTries; i++) {
       const e = await this.kv.get(name);
       const prev = isLive(e) ? decodeJson(counterRecord, e.value) : undefined;
       const used = prev?.used ?? 0;
-      const { add, result } = f(used);
+      const settles = prev?.settles ?? [];
+      const { add, result, settled } = f(used, settles);
       if (add === 0) return result;
-      const next: CounterRecord = { ...key, methods: [...key.methods], used: used + add };
+      const next: CounterRecord = { ...key, methods: [...key.methods], used: used + add, settles: settled ? [...settles, settled].slice(-settlesKept) : settles };
       try {
         if (isLive(e)) await this.kv.update(name, encodeJson(next), e.revision);
         else await this.kv.create(name, encodeJson(next));

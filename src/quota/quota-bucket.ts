@@ -29,6 +29,6 @@ export function quotaLeaseSource(nc: NatsConnection): LeaseSource {
     ));
   return {
     take: async (key, size) => (await open()).take(key, size),
-    settle: async (key, used) => (await open()).settle(key, used),
+    settle: async (key, used, id) => (await open()).settle(key, used, id),
   };
 }

@@ -85,7 +85,7 @@ describe('NATS as part of the trust: one user per role', () => {
     const source = quotaLeaseSource(asWeb);
     const key = { service: 'mesh.test.v1.Echo', quotaId: 'day-all', caller: 'web', methods: [], per: 'day' as const, limit: 10, windowStart: windowStart(Date.now(), 'day') };
     await expect(source.take(key, () => 4)).resolves.toEqual({ granted: 4, remaining: 6 });
-    await expect(source.settle(key, 1)).resolves.toBeUndefined();
+    await expect(source.settle(key, 1, 'test-batch')).resolves.toBeUndefined();
     const ls = await runCli(['quota', 'ls', '--json', '--nats', url('operator', passwords.TRANSMESH_OPERATOR_PASSWORD)]);
     expect(ls.stderr).toBe('');
     expect(ls.code).toBe(0);

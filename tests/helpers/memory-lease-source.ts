@@ -4,6 +4,8 @@ import type { LeaseSource, QuotaKey } from '../../src/policy/quota-lease';
 export class MemorySource implements LeaseSource {
   readonly used = new Map<string, number>();
   down = false;
+  /** The next settle is stored but its answer is lost, as when NATS goes away in between. */
+  loseNextAnswer = false;
   takes = 0;
   private id(k: QuotaKey) {
     return `${k.service}/${k.quotaId}/${k.caller}/${k.windowStart}`;
@@ -16,8 +18,15 @@ export class MemorySource implements LeaseSource {
     this.used.set(this.id(key), used + granted);
     return { granted, remaining: key.limit - used - granted };
   }
-  async settle(key: QuotaKey, n: number) {
+  readonly settled = new Set<string>();
+  async settle(key: QuotaKey, n: number, id: string) {
     if (this.down) throw new Error('no responders');
+    if (this.settled.has(id)) return;
+    this.settled.add(id);
     this.used.set(this.id(key), (this.used.get(this.id(key)) ?? 0) + n);
+    if (this.loseNextAnswer) {
+      this.loseNextAnswer = false;
+      throw new Error('timeout (the write landed)');
+    }
   }
 }

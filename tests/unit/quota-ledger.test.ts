@@ -130,3 +130,25 @@ test('the same compiled quota follows its window and its counter: a new window, 
   expect(await ledger.check('s', 'second-all', q, 'web')).toBe(1);
   expect(ledger.list()).toHaveLength(1);
 });
+
+test('a settle whose answer was lost is retried under the same batch id and counted once', async () => {
+  const source = new MemorySource();
+  let t = Date.UTC(2026, 0, 1, 0, 0, 10);
+  const ledger = new QuotaLedger(source, () => 2, () => t);
+  const q = quota(100);
+  const check = () => Promise.resolve(ledger.check('s', 'minute-all', q, 'web'));
+  source.down = true;
+  let admitted = 0;
+  for (let i = 0; i < 60; i++) if ((await check()) === 0) admitted++;
+  expect(admitted).toBe(50);
+  source.down = false;
+  source.loseNextAnswer = true;
+  t += 1000;
+  expect(await check()).toBeGreaterThan(0);
+  await new Promise((r) => setImmediate(r));
+  expect([...source.used.values()]).toEqual([50]);
+  t += 1000;
+  for (let i = 0; i < 80; i++) if ((await check()) === 0) admitted++;
+  expect([...source.used.values()]).toEqual([100]);
+  expect(admitted).toBe(100);
+});

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { LeaseSource, QuotaKey } from '../../policy/quota-lease';
 import type { Quota } from '../../policy/service-policy';
 import { secondsToWindowEnd, windowStart } from '../../policy/quota-window';
@@ -22,6 +23,8 @@ interface State {
   degraded: boolean;
   /** Admitted while degraded, not yet added to the store. */
   unsettled: number;
+  /** The settle in progress: retried with the same id until the store confirms it, so it never counts twice. */
+  batch: { readonly id: string; readonly amount: number } | undefined;
   lastRetry: number;
   /** Calls waiting for the next lease. */
   waiting: number;
@@ -45,6 +48,9 @@ export class QuotaLedger {
   private readonly states = new Map<string, State>();
   /** The state a compiled quota last used: per call, no key string to build and hash. A quota object has one service and caller. */
   private readonly byQuota = new WeakMap<Quota, State>();
+  /** Names this ledger's settle batches. */
+  private readonly nonce = randomUUID().slice(0, 8);
+  private batches = 0;
 
   constructor(
     private readonly source: LeaseSource,
@@ -127,22 +133,32 @@ export class QuotaLedger {
       return st;
     }
     if (st) st.retired = true;
-    if (st?.unsettled) void this.source.settle(st.key, st.unsettled).catch(() => undefined);
+    if (st?.unsettled) void this.flush(st).catch(() => undefined);
     const key: QuotaKey = { service, quotaId, caller, methods: [...q.methods].sort(), per: q.per, limit: q.limit, windowStart: ws };
-    st = { key, tokens: 0, share: 0, remaining: q.limit, lastGrant: 0, pending: undefined, exhausted: q.limit === 0, degraded: false, unsettled: 0, lastRetry: 0, waiting: 0, retired: false };
+    st = { key, tokens: 0, share: 0, remaining: q.limit, lastGrant: 0, pending: undefined, exhausted: q.limit === 0, degraded: false, unsettled: 0, batch: undefined, lastRetry: 0, waiting: 0, retired: false };
     this.states.set(id, st);
     this.byQuota.set(q, st);
     return st;
+  }
+
+  /**
+   * Adds what was admitted while degraded to the store. A settle whose write landed but whose
+   * answer an outage lost is retried with the same batch id, which the store counts once.
+   */
+  private async flush(st: State): Promise<void> {
+    while (st.unsettled > 0) {
+      st.batch ??= { id: `${this.nonce}-${++this.batches}`, amount: st.unsettled };
+      await this.source.settle(st.key, st.batch.amount, st.batch.id);
+      st.unsettled -= st.batch.amount;
+      st.batch = undefined;
+    }
   }
 
   private fetch(st: State): Promise<void> {
     st.lastRetry = this.now();
     const p = (async () => {
       try {
-        if (st.degraded && st.unsettled) {
-          await this.source.settle(st.key, st.unsettled);
-          st.unsettled = 0;
-        }
+        if (st.degraded && st.unsettled) await this.flush(st);
         const grant = await this.source.take(st.key, (left) => Math.min(left, Math.max(leaseSize(left), st.waiting)));
         if (st.degraded) {
           // Back to leases: the fallback share is given up, what the store grants now counts.
