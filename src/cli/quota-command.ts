@@ -14,9 +14,10 @@ import { print, table } from './output';
 
 const help = `usage: transmesh quota ls [SERVICE] [--json]
 
-Each quota counted in the current window: service, caller, window, calls used / limit, and when
-the window ends. Quotas come from the services' policies (transmesh policy apply); the counts
-are the mesh-wide counters every consumer sidecar of the caller shares.
+Each quota of the services' current policies (transmesh policy apply) with the calls counted in
+the current window: service, caller, methods, window, used / limit (0 before the first call),
+and when the window ends. The counts are the mesh-wide counters every consumer sidecar of the
+caller shares (docs/policy.md, "Quotas").
 
 flags: --nats URL (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222), --json
 `;
