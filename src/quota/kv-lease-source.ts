@@ -56,7 +56,8 @@ export class KvLeaseSource implements LeaseSource {
       const settles = prev?.settles ?? [];
       const { add, result, settled } = f(used, settles);
       if (add === 0) return result;
-      const next: CounterRecord = { ...key, methods: [...key.methods], used: used + add, settles: settled ? [...settles, settled].slice(-settlesKept) : settles };
+      const next: CounterRecord = { ...key, methods: [...key.methods], used: used + add };
+      if (settled || settles.length) next.settles = settled ? [...settles, settled].slice(-settlesKept) : [...settles];
       try {
         if (isLive(e)) await this.kv.update(name, encodeJson(next), e.revision);
         else await this.kv.create(name, encodeJson(next));

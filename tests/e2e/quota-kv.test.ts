@@ -43,4 +43,16 @@ describe('quota counters in JetStream KV', () => {
       { service: 'test.Svc', quotaId: 'hour-echo', caller: 'web', methods: ['Echo'], per: 'hour', limit: 500, windowStart: windowStart(Date.now(), 'hour'), used: 500 },
     ]);
   });
+
+  test('a settle sent again under the same batch id is counted once', async () => {
+    const nc = await connect({ servers: nats.url });
+    conns.push(nc);
+    const source = new KvLeaseSource(await openQuotaBucket(nc));
+    const key = { service: 'test.Settle', quotaId: 'day-all', caller: 'web', methods: [], per: 'day' as const, limit: 100, windowStart: windowStart(Date.now(), 'day') };
+    await source.settle(key, 7, 'a-1');
+    await source.settle(key, 7, 'a-1');
+    await source.settle(key, 3, 'a-2');
+    const [counter] = await currentCounters(await openQuotaBucket(nc), Date.now(), 'test.Settle');
+    expect(counter).toMatchObject({ used: 10, settles: ['a-1', 'a-2'] });
+  });
 });
