@@ -25,6 +25,12 @@ export interface BenchOptions {
   readonly sidecarNodeFlags: string[];
   readonly skipConversion: boolean;
   readonly skipMesh: boolean;
+  /** Skip the main mesh/direct windows (gRPC and Thrift) but keep the runs below. */
+  readonly skipMain: boolean;
+  /** gRPC at 10x the payload and 8x the calls in flight, mesh and direct (on unless --no-scaling). */
+  readonly scaling: boolean;
+  /** grpc-gateway v2 and nginx grpc_pass in front of the same provider, with the mesh and direct. */
+  readonly peers: boolean;
 }
 
 export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--out FILE] [--reps N] [--rate N] [--in-flight N]
@@ -36,7 +42,10 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
   --rate N       open-loop rate for latency and cost (default 1000 calls/s)
   --in-flight N  closed-loop concurrency for throughput (default 64)
   --sidecar-node-flags "FLAGS"  node flags for both sidecars, e.g. "--max-semi-space-size=2"
-  --no-conversion, --no-mesh   skip a part
+  --peers        also grpc-gateway v2 (Go, built once into ~/.cache/transmesh) and nginx grpc_pass
+                 in front of the same provider, interleaved with the mesh and direct gRPC
+  --no-conversion, --no-mesh, --no-main, --no-scaling   skip a part (--no-main: the gRPC and
+                 Thrift mesh/direct windows; --no-scaling: the 10 KB and 8x in-flight runs)
 `;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -47,7 +56,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     const eq = a.indexOf('=');
     const k = eq > 0 ? a.slice(2, eq) : a.slice(2);
     const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    if (['quick', 'profile', 'no-conversion', 'no-mesh', 'help'].includes(k)) flags.set(k, true);
+    if (['quick', 'profile', 'peers', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'help'].includes(k)) flags.set(k, true);
     else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags'].includes(k)) {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value\n${usage}`);
@@ -84,5 +93,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     sidecarNodeFlags: typeof flags.get('sidecar-node-flags') === 'string' ? (flags.get('sidecar-node-flags') as string).split(/\s+/).filter(Boolean) : [],
     skipConversion: flags.has('no-conversion'),
     skipMesh: flags.has('no-mesh'),
+    skipMain: flags.has('no-main'),
+    scaling: !flags.has('no-scaling'),
+    peers: flags.has('peers'),
   };
 }
