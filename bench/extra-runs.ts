@@ -2,7 +2,7 @@ import { loadBenchRoot } from './bench-proto';
 import { grpcDirectClient } from './clients/grpc-client';
 import { httpJsonClient } from './clients/http-client';
 import { ComparedPath, comparePaths, ComparedWindow, CompareOptions } from './compare';
-import type { MeshEnv } from './mesh-env';
+import { MeshEnv, SidecarRuntime, startSidecar, untilServed } from './mesh-env';
 import type { BenchOptions } from './options';
 import { benchService } from './paths';
 import { itemForProtobufjs, itemJson } from './payload';
@@ -36,7 +36,7 @@ async function runAll(paths: Array<ComparedPath & { close(): void }>, opts: Benc
  * calls in flight (8x the app's connections too, as 8x the PHP workers would open), mesh and
  * direct, interleaved.
  */
-export function runScaling(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
+export async function runScaling(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
   const sidecars = { consumerSidecar: env.consumer.pid, providerSidecar: env.provider.pid };
   const others = { grpcProvider: env.grpcProvider.pid };
   const many = opts.inFlight * 8;
@@ -48,18 +48,38 @@ export function runScaling(env: MeshEnv, opts: BenchOptions, progress: (m: strin
     const c = directGrpc(env.grpcPort, children);
     return { name, call: c.call, close: c.close, inFlight, rate, hop: {}, others };
   };
-  return runAll(
-    [
-      mesh('mesh 1 KB', undefined, opts.inFlight, opts.rate),
+  // A second consumer sidecar process for the same app: the app's connections split between the
+  // two as SO_REUSEPORT would split them (the kernel hashes connections, not calls).
+  progress('starting a second consumer sidecar');
+  const second = await startSidecar(env.natsUrl, 'bench-app', [], { nodeFlags: opts.sidecarNodeFlags });
+  try {
+    await untilServed(second.url, putPath, itemJson());
+    const halves = [env.consumerUrl, second.url].map((url) => httpJsonClient(url, putPath, itemJson(), opts.inFlight / 2));
+    let next = 0;
+    const split = {
+      name: 'mesh 1 KB, 2 consumer processes',
+      call: (done: (err?: Error) => void) => halves[next++ & 1].call(done),
+      close: () => halves.forEach((h) => h.close()),
+      inFlight: opts.inFlight,
+      hop: { ...sidecars, consumerSidecar2: second.proc.pid },
+      others,
+    };
+    return await runAll(
+      [
+        mesh('mesh 1 KB', undefined, opts.inFlight, opts.rate),
       direct('direct 1 KB', undefined, opts.inFlight, opts.rate),
       mesh('mesh 10 KB', LARGE_CHILDREN, opts.inFlight, opts.rate),
       direct('direct 10 KB', LARGE_CHILDREN, opts.inFlight, opts.rate),
       mesh(`mesh 1 KB x8 in flight (${many})`, undefined, many),
       direct(`direct 1 KB x8 in flight (${many})`, undefined, many),
-    ],
-    opts,
-    progress,
-  );
+        split,
+      ],
+      opts,
+      progress,
+    );
+  } finally {
+    await second.proc.stop();
+  }
 }
 
 /**
@@ -97,5 +117,53 @@ export async function runPeers(env: MeshEnv, opts: BenchOptions, progress: (m: s
     return { windows: await runAll(paths, opts, progress), missing };
   } finally {
     for (const p of peers) await p.stop();
+  }
+}
+
+/**
+ * `--variant NAME=SPEC`: further consumer sidecars for the same app, each started its own way
+ * (SPEC: node flags, `env:K=V`, `node:/path/to/node`), driven in turn with the consumer as
+ * started and the direct call, interleaved: V8 flags, Node versions or preloads compared in one
+ * run, on the same provider sidecar, under the same drifting load.
+ */
+export function parseVariant(spec: string): { name: string; rt: SidecarRuntime } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new Error(`--variant wants NAME=SPEC, not "${spec}"`);
+  const nodeFlags: string[] = [];
+  const env: Record<string, string> = {};
+  let node: string | undefined;
+  for (const t of spec.slice(eq + 1).split(/\s+/).filter(Boolean)) {
+    if (t.startsWith('env:')) {
+      const [k, ...v] = t.slice(4).split('=');
+      env[k] = v.join('=');
+    } else if (t.startsWith('node:')) node = t.slice(5);
+    else nodeFlags.push(t);
+  }
+  return { name: spec.slice(0, eq), rt: { nodeFlags, env, node } };
+}
+
+export async function runVariants(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
+  const others = { grpcProvider: env.grpcProvider.pid };
+  const started: Array<{ name: string; proc: { pid: number; stop(): Promise<unknown> }; url: string }> = [];
+  try {
+    for (const v of opts.variants.map(parseVariant)) {
+      progress(`starting consumer variant ${v.name}`);
+      const s = await startSidecar(env.natsUrl, 'bench-app', [], v.rt);
+      started.push({ name: v.name, proc: s.proc, url: s.url });
+      await untilServed(s.url, putPath, itemJson());
+    }
+    const consumers = [{ name: 'as started', proc: env.consumer, url: env.consumerUrl }, ...started];
+    const paths: Array<ComparedPath & { close(): void }> = consumers.map((c) => ({
+      name: `mesh, consumer ${c.name}`,
+      ...httpJsonClient(c.url, putPath, itemJson(), opts.inFlight),
+      inFlight: opts.inFlight,
+      rate: opts.rate,
+      hop: { consumerSidecar: c.proc.pid, providerSidecar: env.provider.pid },
+      others,
+    }));
+    paths.push({ name: 'direct grpc-js', ...directGrpc(env.grpcPort), inFlight: opts.inFlight, rate: opts.rate, hop: {}, others });
+    return await runAll(paths, opts, progress);
+  } finally {
+    for (const s of started) await s.proc.stop();
   }
 }

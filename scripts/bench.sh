@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run bench [-- --quick | --profile | --out FILE ...]: builds, then runs the benchmark
+# npm run bench [-- --quick | --profile | --peers | --out FILE ...]: builds, then runs the benchmark
 # (bench/main.ts): the mesh against direct gRPC and Thrift calls, side by side, in one run.
 set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
@@ -8,4 +8,10 @@ cd "$ROOT"
 ensure_node_modules
 ensure_apt nats-server nats-server
 build_ts
+# --peers: nginx (grpc_pass) and protoc for grpc-gateway; Go builds the gateway itself (cached).
+if [[ " $* " == *" --peers "* ]]; then
+  ensure_apt nginx nginx-light
+  ensure_apt protoc protobuf-compiler
+  export PATH="$PATH:/usr/local/go/bin"
+fi
 exec node dist/bench/main.js "$@"

@@ -5,6 +5,7 @@ import { ensureNats } from '../dev/local-nats';
 import { runExamples } from '../dev/examples';
 import { onShutdown } from './shutdown';
 import { pushIdl, say } from '../dev/push-idl';
+import { sidecarNodeFlags } from '../config/node-flags';
 
 const flags: FlagSpec = {
   ...commonFlags,
@@ -56,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       if (config.push.length) await pushIdl(cli, config.nats, config.push, config.include);
       // One sidecar in both roles: its app calls out on --listen, its providers are called in over loopback.
-      const args = [...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0', '--advertise', '127.0.0.1'];
+      const args = [...sidecarNodeFlags(), ...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0', '--advertise', '127.0.0.1'];
       for (const p of config.provide) args.push('--provide', p);
       await tree.start(`sidecar ${config.app}`, process.execPath, args, (l) => l.includes('sidecar ready'));
       say(`mesh ready: curl -s -X POST http://${config.listen}/<service>/<method> -H 'content-type: application/json' -d '{}'`);
