@@ -29,7 +29,7 @@ export interface BenchOptions {
   readonly skipMesh: boolean;
   /** Skip the main mesh/direct windows (gRPC and Thrift) but keep the runs below. */
   readonly skipMain: boolean;
-  /** gRPC at 10x the payload and 8x the calls in flight, mesh and direct (on unless --no-scaling). */
+  /** gRPC at 10x the payload and 8x the calls in flight, mesh and direct (full runs unless --no-scaling; --quick only with --scaling). */
   readonly scaling: boolean;
   /** grpc-gateway v2 and nginx grpc_pass in front of the same provider, with the mesh and direct. */
   readonly peers: boolean;
@@ -47,6 +47,7 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
   --in-flight N  closed-loop concurrency for throughput (default 64)
   --sidecar-node-flags "FLAGS"  node flags for both sidecars (default: as transmesh dev starts them,
                  "--max-semi-space-size=2", src/config/node-flags.ts; "" for V8's defaults)
+  --scaling      the 10 KB and 8x in-flight runs in a --quick run too (full runs have them)
   --peers        also grpc-gateway v2 (Go, built once into ~/.cache/transmesh) and nginx grpc_pass
                  in front of the same provider, interleaved with the mesh and direct gRPC
   --variant NAME=SPEC  (repeatable) one more consumer sidecar started with SPEC: node flags,
@@ -68,7 +69,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--variant needs NAME=SPEC\n${usage}`);
       variants.push(v);
-    } else if (['quick', 'profile', 'peers', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'help'].includes(k)) flags.set(k, true);
+    } else if (['quick', 'profile', 'peers', 'scaling', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'help'].includes(k)) flags.set(k, true);
     else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags'].includes(k)) {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value\n${usage}`);
@@ -106,7 +107,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     skipConversion: flags.has('no-conversion'),
     skipMesh: flags.has('no-mesh'),
     skipMain: flags.has('no-main'),
-    scaling: !flags.has('no-scaling'),
+    scaling: flags.has('scaling') || (!quick && !flags.has('no-scaling')),
     peers: flags.has('peers'),
     variants,
   };
