@@ -15,7 +15,7 @@ const putPath = `/${benchService}/Put`;
 export const LARGE_CHILDREN = 60;
 
 function compareOptions(opts: BenchOptions): CompareOptions {
-  return { reps: opts.reps, windowMs: opts.throughputMs, warmupMs: opts.warmupMs, firstWarmupMs: opts.warmupMs };
+  return { reps: opts.reps, windowMs: opts.throughputMs, warmupMs: opts.warmupMs, firstWarmupMs: opts.firstWarmupMs };
 }
 
 function directGrpc(port: number, children?: number) {

@@ -11,7 +11,7 @@ stamp="$(cat "$here/main.go" "$proto" "$0" | sha256sum | cut -c1-16)"
 if [[ -x "$out/gateway" && "$(cat "$out/stamp" 2>/dev/null)" == "$stamp" ]]; then echo "$out/gateway"; exit 0; fi
 command -v protoc >/dev/null || { echo "protoc is missing (apt-get install -y protobuf-compiler)" >&2; exit 1; }
 export GOBIN="$cache/bin" GOFLAGS=-modcacherw PATH="$cache/bin:$PATH"
-for tool in google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.10 google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.5.1 github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@v2.27.3; do
+for tool in google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12 google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2 github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@v2.33.0; do
   name="${tool%@*}"; name="${name##*/}"
   [[ -x "$GOBIN/$name" ]] || "$go" install "$tool" >&2
 done
@@ -26,6 +26,8 @@ protoc -I "$(dirname "$proto")" --go_out="$out/src/gen" --go_opt=paths=source_re
 mkdir -p "$out/src/gen/bench/v1" && mv "$out/src/gen"/bench*.go "$out/src/gen/bench/v1/"
 cd "$out/src"
 "$go" mod init transmesh.bench/gateway >&2 2>/dev/null || true
+# The runtime at the generator's version; the rest as tidy resolves it.
+"$go" get github.com/grpc-ecosystem/grpc-gateway/v2@v2.33.0 >&2
 "$go" mod tidy >&2
 "$go" build -o "$out/gateway" . >&2
 echo "$stamp" > "$out/stamp"
