@@ -1,19 +1,20 @@
 import { AsyncResource } from 'node:async_hooks';
 
 /**
- * Node 20 and 22 (and 24 before 24.5) build every `AsyncResource.prototype.bind` result with
+ * Node 20, 22 and 24 build every `AsyncResource.prototype.bind` result with
  * two `util.deprecate` wrappers for its deprecated `.asyncResource` property (DEP0172) and an
  * `Object.defineProperties`, and `http2` calls it on every `session.request` (backported to
- * 20.18.3). In the sidecar's peer client that was most of node:http2's per-request cost, so the
- * sidecar replaces it, first thing, with the same binding minus the deprecated property
+ * 20.18.3). In the sidecar profiles that was a third of `session.request`, so the sidecar
+ * replaces it, first thing, with the same binding minus the deprecated property
  * (docs/performance.md, "Node 20's AsyncResource.bind"). The bound function still runs `fn` in
  * the resource's async scope, with the same `this` and arguments, and keeps `fn.length`.
  *
- * Off with TRANSMESH_LEAN_ASYNC_BIND=0. Node versions that made it cheap are left alone.
+ * Node 24.21 still builds the accessors (cheaper; replacing bind still cut its h2 client's CPU
+ * per request by 15-35%, bench/h2-request-cost.ts); Node 25 drops them, and is left alone.
+ * Off with TRANSMESH_LEAN_ASYNC_BIND=0.
  */
 export function needsLeanAsyncBind(version: string = process.versions.node): boolean {
-  const [major, minor] = version.split('.').map(Number);
-  return major < 24 || (major === 24 && minor < 5);
+  return Number(version.split('.')[0]) < 25;
 }
 
 let installed = false;

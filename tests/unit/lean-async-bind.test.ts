@@ -14,8 +14,8 @@ describe('lean AsyncResource.bind (the sidecar preload)', () => {
 
   test('is installed only where Node builds bind() with the deprecated property (and not with TRANSMESH_LEAN_ASYNC_BIND=0)', () => {
     expect(needsLeanAsyncBind('20.20.2')).toBe(true);
-    expect(needsLeanAsyncBind('24.4.1')).toBe(true);
-    expect(needsLeanAsyncBind('24.5.0')).toBe(false);
+    expect(needsLeanAsyncBind('22.12.0')).toBe(true);
+    expect(needsLeanAsyncBind('24.21.0')).toBe(true);
     expect(needsLeanAsyncBind('25.0.0')).toBe(false);
     if (needsLeanAsyncBind()) expect(AsyncResource.prototype.bind).not.toBe(stock);
     expect(Object.keys(new AsyncResource('T').bind(() => 1))).toEqual([]);
