@@ -9,6 +9,8 @@ import { repoRoot, resultsDir } from './paths';
 import { itemJson, thriftArgsJson } from './payload';
 import { profileProtocol, ProfileResult } from './profile-run';
 import { policyLayersTable, runPolicyLayers } from './policy-layers';
+import { compareRows, compareTable, ComparedWindow } from './compare';
+import { runPeers, runScaling, runVariants } from './extra-runs';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
 import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
 
@@ -54,11 +56,17 @@ async function main(): Promise<number> {
 
   let windows: Window[] = [];
   let idleRssMb: Record<string, number> | undefined;
+  let scaling: ComparedWindow[] | undefined;
+  let variants: ComparedWindow[] | undefined;
+  let peers: { windows: ComparedWindow[]; missing: string[] } | undefined;
   if (!opts.skipMesh) {
     progress('starting nats-server, control plane, providers and two sidecars');
     const env = await startMesh({ nodeFlags: opts.sidecarNodeFlags }, { grpc: itemJson(), thrift: thriftArgsJson(itemJson()) });
     try {
-      ({ windows, idleRssMb } = await runEndToEnd(env, opts, progress));
+      if (!opts.skipMain) ({ windows, idleRssMb } = await runEndToEnd(env, opts, progress));
+      if (opts.variants.length) variants = await runVariants(env, opts, progress);
+      if (opts.scaling) scaling = await runScaling(env, opts, progress);
+      if (opts.peers) peers = await runPeers(env, opts, progress);
     } finally {
       await env.stop();
     }
@@ -81,7 +89,8 @@ async function main(): Promise<number> {
   const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
   if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
   if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a large quota', target: '<= 1.03', value: policyLayers.quotaRatio.median, met: policyLayers.quotaRatio.median <= 1.03 });
-  const errors = windows.reduce((n, w) => n + w.errors, 0);
+  const extra = [...(variants ?? []), ...(scaling ?? []), ...(peers?.windows ?? [])];
+  const errors = windows.reduce((n, w) => n + w.errors, 0) + extra.reduce((n, w) => n + w.errors, 0);
 
   const out = opts.out ?? join(resultsDir, `${stamp}.json`);
   mkdirSync(dirname(out), { recursive: true });
@@ -97,6 +106,9 @@ async function main(): Promise<number> {
     goals: gs,
     errors,
     profiles: profiles.length ? profiles : undefined,
+    variants: variants && { specs: opts.variants, rows: compareRows(variants), windows: variants },
+    scaling: scaling && { rows: compareRows(scaling), windows: scaling },
+    peers: peers && { rows: compareRows(peers.windows), missing: peers.missing, windows: peers.windows },
     windows: windows.map((w) => ({ ...w })),
   };
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
@@ -107,6 +119,10 @@ async function main(): Promise<number> {
   if (cost) sections.push(costTable(cost, directCost, idleRssMb));
   if (conversion) sections.push(conversionTable(conversion.cases, conversion.messageBytes));
   if (policyLayers) sections.push(policyLayersTable(policyLayers));
+  const loops = `closed loop at ${opts.inFlight} in flight unless said; open loop at ${opts.rate}/s; median [min..max]; hop = the processes between client and provider`;
+  if (variants) sections.push(compareTable(`gRPC, consumer sidecar variants (${opts.variants.join('; ')}) (${loops})`, compareRows(variants)));
+  if (scaling) sections.push(compareTable(`gRPC as the work grows (${loops})`, compareRows(scaling)));
+  if (peers) sections.push(compareTable(`gRPC peers in front of the same provider (${loops})`, compareRows(peers.windows)) + peers.missing.map((m) => `\nleft out: ${m}`).join(''));
   for (const p of profiles) sections.push(profileTable(p));
   sections.push(goalsTable(gs));
   sections.push(`${errors ? `${errors} calls FAILED; ` : ''}results: ${relative(process.cwd(), out)}`);

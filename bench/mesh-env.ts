@@ -30,13 +30,20 @@ export interface MeshOptions {
 }
 
 /** stdin is a pipe so that helpers which exit when it closes die with the bench; a short tail of lines only. */
-function spawnProc(name: string, cmd: string, args: string[]): Proc {
+function spawnProc(name: string, cmd: string, args: string[], env?: Record<string, string>): Proc {
   const onLine = process.env.TRANSMESH_BENCH_VERBOSE ? (raw: string) => process.stderr.write(`[${name}] ${raw}\n`) : undefined;
-  return spawn(name, cmd, args, { stdin: 'pipe', keepLines: 200, onLine });
+  return spawn(name, cmd, args, { stdin: 'pipe', keepLines: 200, onLine, env });
 }
 
-function cli(name: string, args: string[], nodeFlags: string[] = []): Proc {
-  return spawnProc(name, process.execPath, [...nodeFlags, cliPath, ...args]);
+/** How a sidecar process is started: node flags, and for variants another node binary or environment. */
+export interface SidecarRuntime {
+  readonly nodeFlags?: string[];
+  readonly node?: string;
+  readonly env?: Record<string, string>;
+}
+
+function cli(name: string, args: string[], rt: SidecarRuntime = {}): Proc {
+  return spawnProc(name, rt.node ?? process.execPath, [...(rt.nodeFlags ?? []), cliPath, ...args], rt.env);
 }
 
 async function jsonPort(p: Proc): Promise<number> {
@@ -50,16 +57,16 @@ async function push(nats: string, args: string[]): Promise<void> {
   if (code !== 0) throw new Error(`idl push ${args.join(' ')} failed (${code}):\n${p.lines.map((l) => l.msg ?? JSON.stringify(l)).join('\n')}`);
 }
 
-async function startSidecar(nats: string, app: string, provide: string[], nodeFlags: string[]): Promise<{ proc: Proc; url: string }> {
+export async function startSidecar(nats: string, app: string, provide: string[], rt: SidecarRuntime): Promise<{ proc: Proc; url: string }> {
   const args = ['sidecar', '--nats', nats, '--app', app, '--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
   for (const p of provide) args.push('--provide', p);
-  const proc = cli(`sidecar ${app}`, args, nodeFlags);
+  const proc = cli(`sidecar ${app}`, args, rt);
   const ready = await proc.waitForMsg('sidecar ready');
   return { proc, url: ready.listen as string };
 }
 
 /** Calls until the path answers 200: the consumer learns IDL and endpoints through NATS. */
-async function untilServed(url: string, path: string, body: string): Promise<void> {
+export async function untilServed(url: string, path: string, body: string): Promise<void> {
   const until = Date.now() + 15000;
   let last = '';
   while (Date.now() < until) {
@@ -94,9 +101,9 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
       mkdirSync(opts.profileDir, { recursive: true });
       nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`);
     }
-    const provider = await startSidecar(nats.url, 'bench-provider', [`${benchService}=grpc://127.0.0.1:${grpcPort}`, `${thriftService}=thrift://127.0.0.1:${thriftPort}`], nodeFlags);
+    const provider = await startSidecar(nats.url, 'bench-provider', [`${benchService}=grpc://127.0.0.1:${grpcPort}`, `${thriftService}=thrift://127.0.0.1:${thriftPort}`], { nodeFlags });
     started.push(provider.proc);
-    const consumer = await startSidecar(nats.url, 'bench-app', [], nodeFlags);
+    const consumer = await startSidecar(nats.url, 'bench-app', [], { nodeFlags });
     started.push(consumer.proc);
     await untilServed(consumer.url, `/${benchService}/Put`, probes.grpc);
     await untilServed(consumer.url, `/${thriftService}/put`, probes.thrift);

@@ -1,3 +1,5 @@
+import { sidecarNodeFlags } from '../src/config/node-flags';
+
 /** The benchmark's flags and the durations of each mode. */
 export interface BenchOptions {
   readonly quick: boolean;
@@ -25,6 +27,14 @@ export interface BenchOptions {
   readonly sidecarNodeFlags: string[];
   readonly skipConversion: boolean;
   readonly skipMesh: boolean;
+  /** Skip the main mesh/direct windows (gRPC and Thrift) but keep the runs below. */
+  readonly skipMain: boolean;
+  /** gRPC at 10x the payload and 8x the calls in flight, mesh and direct (full runs unless --no-scaling; --quick only with --scaling). */
+  readonly scaling: boolean;
+  /** grpc-gateway v2 and nginx grpc_pass in front of the same provider, with the mesh and direct. */
+  readonly peers: boolean;
+  /** `--variant NAME=SPEC` (repeatable): consumer sidecars started otherwise, compared interleaved. */
+  readonly variants: string[];
 }
 
 export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--out FILE] [--reps N] [--rate N] [--in-flight N]
@@ -35,19 +45,31 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
   --reps N       repetitions of each window (default 5, quick 2)
   --rate N       open-loop rate for latency and cost (default 1000 calls/s)
   --in-flight N  closed-loop concurrency for throughput (default 64)
-  --sidecar-node-flags "FLAGS"  node flags for both sidecars, e.g. "--max-semi-space-size=2"
-  --no-conversion, --no-mesh   skip a part
+  --sidecar-node-flags "FLAGS"  node flags for both sidecars (default: as transmesh dev starts them,
+                 "--max-semi-space-size=4", src/config/node-flags.ts; "" for V8's defaults)
+  --scaling      the 10 KB and 8x in-flight runs in a --quick run too (full runs have them)
+  --peers        also grpc-gateway v2 (Go, built once into ~/.cache/transmesh) and nginx grpc_pass
+                 in front of the same provider, interleaved with the mesh and direct gRPC
+  --variant NAME=SPEC  (repeatable) one more consumer sidecar started with SPEC: node flags,
+                 env:K=V, node:/path/to/node; compared with the consumer as started, interleaved
+  --no-conversion, --no-mesh, --no-main, --no-scaling   skip a part (--no-main: the gRPC and
+                 Thrift mesh/direct windows; --no-scaling: the 10 KB and 8x in-flight runs)
 `;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const flags = new Map<string, string | true>();
+  const variants: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"\n${usage}`);
     const eq = a.indexOf('=');
     const k = eq > 0 ? a.slice(2, eq) : a.slice(2);
     const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-    if (['quick', 'profile', 'no-conversion', 'no-mesh', 'help'].includes(k)) flags.set(k, true);
+    if (k === 'variant') {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`--variant needs NAME=SPEC\n${usage}`);
+      variants.push(v);
+    } else if (['quick', 'profile', 'peers', 'scaling', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'help'].includes(k)) flags.set(k, true);
     else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags'].includes(k)) {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value\n${usage}`);
@@ -81,8 +103,12 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmupMs: quick ? 300 : 1000,
     firstWarmupMs: quick ? 800 : 3000,
     profileMs: quick ? 2000 : 8000,
-    sidecarNodeFlags: typeof flags.get('sidecar-node-flags') === 'string' ? (flags.get('sidecar-node-flags') as string).split(/\s+/).filter(Boolean) : [],
+    sidecarNodeFlags: typeof flags.get('sidecar-node-flags') === 'string' ? (flags.get('sidecar-node-flags') as string).split(/\s+/).filter(Boolean) : sidecarNodeFlags(),
     skipConversion: flags.has('no-conversion'),
     skipMesh: flags.has('no-mesh'),
+    skipMain: flags.has('no-main'),
+    scaling: flags.has('scaling') || (!quick && !flags.has('no-scaling')),
+    peers: flags.has('peers'),
+    variants,
   };
 }

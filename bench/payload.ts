@@ -18,8 +18,11 @@ function child(i: number) {
   };
 }
 
-/** The item as a plain object, int64 ids as numbers except the top-level id (spliced in as text). */
-function itemObject() {
+/**
+ * The item as a plain object, int64 ids as numbers except the top-level id (spliced in as text).
+ * `children` grows it: 4 (the default) is about 1 KB of JSON, 60 about 10 KB.
+ */
+function itemObject(children = 4) {
   return {
     id: '__BIG_ID__',
     name: 'Benchmark item with a reasonably long human readable name',
@@ -29,13 +32,13 @@ function itemObject() {
     active: true,
     count: 42,
     weight: 12.75,
-    children: [child(1), child(2), child(3), child(4)],
+    children: Array.from({ length: children }, (_, i) => child(i + 1)),
   };
 }
 
 /** The request body as PHP would send it: the 64-bit id as a bare JSON number. */
-export function itemJson(): string {
-  return JSON.stringify(itemObject()).replace('"__BIG_ID__"', BIG_ID.toString());
+export function itemJson(children?: number): string {
+  return JSON.stringify(itemObject(children)).replace('"__BIG_ID__"', BIG_ID.toString());
 }
 
 /** The same item with the id as a JSON string (canonical proto3 JSON): JSON.parse suffices. */
@@ -49,7 +52,7 @@ export function thriftArgsJson(itemText: string): string {
 }
 
 /** What protobufjs' fromObject takes (int64 as decimal strings, enums by name). */
-export function itemForProtobufjs(): Record<string, unknown> {
-  const o = itemObject() as Record<string, unknown>;
+export function itemForProtobufjs(children?: number): Record<string, unknown> {
+  const o = itemObject(children) as Record<string, unknown>;
   return { ...o, id: BIG_ID.toString() };
 }

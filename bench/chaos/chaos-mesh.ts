@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchProto, benchService, cliPath, grpcProviderScript } from '../paths';
 import { Proc, spawnProc } from '../../src/dev/processes';
@@ -76,6 +78,18 @@ export class ChaosMesh {
   /** `transmesh idl push` of the bench IDL, as an operator would. */
   async push(): Promise<{ code: number | null; output: string }> {
     const p = this.cli('idl push', ['idl', 'push', benchProto, '-I', join(benchProto, '..'), '--nats', this.cluster.urls]);
+    const code = await p.exited;
+    return { code, output: p.lines.map((l) => String(l.msg ?? JSON.stringify(l))).join('\n') };
+  }
+
+  /**
+   * `transmesh policy apply` of a small policy for the bench service (timeout, least-loaded,
+   * never-sent retries, breaker): it returns once every live sidecar runs the new revision.
+   */
+  async applyPolicy(revisionNote: string): Promise<{ code: number | null; output: string }> {
+    const file = join(mkdtempSync(join(tmpdir(), 'transmesh-chaos-policy-')), 'bench.yaml');
+    writeFileSync(file, `# ${revisionNote}\nservice: ${benchService}\ndefaults:\n  timeout: 5s\n  balance: least-loaded\n  breaker: {consecutiveFailures: 5, ejectFor: 10s, maxEjected: 50%}\n`);
+    const p = this.cli('policy apply', ['policy', 'apply', file, '--wait-timeout', '30s', '--nats', this.cluster.urls]);
     const code = await p.exited;
     return { code, output: p.lines.map((l) => String(l.msg ?? JSON.stringify(l))).join('\n') };
   }

@@ -92,6 +92,13 @@ async function main(): Promise<number> {
       await mesh.cluster.restart(idlLeader);
       return { note: res.code === 0 ? `push ok: ${/version \d+/.exec(res.output)?.[0]}` : `push failed (${res.code}): ${res.output.split('\n')[0]}` };
     });
+    const policyLeader = mesh.cluster.indexOf((await mesh.cluster.streamLeader(`KV_${Buckets.policy}`)) ?? 'n1');
+    await fault(`apply a policy with nats ${mesh.cluster.name(policyLeader)} (policy leader) down`, async () => {
+      await mesh.cluster.stop(policyLeader, 'SIGKILL');
+      const res = await mesh.applyPolicy('applied with a node down');
+      await mesh.cluster.restart(policyLeader);
+      return { note: res.code === 0 ? `apply ok: ${res.output.split('\n').find((l) => /revision/.test(l)) ?? ''}` : `apply failed (${res.code}): ${res.output.split('\n')[0]}` };
+    });
     const epLeader = mesh.cluster.indexOf((await mesh.cluster.streamLeader(`KV_${Buckets.endpoints}`)) ?? 'n1');
     await fault(`start a provider with nats ${mesh.cluster.name(epLeader)} (discovery leader) down`, async () => {
       await mesh.cluster.stop(epLeader, 'SIGKILL');

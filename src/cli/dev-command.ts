@@ -6,6 +6,7 @@ import { runExamples } from '../dev/examples';
 import { onShutdown } from './shutdown';
 import { pushIdl, say } from '../dev/push-idl';
 import { devCa } from '../dev/dev-ca';
+import { sidecarNodeFlags } from '../config/node-flags';
 
 const flags: FlagSpec = {
   ...commonFlags,
@@ -63,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       if (config.push.length) await pushIdl(cli, config.nats, config.push, config.include);
       // One sidecar in both roles: its app calls out on --listen, its providers are called in over loopback.
-      const args = [...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0', '--advertise', '127.0.0.1', ...ca.joinArgs(config.app)];
+      const args = [...sidecarNodeFlags(), ...cli, 'sidecar', '--app', config.app, '--nats', config.nats, '--listen', config.listen, '--admin', config.admin, '--inbound', '127.0.0.1:0', '--advertise', '127.0.0.1', ...ca.joinArgs(config.app)];
       for (const p of config.provide) args.push('--provide', p);
       await tree.start(`sidecar ${config.app}`, process.execPath, args, (l) => l.includes('sidecar ready'));
       say(`mesh ready: curl -s -X POST http://${config.listen}/<service>/<method> -H 'content-type: application/json' -d '{}'`);

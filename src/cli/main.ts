@@ -1,7 +1,8 @@
 import { UsageError } from './args';
 
 const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
-  sidecar: () => import('./sidecar-command'),
+  // Node 20's costly AsyncResource.bind replaced before the data plane starts (lean-async-bind.ts).
+  sidecar: () => import('./lean-async-bind').then((m) => (m.installLeanAsyncBind(), import('./sidecar-command'))),
   'control-plane': () => import('./control-plane-command'),
   idl: () => import('./idl-command'),
   policy: () => import('./policy-command'),

@@ -1,7 +1,7 @@
 import type { Root } from 'protobufjs';
 import { CompiledBundle, IdlError, IdlFiles, ServiceModel } from '../idl/model';
 import { compileProto } from './proto-compile';
-import { compileThrift } from './thrift-compile';
+import type * as ThriftCompile from './thrift-compile';
 
 export interface LoadedBundle extends CompiledBundle {
   /** The protobuf root when the bundle has .proto files. */
@@ -24,7 +24,13 @@ export function compileBundle(files: IdlFiles, entries: readonly string[]): Load
     root = proto.root;
     services.push(...proto.bundle.services);
   }
-  if (thriftEntries.length) services.push(...compileThrift(only(files, '.thrift'), thriftEntries).services);
+  if (thriftEntries.length) {
+    // Loaded here, not at start: the Thrift IDL parser is memory a sidecar with no Thrift IDL
+    // never needs (docs/performance.md, memory).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { compileThrift } = require('./thrift-compile') as typeof ThriftCompile;
+    services.push(...compileThrift(only(files, '.thrift'), thriftEntries).services);
+  }
   const seen = new Set<string>();
   for (const s of services) {
     if (seen.has(s.name)) throw new IdlError(`service ${s.name} is defined twice in one push`);

@@ -1,6 +1,7 @@
 import type { KV, KvEntry } from 'nats';
 import type { Logger } from '../log/logger';
-import { decodeJson, watchKv } from '../registry/kv';
+import { decodeJson, isTransient, watchKv } from '../registry/kv';
+import { retrying } from '../registry/backoff';
 import { EndpointRecord, endpointRecord } from '../registry/records';
 
 /** What every live sidecar must end up running: service → revision, or undefined once deleted. */
@@ -63,7 +64,14 @@ export async function awaitConfirmation(kv: KV, wanted: Wanted, timeoutMs: numbe
     }
     if (!initial && settled.size === live.size) wake();
   };
-  const stop = await watchKv(kv, '>', onEntry, log);
+  // A discovery stream electing a leader (a NATS node died) is waited out, not reported as a failed apply.
+  const stop = await retrying(
+    () => watchKv(kv, '>', onEntry, log, { initTimeoutMs: 5000 }),
+    (err) => {
+      if (!isTransient(err) && !/did not arrive within/.test(String((err as Error)?.message))) throw err;
+    },
+    15_000,
+  );
   initial = false;
   try {
     if (settled.size < live.size) {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { runToEnd, type ProcessTree } from './processes';
 import { repoRoot } from '../config/repo-root';
 import type { DevConfig } from '../config/dev-config';
+import { sidecarNodeFlags } from '../config/node-flags';
 import { applyPolicy, pushIdl } from './push-idl';
 
 const root = repoRoot;
@@ -23,7 +24,7 @@ export async function runExamples(tree: ProcessTree, config: DevConfig, cli: str
   await pushIdl(cli, config.nats, [join(root, 'idl/acme/users/v1/users.proto'), join(root, 'idl/orders.thrift')], [join(root, 'idl')]);
 
   const sidecar = (app: string, extra: string[]) =>
-    tree.start(`sidecar ${app}`, process.execPath, [...cli, 'sidecar', '--app', app, '--nats', config.nats, ...joinArgs(app), ...extra], (l) => l.includes('sidecar ready'));
+    tree.start(`sidecar ${app}`, process.execPath, [...sidecarNodeFlags(), ...cli, 'sidecar', '--app', app, '--nats', config.nats, ...joinArgs(app), ...extra], (l) => l.includes('sidecar ready'));
   const local = ['--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
   await sidecar('users-service', [...local, '--label', 'version=v1', '--provide', `acme.users.v1.UserService=grpc://127.0.0.1:${usersPort}`]);
   await sidecar('orders-service', [...local, '--provide', `orders.OrderService=thrift://127.0.0.1:${ordersPort}`]);

@@ -87,7 +87,7 @@ export function isTransient(err: unknown): boolean {
   return /\b503\b|TIMEOUT|timeout|no responders|CONNECTION_(CLOSED|DRAINING)|DISCONNECT|leader/i.test(msg) && !/wrong last sequence|key exists/.test(msg);
 }
 
-export type RegistryKv = Pick<KV, 'get' | 'put' | 'create' | 'update' | 'keys'>;
+export type RegistryKv = Pick<KV, 'get' | 'put' | 'create' | 'update' | 'keys' | 'delete'>;
 /** What compare-and-set needs of a bucket. */
 export type CasKv = Pick<KV, 'get' | 'create' | 'update'>;
 
@@ -112,6 +112,7 @@ export function patientKv(kv: KV, totalMs = 10000): RegistryKv {
     create: patient(kv.create.bind(kv)),
     update: patient(kv.update.bind(kv)),
     keys: patient(kv.keys.bind(kv)),
+    delete: patient(kv.delete.bind(kv)),
   };
 }
 

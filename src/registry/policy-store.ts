@@ -1,5 +1,5 @@
 import { KV } from 'nats';
-import { decodeJson, encodeJson, isLive, nextCount, updateRecord } from './kv';
+import { decodeJson, encodeJson, isLive, nextCount, patientKv, RegistryKv, updateRecord } from './kv';
 import { RegistryError } from './idl-store';
 import { PolicyDocRecord, policyDocRecord, PolicyServiceRecord, policyServiceRecord } from './records';
 
@@ -17,7 +17,12 @@ export interface PolicyListing {
  * outlives `delete`, so a revision number never names two documents.
  */
 export class PolicyStore {
-  constructor(private readonly kv: KV) {}
+  private readonly kv: RegistryKv;
+
+  // Every write waits out a stream leader election (a NATS node died), as the registry's do.
+  constructor(kv: KV) {
+    this.kv = patientKv(kv);
+  }
 
   /** Stores a validated document as the service's next revision and makes it current. */
   async put(service: string, yaml: string, document: unknown): Promise<{ revision: number; previous: number | undefined; appliedAt: string }> {

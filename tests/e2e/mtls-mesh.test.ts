@@ -3,10 +3,9 @@ import net from 'node:net';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { idlPushArgs } from '../helpers/idl-files';
-import { Proc, runCli, spawnCli, startNats } from '../helpers/processes';
-import { call, fastDiscovery, startSidecar, SidecarProc } from '../helpers/mesh';
-import { echoFiles, startEchoServer } from '../helpers/grpc-echo-server';
+import { Proc, spawnCli } from '../helpers/processes';
+import { CaMesh, echoService, startCaMesh } from '../helpers/ca-mesh';
+import { call, fastDiscovery, SidecarProc } from '../helpers/mesh';
 import { generateKeys, privateKeyPem, randomSerial, signingAlgorithm, x509 } from '../../src/identity/pem';
 import { initCa, loadCa, signCsr } from '../../src/identity/ca';
 import { newWorkloadKey } from '../../src/identity/workload-key';
@@ -18,23 +17,19 @@ jest.setTimeout(90000);
  * 4 s, so they renew every 2 s), sidecars joining with tokens, the peer hop mTLS.
  */
 describe('mTLS mesh', () => {
-  const svc = 'mesh.test.v1.Echo';
-  let nats: Awaited<ReturnType<typeof startNats>>;
+  const svc = echoService;
+  let nats: CaMesh['nats'];
   let cp: Proc;
-  let echo: Awaited<ReturnType<typeof startEchoServer>>;
   let provider: SidecarProc;
   let web: SidecarProc;
   let other: SidecarProc;
-  const caDir = join(mkdtempSync(join(tmpdir(), 'transmesh-ca-')), 'ca');
-  const tokens: Record<string, string> = {};
+  let mesh: CaMesh;
+  let caDir: string;
+  let tokens: Record<string, string>;
   const extra: Proc[] = [];
 
-  const token = async (app: string, ttl?: string) => {
-    const res = await runCli(['token', 'create', '--app', app, '--ca', caDir, ...(ttl ? ['--ttl', ttl] : [])]);
-    expect(res.code).toBe(0);
-    return res.stdout.trim();
-  };
-  const join_ = (app: string, tok: string | undefined, provide: string[] = []) => startSidecar(nats.url, app, provide, tok === undefined ? {} : { TRANSMESH_TOKEN: tok });
+  const token = (app: string, ttl?: string) => mesh.token(app, ttl);
+  const join_ = (app: string, tok: string | undefined, provide: string[] = []) => mesh.join(app, tok, provide);
   const inboundCallers = async (sc: SidecarProc) => {
     const text = await (await fetch(`${sc.admin}/metrics`)).text();
     const counts: Record<string, number> = {};
@@ -43,27 +38,15 @@ describe('mTLS mesh', () => {
   };
 
   beforeAll(async () => {
-    nats = await startNats();
-    const init = await runCli(['ca', 'init', '--out', caDir]);
-    expect(init.code).toBe(0);
-    cp = spawnCli('control-plane', ['control-plane', '--nats', nats.url, '--admin', '127.0.0.1:0', '--ca', caDir], { TRANSMESH_CERT_TTL: '4s' });
-    await cp.waitForMsg('control plane ready');
-    expect((await runCli(['idl', 'push', ...idlPushArgs(echoFiles(), 'echo.proto'), '--nats', nats.url])).code).toBe(0);
-    for (const app of ['echo-a', 'other']) tokens[app] = await token(app);
-    echo = await startEchoServer('A');
-    provider = await join_('echo-a', tokens['echo-a'], [`${svc}=grpc://127.0.0.1:${echo.port}`]);
-    // web's token expires in seconds: its renewals must go on without it (proved by its certificate).
-    tokens.web = await token('web', '10s');
-    web = await join_('web', tokens.web);
-    other = await join_('other', tokens.other);
-    await Promise.all([web, other].map((c) => c.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery')));
+    // Certificates of 4 s renew every 2 s; web's token expires in seconds: its renewals must go on
+    // without it (proved by its certificate).
+    mesh = await startCaMesh({ certTtl: '4s', webTokenTtl: '10s' });
+    ({ nats, cp, provider, web, other, caDir, tokens } = mesh);
   });
 
   afterAll(async () => {
-    await Promise.all([...extra, web?.proc, other?.proc, provider?.proc].map((p) => p?.stop()));
-    await cp?.stop();
-    await echo?.stop();
-    await nats?.stop();
+    await Promise.all(extra.map((p) => p.stop()));
+    await mesh?.stop();
   });
 
   test('ca init writes owner-only files', () => {

@@ -1,7 +1,8 @@
 import { decideAccess } from '../../src/sidecar/inbound/access-decision';
 import { AccessGate } from '../../src/sidecar/inbound/access-gate';
 import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
-import { emptyPolicies, meshDefaults, type AccessPolicy, type PolicySnapshot, type ServicePolicy } from '../../src/policy/service-policy';
+import { emptyPolicies, type AccessPolicy, type PolicySnapshot, type ServicePolicy } from '../../src/policy/service-policy';
+import { servicePolicy } from '../helpers/outbound-fixtures';
 import { createLogger } from '../../src/log/logger';
 
 const access = (mode: 'enforce' | 'audit'): AccessPolicy => ({
@@ -12,19 +13,7 @@ const access = (mode: 'enforce' | 'audit'): AccessPolicy => ({
   ],
 });
 
-const policy = (a: AccessPolicy | undefined): ServicePolicy => ({
-  service: 'acme.Ledger',
-  revision: 1,
-  subsets: new Map(),
-  methods: new Map(),
-  defaults: meshDefaults,
-  retryBudget: { ratio: 0.2, perSecond: 10 },
-  routes: [],
-  faults: [],
-  access: a,
-  quotas: [],
-  rateLimit: undefined,
-});
+const policy = (a: AccessPolicy | undefined): ServicePolicy => servicePolicy({ service: 'acme.Ledger', access: a });
 
 describe('the access decision table', () => {
   test.each([

@@ -1,0 +1,10 @@
+import { SIDECAR_NODE_FLAGS, sidecarNodeFlags } from '../../src/config/node-flags';
+
+describe('node flags for sidecars started by transmesh dev and the bench', () => {
+  test('default: a 4 MB semi-space cap; TRANSMESH_SIDECAR_NODE_FLAGS replaces it, empty for none', () => {
+    expect(sidecarNodeFlags({})).toEqual(['--max-semi-space-size=4']);
+    expect(sidecarNodeFlags({})).not.toBe(SIDECAR_NODE_FLAGS);
+    expect(sidecarNodeFlags({ TRANSMESH_SIDECAR_NODE_FLAGS: ' --max-semi-space-size=4   --jitless ' })).toEqual(['--max-semi-space-size=4', '--jitless']);
+    expect(sidecarNodeFlags({ TRANSMESH_SIDECAR_NODE_FLAGS: '' })).toEqual([]);
+  });
+});
