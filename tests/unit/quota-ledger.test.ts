@@ -152,3 +152,24 @@ test('a settle whose answer was lost is retried under the same batch id and coun
   expect([...source.used.values()]).toEqual([100]);
   expect(admitted).toBe(100);
 });
+
+test('a sidecar counting alone on its share goes back to the store within a second of it answering, share left or not', async () => {
+  const source = new MemorySource();
+  let t = Date.UTC(2026, 0, 1, 0, 0, 10);
+  const ledger = new QuotaLedger(source, () => 2, () => t);
+  const q = quota(100);
+  const check = () => Promise.resolve(ledger.check('s', 'minute-all', q, 'web'));
+  source.down = true;
+  for (let i = 0; i < 10; i++) expect(await check()).toBe(0);
+  expect(ledger.list()[0]).toMatchObject({ degraded: true, tokens: 40 });
+  source.down = false;
+  t += 1000;
+  expect(await check()).toBe(0);
+  await new Promise((r) => setImmediate(r));
+  expect(ledger.list()[0]).toMatchObject({ degraded: false });
+  // The 11 admitted alone were added; the rest comes in leases, never past the limit.
+  expect([...source.used.values()][0]).toBeGreaterThan(11);
+  let admitted = 11;
+  for (let i = 0; i < 120; i++) if ((await check()) === 0) admitted++;
+  expect(admitted).toBe(100);
+});

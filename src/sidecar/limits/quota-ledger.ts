@@ -68,7 +68,13 @@ export class QuotaLedger {
     const now = this.now();
     const st = this.state(service, quotaId, q, caller, now);
     if (this.admit(st)) {
-      if (!st.degraded && !st.pending && !st.exhausted && st.tokens <= st.lastGrant / 2) void this.fetch(st);
+      if (st.pending || st.exhausted) return 0;
+      if (!st.degraded) {
+        if (st.tokens <= st.lastGrant / 2) void this.fetch(st);
+      } else if (now - st.lastRetry >= 1000) {
+        // Counting alone on a share: try the store once a second, so counting is mesh-wide again soon after it returns.
+        void this.fetch(st);
+      }
       return 0;
     }
     if (st.exhausted) return secondsToWindowEnd(now, q.per);
