@@ -9,7 +9,8 @@ import { MeshEnv, runCli, startMesh } from './mesh-env';
 import type { BenchOptions } from './options';
 import { benchService } from './paths';
 import { itemJson, thriftArgsJson } from './payload';
-import { spread, Spread } from './stats';
+import { table } from './report';
+import { fmtSpread, spread, Spread } from './stats';
 import type { Goal } from './summary';
 
 /**
@@ -136,30 +137,48 @@ export function pairedRatio(windows: ComparedWindow[], kind: ComparedWindow['kin
 
 const calls = (w: ComparedWindow) => w.rate;
 const hopCpu = (w: ComparedWindow) => w.usPerCall.hop;
+const consumerCpu = (w: ComparedWindow) => w.usPerCall.consumerSidecar;
 
-/** One feature against the same mesh without it: calls/s (closed loop) and hop CPU per call (fixed rate). */
-function costGoals(what: string, windows: ComparedWindow[], on: string, off: string, rate: number): Goal[] {
-  const tp = pairedRatio(windows, 'closed', on, off, calls).median;
-  const cpu = pairedRatio(windows, 'open', on, off, hopCpu).median;
-  return [
-    { goal: `${what}: calls/s with / without`, target: '>= 0.95', value: tp, met: tp >= 0.95 },
-    { goal: `${what}: sidecars' CPU per call with / without (at ${rate}/s)`, target: '<= 1.05', value: cpu, met: cpu <= 1.05 },
-  ];
+/** One figure of the features runs: a paired ratio (or a plain figure) over repetitions, with the issue's target when it has one. */
+export interface FeatureFigure {
+  readonly goal: string;
+  readonly target: string;
+  readonly value: Spread;
+  readonly met?: boolean;
 }
 
-export function featureGoals(fr: FeatureRuns, rate: number): Goal[] {
+/** One feature against the same mesh without it: calls/s (closed loop) and CPU per call (fixed rate). */
+function costFigures(what: string, windows: ComparedWindow[], on: string, off: string, rate: number, consumerOnly: boolean): FeatureFigure[] {
+  const tp = pairedRatio(windows, 'closed', on, off, calls);
+  const cpu = pairedRatio(windows, 'open', on, off, hopCpu);
+  const out: FeatureFigure[] = [
+    { goal: `${what}: calls/s with / without`, target: '>= 0.95', value: tp, met: tp.median >= 0.95 },
+    { goal: `${what}: both sidecars' CPU per call with / without (at ${rate}/s)`, target: '<= 1.05', value: cpu, met: cpu.median <= 1.05 },
+  ];
+  if (consumerOnly) out.push({ goal: `${what}: consumer sidecar's CPU per call with / without (at ${rate}/s)`, target: 'reported', value: pairedRatio(windows, 'open', on, off, consumerCpu) });
+  return out;
+}
+
+export function featureFigures(fr: FeatureRuns, rate: number): FeatureFigure[] {
   const main = meshName(fr.mainHop);
   const [tls, h2c] = [meshName('mTLS'), meshName('h2c')];
-  const out: Goal[] = [];
+  const out: FeatureFigure[] = [];
   for (const m of [h2c, tls]) {
-    out.push({ goal: `${m}: throughput ratio mesh/direct`, target: 'reported', value: pairedRatio(fr.windows, 'closed', m, 'direct grpc-js', calls).median });
-    const cpu = fr.windows.filter((w) => w.kind === 'open' && w.path === m).map((w) => hopCpu(w) / 1000);
-    out.push({ goal: `${m}: both sidecars' vCPU per 1000 calls/s (at ${rate}/s)`, target: 'reported', value: spread(cpu).median });
+    out.push({ goal: `${m}: throughput ratio mesh/direct`, target: 'reported', value: pairedRatio(fr.windows, 'closed', m, 'direct grpc-js', calls) });
+    out.push({ goal: `${m}: both sidecars' vCPU per 1000 calls/s (at ${rate}/s)`, target: 'reported', value: spread(fr.windows.filter((w) => w.kind === 'open' && w.path === m).map((w) => hopCpu(w) / 1000)) });
   }
-  out.push({ goal: 'peer hop mTLS / h2c: calls/s', target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, h2c, calls).median });
-  out.push({ goal: `peer hop mTLS / h2c: sidecars' CPU per call (at ${rate}/s)`, target: 'reported', value: pairedRatio(fr.windows, 'open', tls, h2c, hopCpu).median });
-  out.push(...costGoals('policy (routes, retries, breaker, balance)', fr.policy, POLICY_ON, POLICY_OFF, rate));
-  out.push(...costGoals('tracing (OTel SDK exporting, consumer)', fr.windows, `${main}, ${TRACING}`, main, rate));
-  out.push(...costGoals('access log on (default) vs sampled to 0', fr.windows, main, `${main}, ${NO_ACCESS_LOG}`, rate));
+  out.push({ goal: 'peer hop mTLS / h2c: calls/s', target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, h2c, calls) });
+  out.push({ goal: `peer hop mTLS / h2c: both sidecars' CPU per call (at ${rate}/s)`, target: 'reported', value: pairedRatio(fr.windows, 'open', tls, h2c, hopCpu) });
+  out.push(...costFigures('policy (routes, retries, breaker, balance)', fr.policy, POLICY_ON, POLICY_OFF, rate, false));
+  out.push(...costFigures('tracing (OTel SDK exporting, consumer only)', fr.windows, `${main}, ${TRACING}`, main, rate, true));
+  out.push(...costFigures('access log on (default) vs sampled to 0, consumer only', fr.windows, main, `${main}, ${NO_ACCESS_LOG}`, rate, true));
   return out;
+}
+
+export function featureGoals(figures: FeatureFigure[]): Goal[] {
+  return figures.map((f) => ({ goal: f.goal, target: f.target, value: f.value.median, met: f.met }));
+}
+
+export function featureTable(figures: FeatureFigure[]): string {
+  return 'Features, paired per repetition (median [min..max])\n' + table(['figure', 'target', 'value'], figures.map((f) => [f.goal, f.target, fmtSpread(f.value, 3)]));
 }

@@ -11,7 +11,7 @@ import { profileProtocol, ProfileResult } from './profile-run';
 import { policyLayersTable, runPolicyLayers } from './policy-layers';
 import { compareRows, compareTable, ComparedWindow } from './compare';
 import { runPeers, runScaling, runVariants } from './extra-runs';
-import { featureGoals, FeatureRuns, runFeatures } from './feature-runs';
+import { featureFigures, featureGoals, FeatureRuns, featureTable, runFeatures } from './feature-runs';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
 import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
 
@@ -95,7 +95,8 @@ async function main(): Promise<number> {
   const directCost = windows.length ? costFigures(windows, 'direct') : undefined;
   const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
   if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
-  if (features) gs.push(...featureGoals(features, opts.rate));
+  const figures = features && featureFigures(features, opts.rate);
+  if (figures) gs.push(...featureGoals(figures));
   const extra = [...(variants ?? []), ...(scaling ?? []), ...(peers?.windows ?? []), ...(features?.windows ?? []), ...(features?.policy ?? [])];
   const errors = windows.reduce((n, w) => n + w.errors, 0) + extra.reduce((n, w) => n + w.errors, 0);
 
@@ -116,7 +117,7 @@ async function main(): Promise<number> {
     variants: variants && { specs: opts.variants, rows: compareRows(variants), windows: variants },
     scaling: scaling && { rows: compareRows(scaling), windows: scaling },
     peers: peers && { rows: compareRows(peers.windows), missing: peers.missing, windows: peers.windows },
-    features: features && { mainHop: features.mainHop, otlpPosts: features.otlpPosts, rows: compareRows(features.windows), policyRows: compareRows(features.policy), windows: features.windows, policyWindows: features.policy },
+    features: features && { mainHop: features.mainHop, otlpPosts: features.otlpPosts, figures, rows: compareRows(features.windows), policyRows: compareRows(features.policy), windows: features.windows, policyWindows: features.policy },
     windows: windows.map((w) => ({ ...w })),
   };
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
@@ -134,6 +135,7 @@ async function main(): Promise<number> {
   if (features) {
     sections.push(compareTable(`gRPC, features on and off: both peer hops, consumer tracing (${features.otlpPosts} OTLP exports received) and access log (${loops})`, compareRows(features.windows)));
     sections.push(compareTable(`gRPC, peer hop ${features.mainHop}, a policy applied and deleted between windows (${loops})`, compareRows(features.policy)));
+    if (figures) sections.push(featureTable(figures));
   }
   for (const p of profiles) sections.push(profileTable(p));
   sections.push(goalsTable(gs));

@@ -72,13 +72,13 @@ async function push(nats: string, args: string[]): Promise<void> {
   await runCli(['idl', 'push', ...args, '--nats', nats]);
 }
 
-export async function startSidecar(nats: string, app: string, provide: string[], rt: SidecarRuntime, labels: string[] = []): Promise<{ proc: Proc; url: string }> {
+export async function startSidecar(nats: string, app: string, provide: string[], rt: SidecarRuntime, labels: string[] = []): Promise<{ proc: Proc; url: string; mtls: boolean }> {
   const args = ['sidecar', '--nats', nats, '--app', app, '--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
   for (const p of provide) args.push('--provide', p);
   for (const l of labels) args.push('--label', l);
   const proc = cli(`sidecar ${app}`, args, rt);
   const ready = await proc.waitForMsg('sidecar ready');
-  return { proc, url: ready.listen as string };
+  return { proc, url: ready.listen as string, mtls: ready.mtls === true };
 }
 
 /** Calls until the path answers 200: the consumer learns IDL and endpoints through NATS. */
@@ -125,6 +125,8 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
     started.push(provider.proc);
     const consumer = await startSidecar(nats.url, 'bench-app', [], { nodeFlags, env: appEnv });
     started.push(consumer.proc);
+    // The hop the tables name is the one the sidecars say they run, not the one asked for.
+    if (provider.mtls !== !!caDir || consumer.mtls !== !!caDir) throw new Error(`asked for ${caDir ? 'mTLS' : 'h2c'} but the sidecars report mtls ${provider.mtls}/${consumer.mtls}`);
     await untilServed(consumer.url, `/${benchService}/Put`, probes.grpc);
     await untilServed(consumer.url, `/${thriftService}/put`, probes.thrift);
 
