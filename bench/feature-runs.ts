@@ -150,12 +150,14 @@ export interface FeatureFigure {
 /** One feature against the same mesh without it: calls/s (closed loop) and CPU per call (fixed rate). */
 function costFigures(what: string, windows: ComparedWindow[], on: string, off: string, rate: number, consumerOnly: boolean): FeatureFigure[] {
   const tp = pairedRatio(windows, 'closed', on, off, calls);
-  const cpu = pairedRatio(windows, 'open', on, off, hopCpu);
-  const out: FeatureFigure[] = [
-    { goal: `${what}: calls/s with / without`, target: '>= 0.95', value: tp, met: tp.median >= 0.95 },
-    { goal: `${what}: both sidecars' CPU per call with / without (at ${rate}/s)`, target: '<= 1.05', value: cpu, met: cpu.median <= 1.05 },
-  ];
-  if (consumerOnly) out.push({ goal: `${what}: consumer sidecar's CPU per call with / without (at ${rate}/s)`, target: 'reported', value: pairedRatio(windows, 'open', on, off, consumerCpu) });
+  const out: FeatureFigure[] = [{ goal: `${what}: calls/s with / without`, target: '>= 0.95', value: tp, met: tp.median >= 0.95 }];
+  // CPU at the fixed rate (the issue's unit) and at saturation: /proc counts in 10 ms ticks, so
+  // the saturated windows, with 4-5x the calls, resolve a few per cent that the fixed rate cannot.
+  for (const [kind, at] of [['open', `at ${rate}/s`], ['closed', 'saturated']] as const) {
+    const cpu = pairedRatio(windows, kind, on, off, hopCpu);
+    out.push({ goal: `${what}: both sidecars' CPU per call with / without (${at})`, target: '<= 1.05', value: cpu, met: cpu.median <= 1.05 });
+    if (consumerOnly) out.push({ goal: `${what}: consumer sidecar's CPU per call with / without (${at})`, target: 'reported', value: pairedRatio(windows, kind, on, off, consumerCpu) });
+  }
   return out;
 }
 
@@ -169,6 +171,7 @@ export function featureFigures(fr: FeatureRuns, rate: number): FeatureFigure[] {
   }
   out.push({ goal: 'peer hop mTLS / h2c: calls/s', target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, h2c, calls) });
   out.push({ goal: `peer hop mTLS / h2c: both sidecars' CPU per call (at ${rate}/s)`, target: 'reported', value: pairedRatio(fr.windows, 'open', tls, h2c, hopCpu) });
+  out.push({ goal: "peer hop mTLS / h2c: both sidecars' CPU per call (saturated)", target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, h2c, hopCpu) });
   out.push(...costFigures('policy (routes, retries, breaker, balance)', fr.policy, POLICY_ON, POLICY_OFF, rate, false));
   out.push(...costFigures('tracing (OTel SDK exporting, consumer only)', fr.windows, `${main}, ${TRACING}`, main, rate, true));
   out.push(...costFigures('access log on (default) vs sampled to 0, consumer only', fr.windows, main, `${main}, ${NO_ACCESS_LOG}`, rate, true));
