@@ -169,7 +169,7 @@ export function meshPath(name: string, env: MeshEnv, consumer: { url: string; pr
     inFlight: opts.inFlight,
     rate: opts.rate,
     hop: { consumerSidecar: consumer.proc.pid, providerSidecar: env.provider.pid },
-    others: { grpcProvider: env.grpcProvider.pid },
+    others: { grpcProvider: env.grpcProvider.pid, ...env.background },
   };
 }
 

@@ -24,6 +24,8 @@ export interface MeshEnv {
   readonly peerHop: 'h2c' | 'mTLS';
   /** Environment a further `bench-app` sidecar needs to join (its token on a CA mesh). */
   readonly appEnv: Record<string, string>;
+  /** nats-server and the control plane: off the call's path, but access-log batches and exports land there. */
+  readonly background: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -141,6 +143,7 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
       thriftProvider,
       peerHop: caDir ? 'mTLS' : 'h2c',
       appEnv,
+      background: { natsServer: nats.proc.pid, controlPlane: cp.pid },
       stop: async () => {
         // Sidecars first (SIGTERM drains; a profiled sidecar writes its profile on exit).
         await Promise.all([consumer.proc.stop(), provider.proc.stop()]);
