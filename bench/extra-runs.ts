@@ -14,16 +14,16 @@ const putPath = `/${benchService}/Put`;
 /** 60 children instead of 4: about 10 KB of JSON instead of 1 KB. */
 export const LARGE_CHILDREN = 60;
 
-function compareOptions(opts: BenchOptions): CompareOptions {
+export function compareOptions(opts: BenchOptions): CompareOptions {
   return { reps: opts.reps, windowMs: opts.throughputMs, warmupMs: opts.warmupMs, firstWarmupMs: opts.firstWarmupMs };
 }
 
-function directGrpc(port: number, children?: number) {
+export function directGrpc(port: number, children?: number) {
   const Item = loadBenchRoot().lookupType('bench.v1.Item');
   return grpcDirectClient(port, putPath, Item, Item, Item.fromObject(itemForProtobufjs(children)));
 }
 
-async function runAll(paths: Array<ComparedPath & { close(): void }>, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
+export async function runAll(paths: Array<ComparedPath & { close(): void }>, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
   try {
     return await comparePaths(paths, compareOptions(opts), progress);
   } finally {
@@ -51,7 +51,7 @@ export async function runScaling(env: MeshEnv, opts: BenchOptions, progress: (m:
   // A second consumer sidecar process for the same app: the app's connections split between the
   // two as SO_REUSEPORT would split them (the kernel hashes connections, not calls).
   progress('starting a second consumer sidecar');
-  const second = await startSidecar(env.natsUrl, 'bench-app', [], { nodeFlags: opts.sidecarNodeFlags });
+  const second = await startSidecar(env.natsUrl, 'bench-app', [], { nodeFlags: opts.sidecarNodeFlags, env: env.appEnv });
   try {
     await untilServed(second.url, putPath, itemJson());
     const halves = [env.consumerUrl, second.url].map((url) => httpJsonClient(url, putPath, itemJson(), opts.inFlight / 2));
@@ -142,26 +142,48 @@ export function parseVariant(spec: string): { name: string; rt: SidecarRuntime }
   return { name: spec.slice(0, eq), rt: { nodeFlags, env, node } };
 }
 
-export async function runVariants(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
-  const others = { grpcProvider: env.grpcProvider.pid };
-  const started: Array<{ name: string; proc: { pid: number; stop(): Promise<unknown> }; url: string }> = [];
+export type StartedConsumer = { name: string; proc: { pid: number; stop(): Promise<unknown> }; url: string };
+
+/** Further `bench-app` consumer sidecars on `env`'s mesh, each started its own way, serving once this returns; stops the ones started when one fails. */
+export async function startConsumers(env: MeshEnv, specs: Array<{ name: string; rt: SidecarRuntime }>, progress: (m: string) => void): Promise<StartedConsumer[]> {
+  const started: StartedConsumer[] = [];
   try {
-    for (const v of opts.variants.map(parseVariant)) {
+    for (const v of specs) {
       progress(`starting consumer variant ${v.name}`);
-      const s = await startSidecar(env.natsUrl, 'bench-app', [], v.rt);
+      const s = await startSidecar(env.natsUrl, 'bench-app', [], { ...v.rt, env: { ...env.appEnv, ...v.rt.env } });
       started.push({ name: v.name, proc: s.proc, url: s.url });
       await untilServed(s.url, putPath, itemJson());
     }
+    return started;
+  } catch (err) {
+    for (const s of started) await s.proc.stop();
+    throw err;
+  }
+}
+
+/** The mesh path through one consumer sidecar of `env` (its provider sidecar is the hop's other half). */
+export function meshPath(name: string, env: MeshEnv, consumer: { url: string; proc: { pid: number } }, opts: BenchOptions): ComparedPath & { close(): void } {
+  return {
+    name,
+    ...httpJsonClient(consumer.url, putPath, itemJson(), opts.inFlight),
+    inFlight: opts.inFlight,
+    rate: opts.rate,
+    hop: { consumerSidecar: consumer.proc.pid, providerSidecar: env.provider.pid },
+    others: { grpcProvider: env.grpcProvider.pid, ...env.background },
+  };
+}
+
+/** Direct grpc-js to `env`'s provider, as a compared path. */
+export function directPath(env: MeshEnv, opts: BenchOptions): ComparedPath & { close(): void } {
+  return { name: 'direct grpc-js', ...directGrpc(env.grpcPort), inFlight: opts.inFlight, rate: opts.rate, hop: {}, others: { grpcProvider: env.grpcProvider.pid } };
+}
+
+export async function runVariants(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
+  const started = await startConsumers(env, opts.variants.map(parseVariant), progress);
+  try {
     const consumers = [{ name: 'as started', proc: env.consumer, url: env.consumerUrl }, ...started];
-    const paths: Array<ComparedPath & { close(): void }> = consumers.map((c) => ({
-      name: `mesh, consumer ${c.name}`,
-      ...httpJsonClient(c.url, putPath, itemJson(), opts.inFlight),
-      inFlight: opts.inFlight,
-      rate: opts.rate,
-      hop: { consumerSidecar: c.proc.pid, providerSidecar: env.provider.pid },
-      others,
-    }));
-    paths.push({ name: 'direct grpc-js', ...directGrpc(env.grpcPort), inFlight: opts.inFlight, rate: opts.rate, hop: {}, others });
+    const paths = consumers.map((c) => meshPath(`mesh, consumer ${c.name}`, env, c, opts));
+    paths.push(directPath(env, opts));
     return await runAll(paths, opts, progress);
   } finally {
     for (const s of started) await s.proc.stop();

@@ -11,6 +11,7 @@ import { profileProtocol, ProfileResult } from './profile-run';
 import { policyLayersTable, runPolicyLayers } from './policy-layers';
 import { compareRows, compareTable, ComparedWindow } from './compare';
 import { runPeers, runScaling, runVariants } from './extra-runs';
+import { featureFigures, featureGoals, FeatureRuns, featureTable, runFeatures } from './feature-runs';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
 import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
 
@@ -38,6 +39,7 @@ async function main(): Promise<number> {
     memoryGb: Math.round(totalmem() / 1e8) / 10,
     loadAvgBefore: loadavg(),
     loadAvgAfter: [] as number[],
+    peerHop: '',
     note: `All processes (nats-server, control plane, both sidecars, both providers and the load generator in this process) share the machine's ${cpus().length} cores, which other work may also be using.`,
   };
   const config = { ...opts };
@@ -59,14 +61,18 @@ async function main(): Promise<number> {
   let scaling: ComparedWindow[] | undefined;
   let variants: ComparedWindow[] | undefined;
   let peers: { windows: ComparedWindow[]; missing: string[] } | undefined;
+  let features: FeatureRuns | undefined;
+  let peerHop = 'h2c';
   if (!opts.skipMesh) {
-    progress('starting nats-server, control plane, providers and two sidecars');
-    const env = await startMesh({ nodeFlags: opts.sidecarNodeFlags }, { grpc: itemJson(), thrift: thriftArgsJson(itemJson()) });
+    progress(`starting nats-server, control plane${opts.features ? ' with a CA' : ''}, providers and two sidecars`);
+    const env = await startMesh({ nodeFlags: opts.sidecarNodeFlags, ca: opts.features }, { grpc: itemJson(), thrift: thriftArgsJson(itemJson()) });
+    peerHop = env.peerHop;
     try {
       if (!opts.skipMain) ({ windows, idleRssMb } = await runEndToEnd(env, opts, progress));
       if (opts.variants.length) variants = await runVariants(env, opts, progress);
       if (opts.scaling) scaling = await runScaling(env, opts, progress);
       if (opts.peers) peers = await runPeers(env, opts, progress);
+      if (opts.features) features = await runFeatures(env, opts, progress);
     } finally {
       await env.stop();
     }
@@ -81,6 +87,7 @@ async function main(): Promise<number> {
     }
   }
   meta.loadAvgAfter = loadavg();
+  meta.peerHop = peerHop;
 
   const tp = windows.length ? throughputFigures(windows) : undefined;
   const lat = windows.length ? latencyFigures(windows, opts.rate) : undefined;
@@ -89,7 +96,9 @@ async function main(): Promise<number> {
   const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
   if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
   if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a large quota', target: '<= 1.03', value: policyLayers.quotaRatio.median, met: policyLayers.quotaRatio.median <= 1.03 });
-  const extra = [...(variants ?? []), ...(scaling ?? []), ...(peers?.windows ?? [])];
+  const figures = features && featureFigures(features, opts.rate);
+  if (figures) gs.push(...featureGoals(figures));
+  const extra = [...(variants ?? []), ...(scaling ?? []), ...(peers?.windows ?? []), ...(features?.windows ?? []), ...(features?.policy ?? [])];
   const errors = windows.reduce((n, w) => n + w.errors, 0) + extra.reduce((n, w) => n + w.errors, 0);
 
   const out = opts.out ?? join(resultsDir, `${stamp}.json`);
@@ -109,20 +118,26 @@ async function main(): Promise<number> {
     variants: variants && { specs: opts.variants, rows: compareRows(variants), windows: variants },
     scaling: scaling && { rows: compareRows(scaling), windows: scaling },
     peers: peers && { rows: compareRows(peers.windows), missing: peers.missing, windows: peers.windows },
+    features: features && { mainHop: features.mainHop, otlpPosts: features.otlpPosts, figures, rows: compareRows(features.windows), policyRows: compareRows(features.policy), windows: features.windows, policyWindows: features.policy },
     windows: windows.map((w) => ({ ...w })),
   };
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 
   const sections: string[] = [`Transmesh benchmark, ${meta.date}, ${meta.mode}; Node ${meta.node}, ${meta.cpus} cores (${meta.cpuModel}), load average before ${meta.loadAvgBefore.map((x) => x.toFixed(2)).join(' ')}`, meta.note];
-  if (tp) sections.push(throughputTable(tp, opts.inFlight));
-  if (lat) sections.push(latencyTable(lat, opts.connections));
-  if (cost) sections.push(costTable(cost, directCost, idleRssMb));
+  if (tp) sections.push(throughputTable(tp, opts.inFlight, peerHop));
+  if (lat) sections.push(latencyTable(lat, opts.connections, peerHop));
+  if (cost) sections.push(costTable(cost, directCost, idleRssMb, peerHop));
   if (conversion) sections.push(conversionTable(conversion.cases, conversion.messageBytes));
   if (policyLayers) sections.push(policyLayersTable(policyLayers));
   const loops = `closed loop at ${opts.inFlight} in flight unless said; open loop at ${opts.rate}/s; median [min..max]; hop = the processes between client and provider`;
   if (variants) sections.push(compareTable(`gRPC, consumer sidecar variants (${opts.variants.join('; ')}) (${loops})`, compareRows(variants)));
   if (scaling) sections.push(compareTable(`gRPC as the work grows (${loops})`, compareRows(scaling)));
   if (peers) sections.push(compareTable(`gRPC peers in front of the same provider (${loops})`, compareRows(peers.windows)) + peers.missing.map((m) => `\nleft out: ${m}`).join(''));
+  if (features) {
+    sections.push(compareTable(`gRPC, features on and off: both peer hops, consumer tracing (${features.otlpPosts} OTLP exports received) and access log (${loops})`, compareRows(features.windows)));
+    sections.push(compareTable(`gRPC, peer hop ${features.mainHop}, a policy applied and deleted between windows (${loops})`, compareRows(features.policy)));
+    if (figures) sections.push(featureTable(figures));
+  }
   for (const p of profiles) sections.push(profileTable(p));
   sections.push(goalsTable(gs));
   sections.push(`${errors ? `${errors} calls FAILED; ` : ''}results: ${relative(process.cwd(), out)}`);

@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpPost } from './clients/http-client';
 import { benchProto, benchService, cliPath, grpcProviderScript, thriftFixtures, thriftServerScript, thriftService } from './paths';
-import { Proc, spawnProc as spawn, startNats } from '../src/dev/processes';
+import { Proc, runToEnd, spawnProc as spawn, startNats } from '../src/dev/processes';
 
 /**
  * The whole mesh as real processes: nats-server, the control plane, a grpc-js provider, an
@@ -19,6 +20,12 @@ export interface MeshEnv {
   readonly provider: Proc;
   readonly grpcProvider: Proc;
   readonly thriftProvider: Proc;
+  /** What the peer hop between the sidecars runs: `mTLS` on a mesh with a CA. */
+  readonly peerHop: 'h2c' | 'mTLS';
+  /** Environment a further `bench-app` sidecar needs to join (its token on a CA mesh). */
+  readonly appEnv: Record<string, string>;
+  /** nats-server and the control plane: off the call's path, but access-log batches and exports land there. */
+  readonly background: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -27,7 +34,12 @@ export interface MeshOptions {
   readonly profileDir?: string;
   /** Extra node flags for both sidecars. */
   readonly nodeFlags?: string[];
+  /** A mesh with a CA (`ca init`, control plane `--ca`, sidecars joining with tokens): mTLS on the peer hop. */
+  readonly ca?: boolean;
 }
+
+/** The provider sidecar's labels, so that a policy's subsets can select it (bench/feature-runs.ts). */
+export const providerLabels = ['version=v1'];
 
 /** stdin is a pipe so that helpers which exit when it closes die with the bench; a short tail of lines only. */
 function spawnProc(name: string, cmd: string, args: string[], env?: Record<string, string>): Proc {
@@ -51,18 +63,24 @@ async function jsonPort(p: Proc): Promise<number> {
   return line.port as number;
 }
 
-async function push(nats: string, args: string[]): Promise<void> {
-  const p = cli('idl push', ['idl', 'push', ...args, '--nats', nats]);
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`idl push ${args.join(' ')} failed (${code}):\n${p.lines.map((l) => l.msg ?? JSON.stringify(l)).join('\n')}`);
+/** Runs a CLI command to its end: its stdout (e.g. a token), or an error with what it printed. */
+export async function runCli(args: string[]): Promise<string> {
+  const r = await runToEnd(process.execPath, [cliPath, ...args]);
+  if (r.code !== 0) throw new Error(`transmesh ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
+  return r.stdout;
 }
 
-export async function startSidecar(nats: string, app: string, provide: string[], rt: SidecarRuntime): Promise<{ proc: Proc; url: string }> {
+async function push(nats: string, args: string[]): Promise<void> {
+  await runCli(['idl', 'push', ...args, '--nats', nats]);
+}
+
+export async function startSidecar(nats: string, app: string, provide: string[], rt: SidecarRuntime, labels: string[] = []): Promise<{ proc: Proc; url: string; mtls: boolean }> {
   const args = ['sidecar', '--nats', nats, '--app', app, '--listen', '127.0.0.1:0', '--inbound', '127.0.0.1:0', '--admin', '127.0.0.1:0', '--advertise', '127.0.0.1'];
   for (const p of provide) args.push('--provide', p);
+  for (const l of labels) args.push('--label', l);
   const proc = cli(`sidecar ${app}`, args, rt);
   const ready = await proc.waitForMsg('sidecar ready');
-  return { proc, url: ready.listen as string };
+  return { proc, url: ready.listen as string, mtls: ready.mtls === true };
 }
 
 /** Calls until the path answers 200: the consumer learns IDL and endpoints through NATS. */
@@ -83,7 +101,9 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
   try {
     const nats = await startNats();
     started.push(nats);
-    const cp = cli('control-plane', ['control-plane', '--nats', nats.url, '--admin', '127.0.0.1:0']);
+    const caDir = opts.ca ? join(mkdtempSync(join(tmpdir(), 'transmesh-bench-ca-')), 'ca') : undefined;
+    if (caDir) await runCli(['ca', 'init', '--out', caDir]);
+    const cp = cli('control-plane', ['control-plane', '--nats', nats.url, '--admin', '127.0.0.1:0', ...(caDir ? ['--ca', caDir] : [])]);
     started.push(cp);
     await cp.waitForMsg('control plane ready');
     await push(nats.url, [benchProto, '-I', join(benchProto, '..')]);
@@ -101,10 +121,14 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
       mkdirSync(opts.profileDir, { recursive: true });
       nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`);
     }
-    const provider = await startSidecar(nats.url, 'bench-provider', [`${benchService}=grpc://127.0.0.1:${grpcPort}`, `${thriftService}=thrift://127.0.0.1:${thriftPort}`], { nodeFlags });
+    const joinEnv = async (app: string): Promise<Record<string, string>> => (caDir ? { TRANSMESH_TOKEN: (await runCli(['token', 'create', '--app', app, '--ca', caDir])).trim() } : {});
+    const appEnv = await joinEnv('bench-app');
+    const provider = await startSidecar(nats.url, 'bench-provider', [`${benchService}=grpc://127.0.0.1:${grpcPort}`, `${thriftService}=thrift://127.0.0.1:${thriftPort}`], { nodeFlags, env: await joinEnv('bench-provider') }, providerLabels);
     started.push(provider.proc);
-    const consumer = await startSidecar(nats.url, 'bench-app', [], { nodeFlags });
+    const consumer = await startSidecar(nats.url, 'bench-app', [], { nodeFlags, env: appEnv });
     started.push(consumer.proc);
+    // The hop the tables name is the one the sidecars say they run, not the one asked for.
+    if (provider.mtls !== !!caDir || consumer.mtls !== !!caDir) throw new Error(`asked for ${caDir ? 'mTLS' : 'h2c'} but the sidecars report mtls ${provider.mtls}/${consumer.mtls}`);
     await untilServed(consumer.url, `/${benchService}/Put`, probes.grpc);
     await untilServed(consumer.url, `/${thriftService}/put`, probes.thrift);
 
@@ -117,6 +141,9 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
       provider: provider.proc,
       grpcProvider,
       thriftProvider,
+      peerHop: caDir ? 'mTLS' : 'h2c',
+      appEnv,
+      background: { natsServer: nats.proc.pid, controlPlane: cp.pid },
       stop: async () => {
         // Sidecars first (SIGTERM drains; a profiled sidecar writes its profile on exit).
         await Promise.all([consumer.proc.stop(), provider.proc.stop()]);

@@ -35,6 +35,8 @@ export interface BenchOptions {
   readonly peers: boolean;
   /** `--variant NAME=SPEC` (repeatable): consumer sidecars started otherwise, compared interleaved. */
   readonly variants: string[];
+  /** mTLS on the main mesh's peer hop, and the mTLS / policy / tracing / access-log rows (full runs unless --no-features). */
+  readonly features: boolean;
 }
 
 export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--out FILE] [--reps N] [--rate N] [--in-flight N]
@@ -52,8 +54,12 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
                  in front of the same provider, interleaved with the mesh and direct gRPC
   --variant NAME=SPEC  (repeatable) one more consumer sidecar started with SPEC: node flags,
                  env:K=V, node:/path/to/node; compared with the consumer as started, interleaved
-  --no-conversion, --no-mesh, --no-main, --no-scaling   skip a part (--no-main: the gRPC and
-                 Thrift mesh/direct windows; --no-scaling: the 10 KB and 8x in-flight runs)
+  --features     (full runs have it; --quick only with it) the mesh runs with a CA (mTLS on the peer
+                 hop), compared interleaved with a second mesh on h2c; consumer sidecars with OTLP
+                 tracing on and the access log off against the one as started; a policy applied
+                 and deleted between windows
+  --no-conversion, --no-mesh, --no-main, --no-scaling, --no-features   skip a part (--no-main: the
+                 gRPC and Thrift mesh/direct windows; --no-scaling: the 10 KB and 8x in-flight runs)
 `;
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -69,7 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--variant needs NAME=SPEC\n${usage}`);
       variants.push(v);
-    } else if (['quick', 'profile', 'peers', 'scaling', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'help'].includes(k)) flags.set(k, true);
+    } else if (['quick', 'profile', 'peers', 'scaling', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'features', 'no-features', 'help'].includes(k)) flags.set(k, true);
     else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags'].includes(k)) {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value\n${usage}`);
@@ -110,5 +116,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     scaling: flags.has('scaling') || (!quick && !flags.has('no-scaling')),
     peers: flags.has('peers'),
     variants,
+    features: flags.has('features') || (!quick && !flags.has('no-features')),
   };
 }

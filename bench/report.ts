@@ -12,12 +12,12 @@ export function table(head: string[], rows: string[][]): string {
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function throughputTable(tp: Record<Protocol, ThroughputFigures>, inFlight: number): string {
+export function throughputTable(tp: Record<Protocol, ThroughputFigures>, inFlight: number, hop: string): string {
   const rows = (Object.keys(tp) as Protocol[]).map((p) => [p, fmtSpread(tp[p].meshCallsPerSec, 0), fmtSpread(tp[p].directCallsPerSec, 0), fmtSpread(tp[p].ratio, 3)]);
-  return `Throughput, ${inFlight} in flight, closed loop (calls/s; median [min..max])\n` + table(['protocol', 'mesh (HTTP/JSON, 2 sidecars)', 'direct', 'ratio mesh/direct'], rows);
+  return `Throughput, ${inFlight} in flight, closed loop, peer hop ${hop} (calls/s; median [min..max])\n` + table(['protocol', 'mesh (HTTP/JSON, 2 sidecars)', 'direct', 'ratio mesh/direct'], rows);
 }
 
-export function latencyTable(lat: Record<Protocol, LatencyFigures>, connections: number): string {
+export function latencyTable(lat: Record<Protocol, LatencyFigures>, connections: number, hop: string): string {
   const rows: string[][] = [];
   for (const p of Object.keys(lat) as Protocol[]) {
     const l = lat[p];
@@ -27,10 +27,10 @@ export function latencyTable(lat: Record<Protocol, LatencyFigures>, connections:
   const warnings = (Object.keys(lat) as Protocol[])
     .filter((p) => lat[p].overloaded)
     .map((p) => `\nWARNING: ${p} could not keep up with ${rate} calls/s (achieved: mesh ${fmtSpread(lat[p].meshAchievedRate, 0)}, direct ${fmtSpread(lat[p].directAchievedRate, 0)}): its latency is queueing, not the hop; rerun with a lower --rate.`);
-  return `Latency at ${rate} calls/s open loop, ${connections} connections (ms; median [min..max])\n` + table(['', 'mesh', 'direct', 'added per hop'], rows) + warnings.join('');
+  return `Latency at ${rate} calls/s open loop, ${connections} connections, peer hop ${hop} (ms; median [min..max])\n` + table(['', 'mesh', 'direct', 'added per hop'], rows) + warnings.join('');
 }
 
-export function costTable(cost: Record<Protocol, CostFigures>, direct: Record<Protocol, CostFigures> | undefined, idleRssMb: Record<string, number> | undefined): string {
+export function costTable(cost: Record<Protocol, CostFigures>, direct: Record<Protocol, CostFigures> | undefined, idleRssMb: Record<string, number> | undefined, hop: string): string {
   const rows: string[][] = [];
   for (const p of Object.keys(cost) as Protocol[]) {
     const c = cost[p];
@@ -45,7 +45,7 @@ export function costTable(cost: Record<Protocol, CostFigures>, direct: Record<Pr
     }
   }
   const idle = idleRssMb ? `\nRSS before any load (MB): ${Object.entries(idleRssMb).map(([k, v]) => `${k} ${v}`).join(', ')}` : '';
-  return 'Cost at the fixed rate (vCPU = CPU seconds per second, per 1000 calls/s; RSS at the end of the window)\n' + table(['process', 'vCPU per 1000/s', 'RSS MB', 'peak RSS MB'], rows) + idle;
+  return `Cost at the fixed rate, peer hop ${hop} (vCPU = CPU seconds per second, per 1000 calls/s; RSS at the end of the window)\n` + table(['process', 'vCPU per 1000/s', 'RSS MB', 'peak RSS MB'], rows) + idle;
 }
 
 export function conversionTable(cases: ConversionCase[], bytes: { json: number; proto: number; thrift: number }): string {
@@ -54,7 +54,7 @@ export function conversionTable(cases: ConversionCase[], bytes: { json: number; 
 }
 
 export function goalsTable(gs: Goal[]): string {
-  return 'Goals (medians)\n' + table(['goal', 'target', 'value', ''], gs.map((g) => [g.goal, g.target, g.value.toFixed(3), g.met ? 'met' : 'NOT met']));
+  return 'Goals (medians)\n' + table(['goal', 'target', 'value', ''], gs.map((g) => [g.goal, g.target, g.value.toFixed(3), g.met === undefined ? '' : g.met ? 'met' : 'NOT met']));
 }
 
 export function profileTable(r: ProfileResult, n = 12): string {

@@ -48,7 +48,8 @@ export interface Goal {
   readonly goal: string;
   readonly target: string;
   readonly value: number;
-  readonly met: boolean;
+  /** Undefined for a figure the issue asks to report, with no target to meet. */
+  readonly met?: boolean;
 }
 
 function of(windows: Window[], protocol: Protocol, kind: Window['kind'], path: Window['path']): Window[] {

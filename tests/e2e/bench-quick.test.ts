@@ -1,34 +1,20 @@
-import { spawn } from 'node:child_process';
-import { repoRoot } from '../helpers/processes';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { runBench } from '../helpers/bench-run';
 
 jest.setTimeout(180000);
-
 
 /**
  * Proves the benchmark works: `--quick` runs every part against real processes and writes sane
  * JSON. It judges no speed: this machine's load decides the numbers, not the code.
  */
 describe('npm run bench -- --quick', () => {
-  let dir: string;
   let result: any;
   let code: number | null;
   let stdout = '';
   let stderr = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'transmesh-bench-'));
-    const out = join(dir, 'quick.json');
-    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'main.js'), '--quick', '--out', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    code = await new Promise((r) => child.once('exit', (c) => r(c)));
-    if (code === 0) result = JSON.parse(readFileSync(out, 'utf8'));
+    ({ code, result, stdout, stderr } = await runBench(['--quick']));
   });
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
   const positiveSpread = (s: any, reps: number) => {
