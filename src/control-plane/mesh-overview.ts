@@ -120,9 +120,7 @@ export function providersOf(snap: EndpointsSnapshot): Overview['providers'] {
   const out: Overview['providers'] = [];
   for (const [service, list] of snap.byService) {
     for (const e of list) {
-      // Labels arrive with policy routing (issue 10); read them when the endpoint has them.
-      const labels = (e as { labels?: Record<string, string> }).labels ?? {};
-      out.push({ service, app: e.app, instance: e.instance, address: e.address, protocol: e.thriftProtocol ? `${e.protocol} (${e.thriftProtocol})` : e.protocol, labels: { ...labels }, health: 'up' });
+      out.push({ service, app: e.app, instance: e.instance, address: e.address, protocol: e.thriftProtocol ? `${e.protocol} (${e.thriftProtocol})` : e.protocol, labels: { ...e.labels }, health: 'up' });
     }
   }
   return out.sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));

@@ -40,7 +40,7 @@ export interface OutboundCall {
   route: { entry: ServiceEntry; method: MethodModel } | undefined;
   /** Set by the route layer from the policy snapshot taken when the call arrived. */
   policy: CallPolicy | undefined;
-  /** Filled in as the call goes, for its access-log record and span (issue 13). */
+  /** Filled in as the call goes, for its access-log record and span. */
   provider?: string;
   attempts?: number;
   subset?: string;
