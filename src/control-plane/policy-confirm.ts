@@ -14,9 +14,13 @@ export interface Confirmation {
   failed: string[];
 }
 
-/** A record is live while its heartbeats keep coming: the same 3.5 heartbeats sidecars allow each other. */
+/**
+ * A record is live while its heartbeats keep coming: the same 3.5 heartbeats sidecars allow each
+ * other, but never less than a heartbeat and 2 s, so that very short heartbeats (tests, tuned
+ * meshes) do not drop a sidecar that a busy host held up for a moment.
+ */
 export function isLiveRecord(rec: EndpointRecord, putAt: number, now: number): boolean {
-  return now - putAt <= rec.heartbeatMs * 3.5;
+  return now - putAt <= Math.max(rec.heartbeatMs * 3.5, rec.heartbeatMs + 2000);
 }
 
 export const sidecarName = (rec: EndpointRecord) => `${rec.app}/${rec.instance}`;

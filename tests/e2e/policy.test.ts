@@ -205,12 +205,16 @@ quotas: [{caller: web, methods: [Gone], limit: 1, per: second}]
     // A head pointing at a revision whose document is not there: what a half-written store would look like.
     const head = JSON.parse(new TextDecoder().decode((await policyKv.get(`service.${svc}`))!.value));
     await policyKv.put(`service.${svc}`, encodeJson({ ...head, current: 99, revisions: [...head.revisions, { revision: 99, appliedAt: new Date().toISOString() }] }));
-    const res = await awaitConfirmation(endpoints, new Map([[svc, 99]]), 10_000, createLogger('test'));
-    expect(res.confirmed).toEqual([]);
-    expect(res.failed).toHaveLength(3);
-    for (const f of res.failed) expect(f).toMatch(/^(echo|php-app)\/\S+: mesh\.test\.v1\.Echo revision 99: revision 99 is missing from the store$/);
-    for (const s of sidecars()) expect((await debugSnapshot(s.admin)).policyRevisions).toEqual({ [svc]: 4 });
-    await policyKv.put(`service.${svc}`, encodeJson(head));
+    try {
+      const res = await awaitConfirmation(endpoints, new Map([[svc, 99]]), 10_000, createLogger('test'));
+      expect(res.confirmed).toEqual([]);
+      expect(res.failed).toHaveLength(3);
+      for (const f of res.failed) expect(f).toMatch(/^(echo|php-app)\/\S+: mesh\.test\.v1\.Echo revision 99: revision 99 is missing from the store$/);
+      for (const s of sidecars()) expect((await debugSnapshot(s.admin)).policyRevisions).toEqual({ [svc]: 4 });
+    } finally {
+      // Put back even when the checks fail, so later tests start from a good head.
+      await policyKv.put(`service.${svc}`, encodeJson(head));
+    }
     expect((await awaitConfirmation(endpoints, new Map([[svc, 4]]), 10_000, createLogger('test'))).failed).toEqual([]);
   });
 
