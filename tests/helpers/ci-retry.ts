@@ -1,0 +1,7 @@
+/**
+ * On CI only (CI=true, set by .ci/run), an end-to-end test that fails is run once more, and its
+ * first failure is printed in full. The suites spawn several processes on a shared machine; one
+ * slow heartbeat must not throw away a run, but a failure is never hidden: a test that fails
+ * twice fails the run, and every retry shows in the log as "retry 1" with the first error.
+ */
+if (process.env.CI === 'true') jest.retryTimes(1, { logErrorsBeforeRetry: true });
