@@ -9,6 +9,7 @@ import type { CallHandler, OutboundCall } from './call';
 import { isUserMetadata } from '../../transport/grpc/metadata';
 import { CancelToken } from '../../transport/peer/cancel-token';
 import { InFlight } from '../in-flight';
+import { TimeoutSweep } from '../timeout-sweep';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 
 const metadataPrefix = 'grpc-metadata-';
@@ -30,6 +31,8 @@ const hopByHop = new Set(['connection', 'te', 'transfer-encoding', 'upgrade', 'k
 export class HttpListener {
   private readonly server: http.Server;
   private readonly inFlight = new InFlight();
+  /** Every upload's body timeout, on one interval rather than a timer per request. */
+  private readonly bodyTimeouts: TimeoutSweep;
 
   constructor(
     private readonly handler: CallHandler,
@@ -37,6 +40,7 @@ export class HttpListener {
     private readonly log: Logger,
     private readonly limits: Limits = defaultLimits,
   ) {
+    this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http.createServer(
       {
         keepAliveTimeout: 65_000,
@@ -106,13 +110,13 @@ export class HttpListener {
     // `close` comes whether the answer was sent or the caller went away mid-upload.
     const cancel = new CancelToken();
     let refused = false;
-    const bodyTimer = setTimeout(() => {
+    const bodyTimer = this.bodyTimeouts.add(() => {
       refused = true;
       const err = new MeshError('DEADLINE_EXCEEDED', `the request body did not arrive within ${this.limits.bodyTimeoutMs} ms (TRANSMESH_BODY_TIMEOUT_MS)`);
       this.sendError(res, err, requestId, true, requestTimeoutStatus);
-    }, this.limits.bodyTimeoutMs);
+    });
     res.once('close', () => {
-      clearTimeout(bodyTimer);
+      bodyTimer.cancel();
       if (!res.writableFinished) cancel.cancel();
       this.inFlight.end();
     });
@@ -124,14 +128,14 @@ export class HttpListener {
       if (size <= limit) chunks.push(c);
       else {
         refused = true;
-        clearTimeout(bodyTimer);
+        bodyTimer.cancel();
         chunks.length = 0;
         this.refuseTooLarge(res, limit, requestId);
       }
     });
     req.on('error', () => undefined);
     req.on('end', () => {
-      clearTimeout(bodyTimer);
+      bodyTimer.cancel();
       if (refused || cancel.cancelled) return;
       const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (!isUtf8(bytes)) return this.sendError(res, new MeshError('INVALID_ARGUMENT', 'the body is not valid UTF-8'), requestId);
