@@ -1,0 +1,33 @@
+import type { Socket } from 'node:net';
+
+/**
+ * Batches the frames written within one tick into one socket write: the socket is corked at the
+ * first write and uncorked on the next tick, so many calls answered together cost one syscall.
+ */
+export class CorkedWriter {
+  private corked = false;
+
+  constructor(readonly socket: Socket) {}
+
+  write(frame: Buffer): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (!this.corked) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(uncork, this);
+    }
+    socket.write(frame);
+  }
+
+  /** Sends what is corked now (before a close, which must not leave frames behind). */
+  flush(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+}
+
+function uncork(w: CorkedWriter): void {
+  w.flush();
+}
