@@ -8,16 +8,18 @@ import { CorkedWriter } from './corked-writer';
 import { decodeMessage, encodeFrame, encodeMessageFrame, FrameDecoder, FrameType, maxFrameBytes, muxAlpn, muxMagic } from './mux-frame';
 import { PeerClient, type PeerClientOptions, type PeerResponse, type PeerTls, toResponse, unavailable, defaultPeerClientOptions } from './peer-client';
 
-/** Thrown inside when a peer turns out to speak HTTP/2 only (an older sidecar): its calls go over HTTP/2. */
-const speaksH2 = new Error('the peer speaks HTTP/2 only');
+/** How a connection hands a call to HTTP/2 when its peer turns out to speak nothing else. */
+type OverH2 = (headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, cancel: CancelToken | undefined) => Promise<PeerResponse>;
 
 interface Pending {
   readonly id: number;
   readonly deadline: number;
   readonly budgetMs: number;
   readonly cancel: CancelToken | undefined;
-  readonly resolve: (r: PeerResponse) => void;
+  readonly resolve: (r: PeerResponse | Promise<PeerResponse>) => void;
   readonly reject: (e: unknown) => void;
+  readonly headers: OutgoingHttpHeaders;
+  readonly message: Uint8Array;
   /** The REQUEST frame, until the connection is ready to take it. */
   frame: Buffer | undefined;
 }
@@ -42,12 +44,7 @@ export class MuxPeerClient {
 
   call(authority: string, headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, cancel?: CancelToken): Promise<PeerResponse> {
     if (this.h2Peers.has(authority)) return this.h2.call(authority, headers, message, deadline, cancel);
-    return this.connection(authority)
-      .call(headers, message, deadline, cancel)
-      .catch((err: unknown) => {
-        if (err !== speaksH2) throw err;
-        return this.h2.call(authority, headers, message, deadline, cancel);
-      });
+    return this.connection(authority).call(headers, message, deadline, cancel);
   }
 
   /** Closes connections to peers no longer in the endpoints snapshot (their calls finish first). */
@@ -75,7 +72,8 @@ export class MuxPeerClient {
   private connection(authority: string): MuxConnection {
     const existing = this.conns.get(authority);
     if (existing?.usable) return existing;
-    const c = new MuxConnection(authority, this.opts, this.tls?.(authority), (h2) => {
+    const overH2: OverH2 = (h, m, d, cancel) => this.h2.call(authority, h, m, d, cancel);
+    const c = new MuxConnection(authority, this.opts, this.tls?.(authority), overH2, (h2) => {
       if (this.conns.get(authority) === c) this.conns.delete(authority);
       if (h2) this.h2Peers.add(authority);
     });
@@ -106,6 +104,7 @@ class MuxConnection {
     private readonly authority: string,
     private readonly opts: PeerClientOptions,
     tlsOptions: ConnectionOptions | undefined,
+    private readonly overH2: OverH2,
     /** Told once when the connection may take no new call; `h2`: the peer speaks HTTP/2 only. */
     private readonly forget: (h2: boolean) => void,
   ) {
@@ -162,7 +161,7 @@ class MuxConnection {
       } catch (err) {
         return reject(MeshError.from(err));
       }
-      const p: Pending = { id, deadline, budgetMs, cancel, resolve, reject, frame };
+      const p: Pending = { id, deadline, budgetMs, cancel, resolve, reject, headers, message, frame };
       if (cancel && !cancel.set(() => this.abandon(p, new MeshError('CANCELLED', 'the caller went away')))) {
         return reject(new MeshError('CANCELLED', 'the caller went away'));
       }
@@ -268,7 +267,11 @@ class MuxConnection {
     p.cancel?.set(undefined);
     if (err) p.reject(err);
     else p.resolve(response!);
-    if (this.streams.size === 0 && this.goneAway) this.socket.end();
+    if (this.streams.size > 0) return;
+    // Nothing out: no timer keeps the process up for a deadline nobody waits on.
+    clearTimeout(this.timer);
+    this.timerAt = Infinity;
+    if (this.goneAway) this.socket.end();
   }
 
   private arm(at: number): void {
@@ -293,7 +296,14 @@ class MuxConnection {
   /** The peer speaks HTTP/2 only: the calls not yet sent go over HTTP/2, and so do later ones. */
   private fallBack(): void {
     this.detach(true);
-    for (const p of this.streams.values()) this.settle(p, speaksH2);
+    const waiting = [...this.streams.values()];
+    this.streams.clear();
+    clearTimeout(this.timer);
+    for (const p of waiting) {
+      // Released before HTTP/2 takes the cancel token over.
+      p.cancel?.set(undefined);
+      p.resolve(this.overH2(p.headers, p.message, p.deadline, p.cancel));
+    }
     this.socket.destroy();
   }
 
