@@ -203,6 +203,21 @@ describe('MuxPeerClient ↔ PeerServer over TCP', () => {
     await new Promise((r) => s.once('close', r));
   });
 
+  test('a frame left half-sent past bodyTimeoutMs, or a malformed one, closes the connection', async () => {
+    const { port } = await startPeerServer(echo(), { bodyTimeoutMs: 100 });
+    const open = (bytes: Buffer) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.resume();
+      cleanup.push(() => s.destroy());
+      s.write(Buffer.concat([muxMagic, bytes]));
+      return new Promise((r) => s.once('close', r));
+    };
+    const half = encodeFrame(FrameType.request, 1, Buffer.alloc(100)).subarray(0, 30);
+    await open(half);
+    await open(encodeFrame(99, 1, Buffer.alloc(4)));
+  });
+
   test('an older provider sidecar (HTTP/2 only) is called over HTTP/2', async () => {
     const old = http2.createServer();
     old.on('stream', (s) => {
@@ -219,6 +234,22 @@ describe('MuxPeerClient ↔ PeerServer over TCP', () => {
     expect(both.map((r) => r.payload.toString())).toEqual(['from h2', 'from h2']);
     expect((await client.call(authority, headers(), Buffer.from('z'), Date.now() + 5000)).payload.toString()).toBe('from h2');
     expect(client.sessionCount).toBe(1);
+  });
+  test('a call handed to HTTP/2 on fallback keeps its cancel token', async () => {
+    const old = http2.createServer();
+    const streams: http2.ServerHttp2Stream[] = [];
+    old.on('stream', (s) => {
+      s.on('error', () => undefined);
+      streams.push(s);
+    });
+    const port = await listen(old as unknown as net.Server);
+    cleanup.push(() => new Promise((r) => old.close(r)));
+    const cancel = new CancelToken();
+    const p = muxClient().call(`127.0.0.1:${port}`, headers(), Buffer.from('x'), Date.now() + 5000, cancel);
+    await until(() => streams.length === 1);
+    cancel.cancel();
+    expect((await rejection(p)).code).toBe('CANCELLED');
+    await until(() => streams[0].closed);
   });
 });
 
