@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net';
 
 /**
- * Batches the frames written within one tick into one socket write: the socket is corked at the
- * first write and uncorked on the next tick, so many calls answered together cost one syscall.
+ * Batches the frames written within one turn of the event loop into one socket write: the socket
+ * is corked at the first write and uncorked in the check phase (setImmediate), after every I/O
+ * callback of this turn has run, so calls that arrived or were answered together, even on
+ * different connections, leave in one writev.
  */
 export class CorkedWriter {
   private corked = false;
@@ -15,7 +17,7 @@ export class CorkedWriter {
     if (!this.corked) {
       this.corked = true;
       socket.cork();
-      process.nextTick(uncork, this);
+      setImmediate(uncork, this);
     }
     socket.write(frame);
   }
