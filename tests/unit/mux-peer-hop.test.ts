@@ -296,6 +296,26 @@ describe('MuxPeerClient against a raw server', () => {
     expect(e.message).toMatch(/keepalive PING/);
   });
 
+  test('a listener that never greets is given up within a keepalive interval; nothing was sent, so it is retryable', async () => {
+    const server = net.createServer((s) => s.on('error', () => undefined));
+    const port = await listen(server);
+    cleanup.push(() => new Promise((r) => server.close(r)));
+    const sockets: net.Socket[] = [];
+    server.on('connection', (s) => sockets.push(s));
+    cleanup.push(() => sockets.forEach((s) => s.destroy()));
+    const e = await rejection(muxClient({ pingIntervalMs: 50 }).call(`127.0.0.1:${port}`, headers(), Buffer.from('x'), Date.now() + 60_000));
+    expect([e.code, e.retryable]).toEqual(['UNAVAILABLE', true]);
+    expect(e.message).toMatch(/did not greet/);
+  });
+
+  test('the listener closes an idle connection with a GOAWAY; the client then opens a new one', async () => {
+    const { authority } = await startPeerServer(echo(), { idleTimeoutMs: 100 });
+    const client = muxClient();
+    await client.call(authority, headers(), Buffer.from('x'), Date.now() + 5000);
+    await until(() => client.sessionCount === 0);
+    expect((await client.call(authority, headers(), Buffer.from('y'), Date.now() + 5000)).payload.toString()).toBe('echo:y');
+  });
+
   test('an idle connection is closed after idleTimeoutMs; the next call reconnects', async () => {
     const { authority } = await startPeerServer(echo());
     const client = muxClient({ idleTimeoutMs: 100 });

@@ -19,6 +19,7 @@ export class MuxSession implements ReplySink<number> {
   private lastId = 0;
   private draining = false;
   private bodyTimer: NodeJS.Timeout | undefined;
+  private paused = false;
 
   constructor(
     private readonly socket: Socket,
@@ -41,9 +42,9 @@ export class MuxSession implements ReplySink<number> {
       this.streams.clear();
       onClose();
     });
-    // An idle connection (no call, no PING) is closed; its peer reconnects when it needs to.
+    // An idle connection (no call, no PING) is closed with a GOAWAY, so a call crossing it is retried, not lost.
     socket.setTimeout(limits.idleTimeoutMs, () => {
-      if (this.streams.size === 0) this.end();
+      if (this.streams.size === 0) this.close();
     });
     if (initial.length) this.receive(initial);
   }
@@ -60,8 +61,21 @@ export class MuxSession implements ReplySink<number> {
     // A cancelled stream is already gone: its late answer is dropped.
     if (this.streams.has(id)) {
       this.out.write(encodeMessageFrame(FrameType.response, id, replyHeaders(reply), reply.framed ?? reply.payload ?? empty, reply.framed !== undefined));
+      this.backOff();
     }
     this.done(id);
+  }
+
+  /** A consumer that does not read its answers is not read from until it has: answers cannot pile up here. */
+  private backOff(): void {
+    const socket = this.socket;
+    if (this.paused || socket.writableLength <= congestedBytes + this.calls.limits.maxMessageBytes) return;
+    this.paused = true;
+    socket.pause();
+    socket.once('drain', () => {
+      this.paused = false;
+      socket.resume();
+    });
   }
 
   refuse(id: number): void {
@@ -152,3 +166,5 @@ export class MuxSession implements ReplySink<number> {
 }
 
 const empty = Buffer.alloc(0);
+/** Answers waiting in the socket's buffer beyond which the connection stops being read (plus one message). */
+const congestedBytes = 8 * 1024 * 1024;

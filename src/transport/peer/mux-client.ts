@@ -135,9 +135,10 @@ class MuxConnection {
     // A peer that vanished without a FIN would hang every call on it until its deadline; an
     // unanswered PING finds it within one interval.
     this.ping = setInterval(() => {
-      if (this.awaitingPong) return this.socket.destroy(new Error(`${authority} did not answer a keepalive PING`));
-      if (!this.ready) return;
+      if (this.awaitingPong) return this.socket.destroy(new Error(this.ready ? `${authority} did not answer a keepalive PING` : `${authority} did not greet within a keepalive interval`));
       this.awaitingPong = true;
+      // Not greeted yet: the next tick gives up on it, as on a PING that got no PONG.
+      if (!this.ready) return;
       this.out.write(encodeFrame(FrameType.ping, 0, Buffer.alloc(8)));
     }, opts.pingIntervalMs);
     this.ping.unref();
@@ -192,6 +193,7 @@ class MuxConnection {
       c = this.greeting.subarray(muxMagic.length);
       this.greeting = Buffer.alloc(0);
       this.ready = true;
+      this.awaitingPong = false;
       for (const p of this.streams.values()) {
         if (p.frame) this.out.write(p.frame);
         p.frame = undefined;
