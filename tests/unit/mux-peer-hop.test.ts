@@ -325,6 +325,18 @@ describe('MuxPeerClient against a raw server', () => {
     expect((await client.call(authority, headers(), Buffer.from('y'), Date.now() + 5000)).payload.toString()).toBe('echo:y');
   });
 
+  test('a connection that used up its u32 stream ids finishes its calls and hands over to a new one', async () => {
+    const { authority } = await startPeerServer(echo());
+    const client = muxClient();
+    await client.call(authority, headers(), Buffer.from('a'), Date.now() + 5000);
+    const conns = (client as unknown as { conns: Map<string, { nextId: number }> }).conns;
+    const first = conns.get(authority)!;
+    first.nextId = 0xffff_fffd;
+    expect((await client.call(authority, headers(), Buffer.from('last'), Date.now() + 5000)).payload.toString()).toBe('echo:last');
+    expect((await client.call(authority, headers(), Buffer.from('next'), Date.now() + 5000)).payload.toString()).toBe('echo:next');
+    expect(conns.get(authority)).not.toBe(first);
+  });
+
   test('retain() closes connections to peers that left the endpoints snapshot', async () => {
     const { authority } = await startPeerServer(echo());
     const client = muxClient();

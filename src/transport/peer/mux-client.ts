@@ -8,6 +8,8 @@ import { CorkedWriter } from './corked-writer';
 import { decodeMessage, encodeFrame, encodeMessageFrame, FrameDecoder, FrameType, maxFrameBytes, muxAlpn, muxMagic } from './mux-frame';
 import { PeerClient, type PeerClientOptions, type PeerResponse, type PeerTls, toResponse, unavailable, defaultPeerClientOptions } from './peer-client';
 
+const maxStreamId = 0xffff_ffff;
+
 /** How a connection hands a call to HTTP/2 when its peer turns out to speak nothing else. */
 type OverH2 = (headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, cancel: CancelToken | undefined) => Promise<PeerResponse>;
 
@@ -173,6 +175,8 @@ class MuxConnection {
       }
       // The deadline timer (not the socket) keeps the process up while calls are out, as with HTTP/2.
       if (deadline < this.timerAt) this.arm(deadline);
+      // Stream ids are u32 and never reused: a connection that used them all takes no more calls (days at full load).
+      if (this.nextId > maxStreamId) this.close();
     });
   }
 
