@@ -41,7 +41,7 @@ environment: TRANSMESH_HEARTBEAT_MS (1000), TRANSMESH_ENDPOINT_TTL_MS (15000),
   limits: TRANSMESH_MAX_MESSAGE_BYTES (4194304),
   TRANSMESH_BODY_TIMEOUT_MS (30000), TRANSMESH_IDLE_TIMEOUT_MS (300000), TRANSMESH_PING_INTERVAL_MS (30000),
   TRANSMESH_MAX_CONCURRENT_STREAMS (1000), TRANSMESH_MAX_IN_FLIGHT (10000);
-  TRANSMESH_PEER_PROTOCOL (h2: or mux, the framing of docs/architecture.md, to provider sidecars)
+  TRANSMESH_PEER_PROTOCOL (mux, the framing of docs/architecture.md, or h2: to provider sidecars)
 `;
 
 export async function run(argv: string[]): Promise<number> {
