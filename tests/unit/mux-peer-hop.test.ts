@@ -19,7 +19,7 @@ import { Metrics } from '../../src/telemetry/metrics';
 import { frame } from '../../src/transport/grpc/grpc-frame';
 import { CancelToken } from '../../src/transport/peer/cancel-token';
 import { MuxPeerClient } from '../../src/transport/peer/mux-client';
-import { encodeFrame, encodeGoaway, FrameType, muxAlpn, muxMagic } from '../../src/transport/peer/mux-frame';
+import { encodeFrame, encodeGoaway, encodeMessageFrame, FrameDecoder, FrameType, muxAlpn, muxMagic } from '../../src/transport/peer/mux-frame';
 import { PeerClient, PeerClientOptions, defaultPeerClientOptions } from '../../src/transport/peer/peer-client';
 import type { MeshError } from '../../src/errors/mesh-error';
 
@@ -216,6 +216,38 @@ describe('MuxPeerClient ↔ PeerServer over TCP', () => {
     const half = encodeFrame(FrameType.request, 1, Buffer.alloc(100)).subarray(0, 30);
     await open(half);
     await open(encodeFrame(99, 1, Buffer.alloc(4)));
+  });
+
+  test('a consumer that does not read its answers stops being read from, and is read again once it does', async () => {
+    const big = okReply('x'.repeat(1024 * 1024));
+    const provider = new FakeProvider('pkg.Svc', async () => big);
+    const { server, port } = await startPeerServer(provider, { maxMessageBytes: 2 * 1024 * 1024 });
+    const accepted: net.Socket[] = [];
+    server.server.on('connection', (s: net.Socket) => accepted.push(s));
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    cleanup.push(() => s.destroy());
+    s.write(muxMagic);
+    const request = (id: number) => encodeMessageFrame(FrameType.request, id, headers(), Buffer.from('q'), false);
+    // One request at a time, each once the provider has the one before, while nothing is read.
+    let sent = 0;
+    while (!accepted[0]?.isPaused()) {
+      expect(sent).toBeLessThan(300);
+      s.write(request(2 * sent + 1));
+      sent++;
+      await until(() => provider.calls.length === sent || !!accepted[0]?.isPaused());
+    }
+    for (let i = 0; i < 5; i++) s.write(request(2 * sent++ + 1));
+    // Reading the answers lets the listener read again: every request is answered.
+    let answered = 0;
+    const decoder = new FrameDecoder(4 * 1024 * 1024, { frame: (type) => type === FrameType.response && answered++, oversize: () => undefined });
+    let greeting = muxMagic.length;
+    s.on('data', (c: Buffer) => {
+      const skip = Math.min(greeting, c.length);
+      greeting -= skip;
+      decoder.push(c.subarray(skip));
+    });
+    await until(() => answered === sent && provider.calls.length === sent);
   });
 
   test('an older provider sidecar (HTTP/2 only) is called over HTTP/2', async () => {
