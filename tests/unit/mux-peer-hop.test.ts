@@ -19,7 +19,7 @@ import { Metrics } from '../../src/telemetry/metrics';
 import { frame } from '../../src/transport/grpc/grpc-frame';
 import { CancelToken } from '../../src/transport/peer/cancel-token';
 import { MuxPeerClient } from '../../src/transport/peer/mux-client';
-import { encodeFrame, encodeGoaway, encodeMessageFrame, FrameDecoder, FrameType, muxAlpn, muxMagic } from '../../src/transport/peer/mux-frame';
+import { decodeMessage, encodeFrame, encodeGoaway, encodeMessageFrame, FrameDecoder, FrameType, muxAlpn, muxMagic } from '../../src/transport/peer/mux-frame';
 import { PeerClient, PeerClientOptions, defaultPeerClientOptions } from '../../src/transport/peer/peer-client';
 import type { MeshError } from '../../src/errors/mesh-error';
 
@@ -193,6 +193,32 @@ describe('MuxPeerClient ↔ PeerServer over TCP', () => {
     cleanup.push(() => h2.close());
     const [a, b] = await Promise.all([h2.call(authority, headers(), Buffer.from('h2'), Date.now() + 5000), muxClient().call(authority, headers(), Buffer.from('mux'), Date.now() + 5000)]);
     expect([a.payload.toString(), b.payload.toString()]).toEqual(['echo:h2', 'echo:mux']);
+  });
+
+  test('the magic and the first frame may arrive a byte at a time', async () => {
+    const { port } = await startPeerServer(echo());
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    cleanup.push(() => s.destroy());
+    s.setNoDelay(true);
+    const got: Buffer[] = [];
+    s.on('data', (c: Buffer) => got.push(c));
+    const wire = Buffer.concat([muxMagic, encodeMessageFrame(FrameType.request, 1, headers(), Buffer.from('slow'), false)]);
+    for (const byte of wire) {
+      await new Promise<void>((r) => s.write(Buffer.from([byte]), () => r()));
+      await new Promise((r) => setImmediate(r));
+    }
+    const frames: Buffer[] = [];
+    const decoder = new FrameDecoder(1024 * 1024, { frame: (_t, _id, payload) => frames.push(Buffer.from(payload)), oversize: () => undefined });
+    await until(() => Buffer.concat(got).length > muxMagic.length);
+    let seen = 0;
+    await until(() => {
+      const all = Buffer.concat(got);
+      if (all.length > seen) decoder.push(all.subarray(Math.max(seen, muxMagic.length)));
+      seen = all.length;
+      return frames.length === 1;
+    });
+    expect(decodeMessage(frames[0]).body.subarray(5).toString()).toBe('echo:slow');
   });
 
   test('a connection sending neither protocol is closed', async () => {
