@@ -93,6 +93,8 @@ export const sidecarConfigSchema = z.object({
   accessLogSample: z.coerce.number().min(0).max(1).default(1),
   /** Calls at least this long are slow: always logged. */
   accessLogSlowMs: ms(1000),
+  /** How this sidecar calls provider sidecars: the mux framing or HTTP/2 (TRANSMESH_PEER_PROTOCOL; the peer listener takes both). */
+  peerProtocol: z.enum(['mux', 'h2']).default('mux'),
   ...limitsSchema.shape,
 })
   .refine((c) => c.endpointTtlMs >= 2 * c.heartbeatMs, { message: 'TRANSMESH_ENDPOINT_TTL_MS must be at least two heartbeats (TRANSMESH_HEARTBEAT_MS)' })

@@ -6,6 +6,7 @@ import { SnapshotCell } from '../snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
 import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
 import { PeerClient } from '../transport/peer/peer-client';
+import { MuxPeerClient } from '../transport/peer/mux-client';
 import { outboundStack } from './outbound/outbound-stack';
 import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
@@ -44,7 +45,7 @@ export class Sidecar {
   readonly metrics = new Metrics();
   readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
-  private readonly peers: PeerClient;
+  private readonly peers: PeerClient | MuxPeerClient;
   private readonly access: AccessGate;
   readonly limits = new LimitMetrics();
   /** Mesh-wide quota leases of this sidecar's app; undefined without a counter store. */
@@ -63,7 +64,8 @@ export class Sidecar {
     const { tracer, tls, quotas } = opts;
     this.ledger = quotas && this.quotaLedger(quotas, log);
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
-    this.peers = new PeerClient(config, tls && peerTls(tls, this.endpoints));
+    const clientTls = tls && peerTls(tls, this.endpoints);
+    this.peers = config.peerProtocol === 'mux' ? new MuxPeerClient(config, clientTls) : new PeerClient(config, clientTls);
     this.access = new AccessGate(this.policies, log);
     this.providers = new Map(
       config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url, config) : new ThriftProvider(p.service, p.url, config.maxMessageBytes)]),

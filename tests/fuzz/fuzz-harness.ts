@@ -44,3 +44,16 @@ export function outcome<T>(f: () => T, codes?: ReadonlyArray<MeshError['code']>)
     return undefined;
   }
 }
+
+/** Splits `bytes` at the given cut points (modulo its length), as a socket might deliver it. */
+export function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const c of at) {
+    out.push(bytes.subarray(from, c));
+    from = c;
+  }
+  out.push(bytes.subarray(from));
+  return out.filter((b) => b.length > 0);
+}

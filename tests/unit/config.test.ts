@@ -68,6 +68,23 @@ describe('sidecar configuration', () => {
       delete process.env.TRANSMESH_HEARTBEAT_MS;
     }
   });
+
+  test('TRANSMESH_PEER_PROTOCOL picks how this sidecar calls provider sidecars: mux or h2, nothing else', () => {
+    const before = process.env.TRANSMESH_PEER_PROTOCOL;
+    try {
+      delete process.env.TRANSMESH_PEER_PROTOCOL;
+      expect(configFrom({ app: 'a', nats: 'nats://h:1' }).peerProtocol).toBe(sidecarConfigSchema.parse({ app: 'a', nats: 'nats://h:1' }).peerProtocol);
+      for (const p of ['mux', 'h2'] as const) {
+        process.env.TRANSMESH_PEER_PROTOCOL = p;
+        expect(configFrom({ app: 'a', nats: 'nats://h:1' }).peerProtocol).toBe(p);
+      }
+      process.env.TRANSMESH_PEER_PROTOCOL = 'http3';
+      expect(() => configFrom({ app: 'a', nats: 'nats://h:1' })).toThrow(UsageError);
+    } finally {
+      if (before === undefined) delete process.env.TRANSMESH_PEER_PROTOCOL;
+      else process.env.TRANSMESH_PEER_PROTOCOL = before;
+    }
+  });
 });
 
 describe('metrics', () => {

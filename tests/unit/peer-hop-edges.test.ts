@@ -4,13 +4,10 @@ import http2, { ClientHttp2Session, Http2Server, IncomingHttpHeaders, ServerHttp
 import net, { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { defaultLimits, Limits } from '../../src/config/sidecar-config';
-import type { MethodModel, ServiceModel } from '../../src/idl/model';
 import { GrpcProvider } from '../../src/sidecar/inbound/grpc-provider';
 import { PeerServer } from '../../src/sidecar/inbound/peer-server';
-import type { InboundCall, Provider } from '../../src/sidecar/inbound/provider';
-import type { InboundReply } from '../../src/sidecar/inbound/peer-reply';
-import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
-import { emptyIdl, IdlSnapshot } from '../../src/snapshot/snapshots';
+import { FakeProvider, idlWith } from '../helpers/peer-fakes';
+import type { Provider } from '../../src/sidecar/inbound/provider';
 import { Metrics } from '../../src/telemetry/metrics';
 import { frame } from '../../src/transport/grpc/grpc-frame';
 import { CancelToken } from '../../src/transport/peer/cancel-token';
@@ -29,33 +26,6 @@ const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
-
-function idlWith(service: string, ...methods: string[]): SnapshotCell<IdlSnapshot> {
-  const model: ServiceModel = {
-    name: service,
-    protocol: 'grpc',
-    methods: new Map(methods.map((m) => [m, { kind: 'grpc', name: m } as unknown as MethodModel])),
-  };
-  const cell = new SnapshotCell<IdlSnapshot>(emptyIdl);
-  cell.swap({ services: new Map([[service, { model, version: 1, root: undefined }]]), loadedAt: 1 });
-  return cell;
-}
-
-/** A provider the test controls: records calls; answers with `answer` (which may never resolve). */
-class FakeProvider implements Provider {
-  readonly protocol = 'grpc' as const;
-  readonly thriftProtocol = undefined;
-  readonly calls: InboundCall[] = [];
-  constructor(
-    readonly service: string,
-    private readonly answer: (c: InboundCall) => Promise<InboundReply> = async () => ({ status: 0, message: '', detailsBin: undefined, metadata: {}, payload: Buffer.from('ok') }),
-  ) {}
-  call(c: InboundCall): Promise<InboundReply> {
-    this.calls.push(c);
-    return this.answer(c);
-  }
-  close(): void {}
-}
 
 async function listen(server: Http2Server | net.Server): Promise<number> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -5,25 +5,12 @@ import { MeshError } from '../../src/errors/mesh-error';
 import { decodeGrpcMessage, frame, FrameCollector, parseGrpcTimeout, unframe } from '../../src/transport/grpc/grpc-frame';
 import { ThriftUpstream } from '../../src/transport/thrift';
 import { encodeEnvelope, MessageType } from '../../src/transport/thrift/envelope';
-import { check, corpus, expectRefusal, fuzzSeed, hex, outcome } from '../fuzz/fuzz-harness';
+import { check, chunked, corpus, expectRefusal, fuzzSeed, hex, outcome } from '../fuzz/fuzz-harness';
 
 /**
  * What comes off the wire, random: gRPC frames in random chunks, grpc-* header values, and
  * Thrift replies from a server that sends anything. Never a crash or a hang: a value or a MeshError.
  */
-
-/** Splits `bytes` at the given cut points. */
-function chunked(bytes: Buffer, cuts: number[]): Buffer[] {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let from = 0;
-  for (const c of at) {
-    out.push(bytes.subarray(from, c));
-    from = c;
-  }
-  out.push(bytes.subarray(from));
-  return out.filter((b) => b.length > 0);
-}
 
 function collect(chunks: Buffer[], limit: number): Buffer | MeshError {
   const c = new FrameCollector(limit);

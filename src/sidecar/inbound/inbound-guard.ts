@@ -1,17 +1,22 @@
-import http2, { Http2SecureServer, Http2Server, Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import net, { type Socket } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
+import type { IncomingHttpHeaders } from 'node:http2';
 import type { MeshError } from '../../errors/mesh-error';
 import type { MeshTls } from '../../identity/mesh-tls';
 import { PeerHeaders } from '../../transport/peer/peer-headers';
+import { muxAlpn } from '../../transport/peer/mux-frame';
 import type { AccessGate } from './access-gate';
 import type { RateGate } from '../limits/rate-gate';
 
 /** Who may reach the peer listener, who the caller is, and whether its call may go on. */
 export interface InboundGuard {
-  /** mTLS with the mesh CA when the mesh has one, else h2c. */
-  createServer(settings: http2.Settings): Http2Server | Http2SecureServer;
+  /**
+   * The peer port: mTLS with the mesh CA when the mesh has one (ALPN offers the mux framing and
+   * h2), else plain TCP. `onSocket` gets each connection once it is secured.
+   */
+  createListener(onSocket: (socket: Socket) => void): net.Server;
   /** The calling app: from the client certificate under mTLS (any caller header is ignored), else the header. */
-  callerOf(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): string;
+  callerOf(socket: Socket | undefined, headers: IncomingHttpHeaders): string;
   /** undefined lets the call through; a MeshError refuses it before it reaches the provider (access, then rate limits). */
   admit(caller: string, service: string, method: string): MeshError | undefined;
 }
@@ -21,24 +26,25 @@ export interface InboundGuard {
  * foreign-CA clients; a renewed certificate is swapped into the listening server for new
  * connections. Without a CA the caller is whatever the calling sidecar says (docs/security.md).
  */
-export function inboundGuard(tls: MeshTls | undefined, access: AccessGate | undefined, rate?: RateGate): InboundGuard {
-  const callers = new WeakMap<Http2Session, string>();
+export function inboundGuard(meshTls: MeshTls | undefined, access: AccessGate | undefined, rate?: RateGate): InboundGuard {
+  const callers = new WeakMap<Socket, string>();
   return {
-    createServer(settings) {
-      if (!tls) return http2.createServer({ settings });
-      const server = http2.createSecureServer({ ...tls.serverOptions(), settings });
-      tls.onUpdate(() => server.setSecureContext(tls.serverOptions()));
+    createListener(onSocket) {
+      if (!meshTls) return net.createServer({ noDelay: true }, onSocket);
+      // Server preference: a client offering both gets the mux framing; an older one offering h2 only gets h2.
+      const options = () => ({ ...meshTls.serverOptions(), ALPNProtocols: [muxAlpn, 'h2'] });
+      const server = tls.createServer(options(), onSocket);
+      meshTls.onUpdate(() => server.setSecureContext(options()));
       return server;
     },
-    callerOf(stream, headers) {
-      if (!tls) return String(headers[PeerHeaders.caller] ?? 'unknown');
-      const session = stream.session;
-      if (!session) return 'unknown';
-      let caller = callers.get(session);
+    callerOf(socket, headers) {
+      if (!meshTls) return String(headers[PeerHeaders.caller] ?? 'unknown');
+      if (!socket) return 'unknown';
+      let caller = callers.get(socket);
       if (caller === undefined) {
-        // Verified by the handshake (rejectUnauthorized); read once per session.
-        caller = tls.appOf((session.socket as TLSSocket).getPeerCertificate()) ?? 'unknown';
-        callers.set(session, caller);
+        // Verified by the handshake (rejectUnauthorized); read once per connection.
+        caller = meshTls.appOf((socket as TLSSocket).getPeerCertificate()) ?? 'unknown';
+        callers.set(socket, caller);
       }
       return caller;
     },

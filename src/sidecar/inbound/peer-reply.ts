@@ -4,7 +4,7 @@ import { Code } from '../../errors/codes';
 import { PeerHeaders } from '../../transport/peer/peer-headers';
 import { MeshError } from '../../errors/mesh-error';
 
-/** The provider's answer, written back to the consumer sidecar as gRPC over HTTP/2. */
+/** The provider's answer, written back to the consumer sidecar as gRPC over HTTP/2 or in the mux framing. */
 export interface InboundReply {
   readonly status: number;
   readonly message: string;
@@ -18,11 +18,22 @@ export interface InboundReply {
 
 const empty = new Uint8Array(0);
 
+/** grpc-status, grpc-message and grpc-status-details-bin of an answer. */
+function statusHeaders(r: InboundReply, into: Record<string, string>): Record<string, string> {
+  into['grpc-status'] = String(r.status);
+  if (r.message) into['grpc-message'] = encodeGrpcMessage(r.message);
+  if (r.detailsBin) into['grpc-status-details-bin'] = r.detailsBin;
+  return into;
+}
+
+/** Every header of an answer in one record: the mux framing has no trailers, the status rides with the metadata. */
+export function replyHeaders(r: InboundReply): Record<string, string> {
+  return statusHeaders(r, { ...r.metadata, ...r.extraHeaders });
+}
+
 export function writeReply(stream: ServerHttp2Stream, r: InboundReply): void {
   if (stream.destroyed || stream.closed) return;
-  const status: Record<string, string> = { 'grpc-status': String(r.status) };
-  if (r.message) status['grpc-message'] = encodeGrpcMessage(r.message);
-  if (r.detailsBin) status['grpc-status-details-bin'] = r.detailsBin;
+  const status = statusHeaders(r, {});
   const headers = { ':status': 200, 'content-type': 'application/grpc', ...r.metadata, ...r.extraHeaders };
   if (r.status !== 0) {
     // Trailers-only: the status rides on the headers, as gRPC does for errors.

@@ -1,59 +1,68 @@
-import http2, { Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
-import { Code, codeName } from '../../errors/codes';
+import http2, { Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import type { Server, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Code } from '../../errors/codes';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
-import { BoundedLabels } from '../../telemetry/bounded-labels';
 import type { InboundObserver } from './inbound-observer';
-import { InFlight } from '../in-flight';
-import { FrameCollector, parseGrpcTimeout } from '../../transport/grpc/grpc-frame';
-import { maxTimerMs } from '../../transport/peer/timer-cap';
-import { CancelToken } from '../../transport/peer/cancel-token';
+import { FrameCollector } from '../../transport/grpc/grpc-frame';
+import { muxMagic } from '../../transport/peer/mux-frame';
 import { SnapshotCell } from '../../snapshot/snapshot-cell';
-import { emptyIdl, findMethod, IdlSnapshot } from '../../snapshot/snapshots';
-import type { MethodModel } from '../../idl/model';
+import { emptyIdl, IdlSnapshot } from '../../snapshot/snapshots';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 import type { Provider } from './provider';
 import { errorReply, errorReplyFor, InboundReply, writeReply } from './peer-reply';
 import { inboundGuard, type InboundGuard } from './inbound-guard';
-
+import { PeerCalls, ReplySink } from './peer-calls';
+import { MuxSession } from './mux-session';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
+/** The first byte of every HTTP/2 connection (`PRI * HTTP/2.0`, RFC 9113 3.4); the mux magic starts otherwise. */
+const h2Preface = 0x50;
 
 /**
- * The peer-facing listener: other sidecars call the services this one provides, as
- * gRPC-framed unary calls over h2c. Each stream goes to the provider of its service.
+ * The peer-facing listener: other sidecars call the services this one provides, as unary calls
+ * in the mux framing or as gRPC over HTTP/2, on the same port (chosen by ALPN under TLS, by the
+ * first bytes on plain TCP), so sidecars of both kinds interoperate during a rolling upgrade.
+ * Each call goes to the provider of its service through the same PeerCalls.
  */
 export class PeerServer {
-  readonly server: Http2Server | Http2SecureServer;
-  private readonly inFlight = new InFlight();
-  private readonly sessions = new Set<ServerHttp2Session>();
-  private readonly callers = new BoundedLabels();
+  readonly server: Server;
+  /** Never listens: HTTP/2 connections are handed to it once told apart. */
+  private readonly h2: Http2Server;
+  private readonly calls: PeerCalls;
+  private readonly sessions = new Set<ServerHttp2Session | MuxSession>();
+  private closing = false;
 
   constructor(
-    private readonly providers: ReadonlyMap<string, Provider>,
-    private readonly observer: InboundObserver,
-    private readonly defaultTimeoutMs: number,
-    private readonly log: Logger,
+    providers: ReadonlyMap<string, Provider>,
+    observer: InboundObserver,
+    defaultTimeoutMs: number,
+    log: Logger,
     /** The IDL snapshot: which methods exist (metric labels) and which Thrift methods are oneway. */
-    private readonly idl: SnapshotCell<IdlSnapshot> = new SnapshotCell(emptyIdl),
+    idl: SnapshotCell<IdlSnapshot> = new SnapshotCell(emptyIdl),
     private readonly limits: Limits = defaultLimits,
     /** mTLS and the caller's identity on a mesh with a CA, and the access policy. */
-    private readonly guard: InboundGuard = inboundGuard(undefined, undefined),
+    guard: InboundGuard = inboundGuard(undefined, undefined),
   ) {
-    this.server = guard.createServer({ maxConcurrentStreams: limits.maxConcurrentStreams });
-    this.server.on('stream', (stream, headers) => this.onStream(stream, headers));
-    this.server.on('session', (session) => {
-      this.sessions.add(session);
+    this.calls = new PeerCalls(providers, observer, defaultTimeoutMs, log, idl, limits, guard);
+    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } });
+    this.h2.on('stream', (stream, headers) => this.onStream(stream, headers));
+    this.h2.on('session', (session) => {
+      this.track(session);
       session.once('close', () => this.sessions.delete(session));
       session.on('error', () => undefined);
       // An idle session (no stream, no PING) is closed; its peer reconnects when it needs to.
       session.setTimeout(limits.idleTimeoutMs, () => session.close());
+      if (this.closing) session.close();
     });
-    this.server.on('sessionError', (err) => this.log.debug({ err }, 'peer session error'));
+    this.h2.on('sessionError', (err) => log.debug({ err }, 'peer session error'));
+    this.server = guard.createListener((socket) => this.onSocket(socket));
   }
 
   /** Stops accepting: GOAWAY to every peer, so streams in flight finish and new ones go elsewhere. */
   close(): Promise<void> {
+    this.closing = true;
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const s of this.sessions) s.close();
     return closed;
@@ -61,40 +70,57 @@ export class PeerServer {
 
   /** Resolves when no call is in flight. */
   idle(): Promise<void> {
-    return this.inFlight.idle();
+    return this.calls.idle();
+  }
+
+  private track(session: ServerHttp2Session | MuxSession): void {
+    this.sessions.add(session);
+  }
+
+  /** Tells the protocols apart: ALPN under TLS, else the first bytes (the mux magic or the HTTP/2 preface). */
+  private onSocket(socket: Socket): void {
+    socket.on('error', () => undefined);
+    if ((socket as TLSSocket).alpnProtocol === 'h2') return void this.h2.emit('connection', socket);
+    // A connection that never says which it speaks is not kept for ever.
+    socket.setTimeout(this.limits.idleTimeoutMs, () => socket.destroy());
+    let seen: Buffer = Buffer.alloc(0);
+    const sniff = (c: Buffer) => {
+      seen = seen.length ? Buffer.concat([seen, c]) : c;
+      socket.off('data', sniff);
+      socket.setTimeout(0);
+      if (seen[0] === h2Preface) {
+        // HTTP/2 (its session checks the rest of the preface): the bytes read go back to the socket, where the session reads them first.
+        socket.pause();
+        socket.unshift(seen);
+        return void this.h2.emit('connection', socket);
+      }
+      const n = Math.min(seen.length, muxMagic.length);
+      if (!seen.subarray(0, n).equals(muxMagic.subarray(0, n))) return void socket.destroy();
+      if (seen.length >= muxMagic.length) return this.startMux(socket, seen.subarray(muxMagic.length));
+      socket.on('data', sniff);
+      socket.setTimeout(this.limits.idleTimeoutMs, () => socket.destroy());
+    };
+    socket.on('data', sniff);
+  }
+
+  private startMux(socket: Socket, initial: Buffer): void {
+    socket.setNoDelay(true);
+    socket.write(muxMagic);
+    const session: MuxSession = new MuxSession(socket, this.calls, initial, () => this.sessions.delete(session));
+    this.track(session);
+    if (this.closing) session.close();
   }
 
   private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
     // First, before anything can fail or return: a reset stream must not throw unhandled.
     stream.on('error', () => undefined);
-    const path = String(headers[':path'] ?? '');
-    const slash = path.indexOf('/', 1);
-    const service = slash > 0 ? path.slice(1, slash) : '';
-    const method = slash > 0 ? path.slice(slash + 1) : '';
-    const provider = this.providers.get(service);
-    const model = provider ? findMethod(this.idl.current, service, method)?.method : undefined;
-    // Labels a peer cannot choose: methods outside the IDL snapshot and callers beyond a bounded set share one.
-    const caller = this.callers.label(this.guard.callerOf(stream, headers));
-    const watch = this.observer.begin(headers, caller, service, method, provider?.protocol);
-    const observe = (status: number) => this.observer.end(watch, provider !== undefined, model !== undefined, codeName(status));
-    if (this.inFlight.count >= this.limits.maxInFlight) {
-      // Nothing ran: the consumer's retry goes to another provider.
-      stream.close(NGHTTP2_REFUSED_STREAM);
-      observe(Code.RESOURCE_EXHAUSTED);
-      return;
-    }
-    this.inFlight.begin();
-    stream.once('close', () => this.inFlight.end());
+    const call = this.calls.open(stream, h2Sink, headers, stream.session?.socket);
+    if (!call) return;
+    stream.once('close', () => call.close());
     const body = new FrameCollector(this.limits.maxMessageBytes);
-    let answered = false;
     const answer = (reply: InboundReply, reset: boolean) => {
-      if (answered) return;
-      answered = true;
       clearTimeout(bodyTimer);
-      writeReply(stream, reply);
-      observe(reply.status);
-      // Answered before the body ended: the rest is not wanted (RST_STREAM NO_ERROR, as RFC 9113 8.1 says).
-      if (reset) stream.close(NGHTTP2_NO_ERROR);
+      call.answer(reply, reset);
     };
     const bodyTimer = setTimeout(
       () => answer(errorReply(Code.DEADLINE_EXCEEDED, `the request body did not arrive within ${this.limits.bodyTimeoutMs} ms`), true),
@@ -102,12 +128,12 @@ export class PeerServer {
     );
     bodyTimer.unref();
     stream.on('data', (c: Buffer) => {
-      if (answered) return;
+      if (call.isAnswered) return;
       const refused = body.push(c);
       if (refused) answer(errorReplyFor(refused), true);
     });
     stream.once('end', () => {
-      if (answered) return;
+      if (call.isAnswered) return;
       clearTimeout(bodyTimer);
       let bytes: Buffer;
       try {
@@ -115,29 +141,19 @@ export class PeerServer {
       } catch (err) {
         return answer(errorReplyFor(MeshError.from(err)), false);
       }
-      this.handle(stream, headers, provider, model, service, method, path, bytes, caller).then(
-        (reply) => answer(reply, false),
-        (err: unknown) => answer(errorReplyFor(MeshError.from(err)), false),
-      ).catch((err: unknown) => this.log.error({ err, service, method }, 'could not write a peer reply'));
+      call.run(bytes);
     });
   }
-
-  private async handle(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, provider: Provider | undefined, model: MethodModel | undefined, service: string, method: string, path: string, body: Buffer, caller: string): Promise<InboundReply> {
-    if (!provider) {
-      // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
-      return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
-    }
-    const refused = this.guard.admit(caller, service, method);
-    if (refused) return errorReplyFor(refused);
-    const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
-    const cancel = new CancelToken();
-    stream.once('close', () => cancel.cancel());
-    try {
-      return await provider.call({ service, method, model, path, headers, body, deadline: Date.now() + timeout, cancel });
-    } catch (err) {
-      const e = MeshError.from(err);
-      if (e.code === 'INTERNAL') this.log.error({ err, service, method }, 'provider call failed');
-      return errorReplyFor(e);
-    }
-  }
 }
+
+/** HTTP/2's answers: HEADERS (+ DATA + trailers) on the stream, or RST_STREAM. */
+const h2Sink: ReplySink<ServerHttp2Stream> = {
+  reply(stream, reply, reset) {
+    writeReply(stream, reply);
+    // Answered before the body ended: the rest is not wanted (RST_STREAM NO_ERROR, as RFC 9113 8.1 says).
+    if (reset) stream.close(NGHTTP2_NO_ERROR);
+  },
+  refuse(stream) {
+    stream.close(NGHTTP2_REFUSED_STREAM);
+  },
+};

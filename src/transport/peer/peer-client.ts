@@ -15,7 +15,7 @@ export interface PeerClientOptions {
   readonly idleTimeoutMs: number;
 }
 
-const defaultOptions: PeerClientOptions = { maxMessageBytes: 4 * 1024 * 1024, pingIntervalMs: 30_000, idleTimeoutMs: 300_000 };
+export const defaultPeerClientOptions: PeerClientOptions = { maxMessageBytes: 4 * 1024 * 1024, pingIntervalMs: 30_000, idleTimeoutMs: 300_000 };
 
 /** Session states in which `request()` throws before sending anything: safe to try elsewhere. */
 const notSentCodes = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_OUT_OF_STREAMS']);
@@ -53,7 +53,7 @@ export class PeerClient {
   private readonly sessions = new Map<string, ClientHttp2Session>();
 
   constructor(
-    private readonly opts: PeerClientOptions = defaultOptions,
+    private readonly opts: PeerClientOptions = defaultPeerClientOptions,
     private readonly tls?: PeerTls,
   ) {}
 
@@ -197,7 +197,8 @@ export function grpcStatusOf(raw: RawResponse): { status: number; message: strin
   };
 }
 
-function toResponse(raw: RawResponse): PeerResponse {
+/** A raw exchange as the consumer sees it: status, metadata and the unframed message. */
+export function toResponse(raw: RawResponse): PeerResponse {
   const { status, message, detailsBin } = grpcStatusOf(raw);
   const metadata: Record<string, string> = {};
   collectMetadata(metadata, raw.headers);
@@ -211,7 +212,8 @@ function neverReachedPeer(err: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ERR_HTTP2_GOAWAY_SESSION' || code === 'ERR_HTTP2_STREAM_CANCEL' || code === 'EHOSTUNREACH';
 }
 
-function unavailable(authority: string, err: unknown, notSent: boolean): MeshError {
+/** UNAVAILABLE; `notSent`: the provider provably never saw the call, so it may go elsewhere. */
+export function unavailable(authority: string, err: unknown, notSent: boolean): MeshError {
   const e = new MeshError('UNAVAILABLE', `${authority}: ${(err as Error)?.message ?? err}`);
   e.retryable = notSent;
   return e;

@@ -1,0 +1,158 @@
+import type { IncomingHttpHeaders } from 'node:http2';
+import type { Socket } from 'node:net';
+import { Code, codeName } from '../../errors/codes';
+import { MeshError } from '../../errors/mesh-error';
+import type { Logger } from '../../log/logger';
+import { BoundedLabels } from '../../telemetry/bounded-labels';
+import type { InboundObserver, InboundWatch } from './inbound-observer';
+import { InFlight } from '../in-flight';
+import { parseGrpcTimeout } from '../../transport/grpc/grpc-frame';
+import { maxTimerMs } from '../../transport/peer/timer-cap';
+import { CancelToken } from '../../transport/peer/cancel-token';
+import type { SnapshotCell } from '../../snapshot/snapshot-cell';
+import { findMethod, IdlSnapshot } from '../../snapshot/snapshots';
+import type { MethodModel } from '../../idl/model';
+import type { Limits } from '../../config/sidecar-config';
+import type { Provider } from './provider';
+import { errorReplyFor, InboundReply } from './peer-reply';
+import type { InboundGuard } from './inbound-guard';
+
+/** How one wire protocol of the peer listener answers a call; `ref` is its stream (HTTP/2) or stream id (mux). */
+export interface ReplySink<R> {
+  /** Writes the answer; `reset`: it came before the whole request, whose rest is not wanted. */
+  reply(ref: R, reply: InboundReply, reset: boolean): void;
+  /** Refuses the call before anything ran, so the consumer may try another provider. */
+  refuse(ref: R): void;
+}
+
+/**
+ * The per-call handling of the peer listener, the same whichever protocol carried the call:
+ * routing, the caller's identity, the in-flight cap, access and rate gates, the deadline,
+ * cancellation and what the observer records.
+ */
+export class PeerCalls {
+  private readonly inFlight = new InFlight();
+  private readonly callers = new BoundedLabels();
+
+  constructor(
+    private readonly providers: ReadonlyMap<string, Provider>,
+    private readonly observer: InboundObserver,
+    private readonly defaultTimeoutMs: number,
+    readonly log: Logger,
+    private readonly idl: SnapshotCell<IdlSnapshot>,
+    readonly limits: Limits,
+    readonly guard: InboundGuard,
+  ) {}
+
+  /** Resolves when no call is in flight. */
+  idle(): Promise<void> {
+    return this.inFlight.idle();
+  }
+
+  /** A call whose headers are in; undefined when it was refused (the sink heard so). */
+  open<R>(ref: R, sink: ReplySink<R>, headers: IncomingHttpHeaders, socket: Socket | undefined): PeerCall<R> | undefined {
+    const path = String(headers[':path'] ?? '');
+    const slash = path.indexOf('/', 1);
+    const service = slash > 0 ? path.slice(1, slash) : '';
+    const method = slash > 0 ? path.slice(slash + 1) : '';
+    const provider = this.providers.get(service);
+    const model = provider ? findMethod(this.idl.current, service, method)?.method : undefined;
+    // Labels a peer cannot choose: methods outside the IDL snapshot and callers beyond a bounded set share one.
+    const caller = this.callers.label(this.guard.callerOf(socket, headers));
+    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, this.observer.begin(headers, caller, service, method, provider?.protocol));
+    if (this.inFlight.count >= this.limits.maxInFlight) {
+      // Nothing ran: the consumer's retry goes to another provider.
+      sink.refuse(ref);
+      call.observe(Code.RESOURCE_EXHAUSTED);
+      return undefined;
+    }
+    this.inFlight.begin();
+    return call;
+  }
+
+  /** @internal The call's stream is gone. */
+  ended(): void {
+    this.inFlight.end();
+  }
+
+  /** @internal */
+  observed(call: PeerCall<unknown>, watch: InboundWatch, status: number): void {
+    this.observer.end(watch, call.provider !== undefined, call.model !== undefined, codeName(status));
+  }
+
+  /** @internal What the provider answers (or why it was not asked). */
+  async handle(call: PeerCall<unknown>, body: Buffer): Promise<InboundReply> {
+    const { provider, service, method, headers } = call;
+    if (!provider) {
+      // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
+      return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
+    }
+    const refused = this.guard.admit(call.caller, service, method);
+    if (refused) return errorReplyFor(refused);
+    const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
+    try {
+      return await provider.call({ service, method, model: call.model, path: call.path, headers, body, deadline: Date.now() + timeout, cancel: call.cancel });
+    } catch (err) {
+      const e = MeshError.from(err);
+      if (e.code === 'INTERNAL') this.log.error({ err, service, method }, 'provider call failed');
+      return errorReplyFor(e);
+    }
+  }
+}
+
+/** One call on the peer listener, from its headers to its answer (or its stream going away). */
+export class PeerCall<R> {
+  readonly cancel = new CancelToken();
+  private answered = false;
+  private gone = false;
+
+  constructor(
+    private readonly calls: PeerCalls,
+    readonly ref: R,
+    private readonly sink: ReplySink<R>,
+    readonly headers: IncomingHttpHeaders,
+    readonly path: string,
+    readonly service: string,
+    readonly method: string,
+    readonly provider: Provider | undefined,
+    readonly model: MethodModel | undefined,
+    private readonly watch: InboundWatch,
+  ) {}
+
+  get caller(): string {
+    return this.watch.caller;
+  }
+
+  get isAnswered(): boolean {
+    return this.answered;
+  }
+
+  /** Answers once; later answers (a provider finishing after a refusal) are dropped. */
+  answer(reply: InboundReply, reset: boolean): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.sink.reply(this.ref, reply, reset);
+    this.observe(reply.status);
+  }
+
+  /** The whole request is in: runs it and answers. */
+  run(body: Buffer): void {
+    this.calls.handle(this, body).then(
+      (reply) => this.answer(reply, false),
+      (err: unknown) => this.answer(errorReplyFor(MeshError.from(err)), false),
+    ).catch((err: unknown) => this.calls.log.error({ err, service: this.service, method: this.method }, 'could not write a peer reply'));
+  }
+
+  /** The stream ended or went away: the call leaves the in-flight count and the provider's call is cancelled. */
+  close(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.calls.ended();
+    this.cancel.cancel();
+  }
+
+  /** @internal */
+  observe(status: number): void {
+    this.calls.observed(this, this.watch, status);
+  }
+}
