@@ -66,7 +66,7 @@ const unsampledEnd = () => undefined;
  * consumer sidecar over 5% of its CPU per call; docs/observability.md). Same spans, same
  * environment, the standard wire format: any OTLP collector takes them.
  */
-export function createOtlpTracer(opts: OtlpTracerOptions): MeshTracer {
+export function createOtlpTracer(opts: OtlpTracerOptions): MeshTracer & { render(): string; flush(): Promise<void> } {
   const sample = createSampler(opts.sampler);
   const protobuf = opts.protocol === 'http/protobuf';
   let lastWarn = -Infinity;
@@ -94,6 +94,8 @@ export function createOtlpTracer(opts: OtlpTracerOptions): MeshTracer {
       if (!sample(traceId, parent)) return { traceId, traceparent: formatTraceparent(traceId, spanId, false), end: unsampledEnd };
       return new RecordingSpan(batcher, traceId, spanId, parent ? parent.spanId : '', direction === 'outbound' ? spanKindClient : spanKindServer, caller, service, method);
     },
+    /** Exports what is queued now and keeps going (the bench; shutdown also closes the connection). */
+    flush: () => batcher.drain(),
     async shutdown() {
       await batcher.drain();
       sender.close();
