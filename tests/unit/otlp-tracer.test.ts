@@ -50,7 +50,7 @@ describe('OTLP tracer', () => {
     expect(cli.attributes).toEqual({ 'rpc.system': 'grpc', 'rpc.service': 'mesh.test.v1.Echo', 'rpc.method': 'Echo', 'rpc.grpc.status_code': 5, caller: 'php-app', peer: '10.0.0.1:15006' });
     expect(srv).toMatchObject({ kind: 2, parentSpanId: cli.spanId });
     expect(srv.attributes).toEqual({ 'rpc.system': 'apache_thrift', 'rpc.service': 'mesh.test.v1.Echo', 'rpc.method': 'Echo', 'rpc.grpc.status_code': 5, caller: 'php-app' });
-    expect(tracer.render?.()).toContain('transmesh_trace_spans_exported_total 2');
+    expect(tracer.render()).toContain('transmesh_trace_spans_exported_total 2');
   });
 
   test('without a usable traceparent a span starts a trace of its own', async () => {
@@ -92,13 +92,19 @@ describe('OTLP tracer', () => {
     const sink = await endpoint(503);
     const warnings: string[] = [];
     const tracer = tracerFor(sink.url, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2' }, (m) => warnings.push(m));
-    for (let i = 0; i < 6; i++) tracer.start('outbound', 'a', 's', 'm', undefined).end('UNAVAILABLE', 'grpc', null);
-    await tracer.shutdown();
-    expect(sink.requests).toHaveLength(3);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('HTTP 503');
-    expect(tracer.render?.()).toContain('transmesh_trace_spans_dropped_total{reason="export_failed"} 6');
-    await sink.stop();
+    try {
+      for (let batch = 0; batch < 3; batch++) {
+        for (let i = 0; i < 2; i++) tracer.start('outbound', 'a', 's', 'm', undefined).end('UNAVAILABLE', 'grpc', null);
+        await tracer.flush();
+      }
+      await tracer.shutdown();
+      expect(sink.requests).toHaveLength(3);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('HTTP 503');
+      expect(tracer.render()).toContain('transmesh_trace_spans_dropped_total{reason="export_failed"} 6');
+    } finally {
+      await sink.stop();
+    }
   });
 
   test('a collector that is not there: the same, counted', async () => {
@@ -107,6 +113,6 @@ describe('OTLP tracer', () => {
     const tracer = tracerFor(sink.url);
     tracer.start('inbound', 'a', 's', 'm', undefined).end('OK', 'grpc', null);
     await tracer.shutdown();
-    expect(tracer.render?.()).toContain('transmesh_trace_spans_dropped_total{reason="export_failed"} 1');
+    expect(tracer.render()).toContain('transmesh_trace_spans_dropped_total{reason="export_failed"} 1');
   });
 });

@@ -106,6 +106,19 @@ describe('span batcher', () => {
     expect([b.exported, b.droppedExportFailed]).toEqual([1, 12]);
   });
 
+  test('draining stops at the first failed export: the rest is dropped and counted, not tried batch by batch', async () => {
+    const ex = manualExporter();
+    const b = new SpanBatcher<number>({ ...config, maxQueueSize: 20, scheduleDelayMs: 60_000 }, ex.exportBatch);
+    for (let i = 0; i < 4; i++) b.add(i);
+    await ex.called(1);
+    for (let i = 4; i < 14; i++) b.add(i);
+    const draining = b.drain();
+    ex.calls[0].settle(false);
+    await draining;
+    expect(ex.calls).toHaveLength(1);
+    expect([b.exported, b.droppedExportFailed, b.queued]).toEqual([0, 14, 0]);
+  });
+
   test('drain with nothing queued returns at once', async () => {
     const b = new SpanBatcher<number>(config, manualExporter().exportBatch);
     await b.drain();

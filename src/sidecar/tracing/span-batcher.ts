@@ -19,6 +19,7 @@ export class SpanBatcher<T> {
   /** Spans in batches the collector did not take (error, non-2xx, timeout). */
   droppedExportFailed = 0;
   exported = 0;
+  private lastOk = true;
 
   constructor(
     private readonly config: BatchConfig,
@@ -40,12 +41,21 @@ export class SpanBatcher<T> {
     return this.queue.length;
   }
 
-  /** Exports everything queued, one batch at a time; for shutdown. */
+  /**
+   * Exports everything queued, one batch at a time; for shutdown. Once an export fails the rest
+   * is dropped (counted): a collector that is down must not hold a stopping sidecar for a
+   * timeout per batch.
+   */
   async drain(): Promise<void> {
     this.clearTimer();
     while (this.inFlight || this.queue.length > 0) {
-      if (this.inFlight) await this.inFlight;
-      else this.exportNext();
+      if (this.inFlight) {
+        await this.inFlight;
+        if (!this.lastOk) {
+          this.droppedExportFailed += this.queue.length;
+          this.queue = [];
+        }
+      } else this.exportNext();
     }
     this.clearTimer();
   }
@@ -87,6 +97,7 @@ export class SpanBatcher<T> {
     // A throwing exporter counts as a failed one: it logs why; here it is only counted.
     const ok = await Promise.race([this.exportBatch(batch, abort.signal), timedOut]).catch(() => false);
     clearTimeout(timeout);
+    this.lastOk = ok;
     if (ok) this.exported += batch.length;
     else this.droppedExportFailed += batch.length;
   }
