@@ -15,6 +15,7 @@ import { TelemetryPublisher } from './telemetry-publisher';
 import { AccessLogPublisher } from './access-log-publisher';
 import type { OtelConfig } from '../config/otel-config';
 import type { MeshTracer } from '../sidecar/tracing/mesh-tracer';
+import { createOtlpTracer } from '../sidecar/tracing/otlp-tracer';
 import { joinMesh } from './mesh-identity';
 import { quotaLeaseSource } from '../quota/quota-bucket';
 
@@ -47,11 +48,11 @@ function followConnection(nc: NatsConnection, log: Logger, onChange: (connected:
   })().catch((err: unknown) => log.error({ err }, 'NATS status feed ended'));
 }
 
-/** Loads the OpenTelemetry SDK only now, so a sidecar without an OTLP endpoint never pays for it. */
-async function startTracing(url: string, protocol: OtelConfig['protocol'], serviceName: string, log: Logger): Promise<MeshTracer> {
-  const { createOtelTracer } = await import('../sidecar/tracing/otel-tracer');
-  log.info({ url, protocol, serviceName }, 'exporting traces over OTLP');
-  return createOtelTracer({ url, protocol, serviceName });
+/** The tracer is built only with an endpoint, so a sidecar without one has no tracing layer at all. */
+function startTracing(otel: OtelConfig & { url: string }, serviceName: string, log: Logger): MeshTracer {
+  const { url, protocol, sampler, batch } = otel;
+  log.info({ url, protocol, serviceName, sampler, batch }, 'exporting traces over OTLP');
+  return createOtlpTracer({ ...otel, url, serviceName, warn: (msg) => log.warn(msg) });
 }
 
 export function firstNonLoopback(): string {
@@ -70,7 +71,7 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
     throw err;
   });
   const stopRenewal = identity?.renew();
-  const tracer = otel?.url ? await startTracing(otel.url, otel.protocol, otel.serviceName ?? config.app, log) : undefined;
+  const tracer = otel?.url ? startTracing({ ...otel, url: otel.url }, otel.serviceName ?? config.app, log) : undefined;
   // Quota counters: the sidecar's fallback share needs the app's live sidecars, which discovery knows once it runs.
   let appSidecars = (_app: string) => 1;
   const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls, quotas: { source: quotaLeaseSource(nc), appSidecars: (app) => appSidecars(app) } });

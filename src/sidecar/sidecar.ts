@@ -80,7 +80,7 @@ export class Sidecar {
     this.admin = createAdminServer({
       metrics: this.metrics,
       accessLog: this.accessLog,
-      extraMetrics: () => this.access.render() + this.limits.render(this.ledger),
+      extraMetrics: () => this.access.render() + this.limits.render(this.ledger) + (tracer?.render?.() ?? ''),
       idl: this.idl,
       endpoints: this.endpoints,
       policies: this.policies,

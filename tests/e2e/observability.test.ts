@@ -146,6 +146,12 @@ describe('logs and traces', () => {
     expect(rootRecord.traceId).toMatch(/^[0-9a-f]{32}$/);
     const rootSpan = await otlp.waitFor((s) => s.traceId === rootRecord.traceId && s.serviceName === 'php-frontend', 'the root span');
     expect(rootSpan.parentSpanId).toBe('');
+
+    // The sidecar counts what it exported (and what it dropped) on its own /metrics.
+    const metrics = await (await fetch(`${consumer.admin}/metrics`)).text();
+    expect(Number(/^transmesh_trace_spans_exported_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(metrics).toContain('transmesh_trace_spans_dropped_total{reason="queue_full"} 0');
+    expect(metrics).toContain('transmesh_trace_spans_dropped_total{reason="export_failed"} 0');
   });
 
   test('the dashboard renders the running mesh in headless Chromium, and its numbers move as calls flow', async () => {

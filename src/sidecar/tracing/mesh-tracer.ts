@@ -2,9 +2,9 @@ import type { Direction } from '../../telemetry/metrics';
 
 /**
  * What the data plane needs of tracing: a span per call, child of the caller's `traceparent`,
- * whose own `traceparent` goes on to the next hop. The OpenTelemetry implementation
- * (otel-tracer.ts) is loaded only when OTEL_EXPORTER_OTLP_ENDPOINT is set; without it the
- * sidecar has no tracer at all and no layer calls one.
+ * whose own `traceparent` goes on to the next hop. The implementation
+ * (otlp-tracer.ts) is built only when OTEL_EXPORTER_OTLP_ENDPOINT is set; without
+ * it the sidecar has no tracer at all and no layer calls one.
  */
 export interface CallSpan {
   readonly traceId: string;
@@ -16,7 +16,10 @@ export interface CallSpan {
 
 export interface MeshTracer {
   start(direction: Direction, caller: string, service: string, method: string, parent: string | undefined): CallSpan;
+  /** Exports what is queued. */
   shutdown(): Promise<void>;
+  /** Prometheus text for the sidecar's /metrics (spans exported and dropped). */
+  render?(): string;
 }
 
 /** rpc.system of a service protocol, as the OpenTelemetry semantic conventions name it. */
