@@ -50,3 +50,15 @@ describe('the JSON error body', () => {
     expect(MeshError.from(e)).toBe(e);
   });
 });
+
+describe('MeshError stacks', () => {
+  test('only errors that mean a bug capture a stack; answers do not, and the global limit is left as it was', () => {
+    const before = Error.stackTraceLimit;
+    expect(new MeshError('NOT_FOUND', 'no such item').stack).not.toMatch(/\n\s+at /);
+    expect(new MeshError('DEADLINE_EXCEEDED', 'late').stack).not.toMatch(/\n\s+at /);
+    expect(new MeshError('INTERNAL', 'bug').stack).toMatch(/\n\s+at /);
+    expect(MeshError.from(new TypeError('x')).stack).toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('plain').stack).toMatch(/\n\s+at /);
+  });
+});
