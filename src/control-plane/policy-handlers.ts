@@ -2,7 +2,8 @@ import type { KV } from 'nats';
 import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import { IdlStore, RegistryError } from '../registry/idl-store';
-import { decodeJson, isLive } from '../registry/kv';
+import { decodeJson, isLive, isTransient } from '../registry/kv';
+import { retrying } from '../registry/backoff';
 import { Subjects } from '../registry/names';
 import { PolicyStore } from '../registry/policy-store';
 import { endpointRecord, policyApplyRequest, policyDeleteRequest, policyRollbackRequest, policyShowRequest } from '../registry/records';
@@ -57,19 +58,27 @@ function validationContext(deps: PolicyDeps): ValidationContext {
         throw err;
       }
     },
-    providerLabels: async (service) => {
-      const out: Array<Record<string, string>> = [];
-      const keys: string[] = [];
-      for await (const k of await deps.endpoints.keys()) keys.push(k);
-      const now = Date.now();
-      for (const k of keys) {
-        const e = await deps.endpoints.get(k);
-        if (!isLive(e)) continue;
-        const rec = decodeJson(endpointRecord, e.value);
-        if (isLiveRecord(rec, e.created.getTime(), now) && rec.services.some((s) => s.name === service)) out.push(rec.labels);
-      }
-      return out;
-    },
+    // The discovery stream may be electing a leader (a NATS node died): waited out like the stores do.
+    providerLabels: (service) =>
+      retrying(
+        async () => {
+          const out: Array<Record<string, string>> = [];
+          const keys: string[] = [];
+          for await (const k of await deps.endpoints.keys()) keys.push(k);
+          const now = Date.now();
+          for (const k of keys) {
+            const e = await deps.endpoints.get(k);
+            if (!isLive(e)) continue;
+            const rec = decodeJson(endpointRecord, e.value);
+            if (isLiveRecord(rec, e.created.getTime(), now) && rec.services.some((s) => s.name === service)) out.push(rec.labels);
+          }
+          return out;
+        },
+        (err) => {
+          if (!isTransient(err)) throw err;
+        },
+        10_000,
+      ),
   };
 }
 

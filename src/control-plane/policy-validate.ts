@@ -126,8 +126,18 @@ export async function validatePolicy(fileName: string, text: string, ctx: Valida
   if (problems.length) return { ok: false, problems, warnings };
 
   // Teams apply before they deploy: a subset nothing matches yet is a warning, not a refusal.
-  const live = await ctx.providerLabels(doc.service);
-  for (const [name, want] of Object.entries(subsets)) {
+  // Only a warning depends on discovery, so a discovery that cannot be read does not refuse the policy.
+  let live: ReadonlyArray<Readonly<Record<string, string>>> = [];
+  let unchecked: string | undefined;
+  if (Object.keys(subsets).length) {
+    try {
+      live = await ctx.providerLabels(doc.service);
+    } catch (err) {
+      unchecked = (err as Error)?.message ?? String(err);
+      warnings.push(`subsets: not checked against live providers (discovery could not be read: ${unchecked})`);
+    }
+  }
+  for (const [name, want] of unchecked === undefined ? Object.entries(subsets) : []) {
     const matches = live.some((labels) => Object.entries(want).every(([k, v]) => labels[k] === v));
     if (!matches) warnings.push(`subsets.${name}: matches no live provider of ${doc.service} (calls routed to it get UNAVAILABLE until one starts)`);
   }

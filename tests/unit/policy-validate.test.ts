@@ -132,6 +132,11 @@ routes:
     expect(res).toMatchObject({ ok: true, warnings: [expect.stringMatching(/^subsets\.v2: matches no live provider of a\.Ledger/)] });
   });
 
+  test('a discovery that cannot be read (a stream electing its leader) only turns the subset check into a warning', async () => {
+    const res = await validate(good, { ...ctx(), providerLabels: async () => Promise.reject(new Error('TIMEOUT')) });
+    expect(res).toMatchObject({ ok: true, warnings: ['subsets: not checked against live providers (discovery could not be read: TIMEOUT)'] });
+  });
+
   test('faults get an absolute expiresAt at apply time, in the stored YAML too; operators may not write one', async () => {
     const now = Date.parse('2026-03-01T10:00:00Z');
     const res = await validate('service: a.Ledger\nfaults:\n  # chaos\n  - abort: {code: UNAVAILABLE, percent: 5}\n    expires: 2h\n', ctx(), now);
