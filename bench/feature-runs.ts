@@ -173,7 +173,7 @@ export function featureFigures(fr: FeatureRuns, rate: number): FeatureFigure[] {
   out.push({ goal: `peer hop mTLS / h2c: both sidecars' CPU per call (at ${rate}/s)`, target: 'reported', value: pairedRatio(fr.windows, 'open', tls, h2c, hopCpu) });
   out.push({ goal: "peer hop mTLS / h2c: both sidecars' CPU per call (saturated)", target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, h2c, hopCpu) });
   out.push(...costFigures('policy (routes, retries, breaker, balance)', fr.policy, POLICY_ON, POLICY_OFF, rate, false));
-  out.push(...costFigures('tracing (OTel SDK exporting, consumer only)', fr.windows, `${main}, ${TRACING}`, main, rate, true));
+  out.push(...costFigures('tracing (OTLP exporting, consumer only)', fr.windows, `${main}, ${TRACING}`, main, rate, true));
   out.push(...costFigures('access log on (default) vs sampled to 0, consumer only', fr.windows, main, `${main}, ${NO_ACCESS_LOG}`, rate, true));
   return out;
 }
