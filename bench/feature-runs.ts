@@ -16,7 +16,7 @@ import type { Goal } from './summary';
 /**
  * `--features` (full runs unless `--no-features`): what mTLS, a policy and tracing cost, each
  * against the same mesh without it, on gRPC, windows interleaved in one run:
- *   - the peer hop: the bench's mesh against a second mesh started the other way (h2c when the
+ *   - the peer hop: the bench's mesh against a second mesh started the other way (plain when the
  *     main mesh has a CA, mTLS otherwise), every other process alike;
  *   - tracing and the access log: consumer sidecars for the same app started with
  *     OTEL_EXPORTER_OTLP_ENDPOINT (an OTLP sink in this process answers 200) and with
@@ -52,7 +52,7 @@ export interface FeatureRuns {
   readonly windows: ComparedWindow[];
   /** Without and with the policy, in turn (the order alternates per repetition). */
   readonly policy: ComparedWindow[];
-  readonly mainHop: 'h2c' | 'mTLS';
+  readonly mainHop: 'plain' | 'mTLS';
   /** POSTs the OTLP sink answered: proof that the tracing consumer exported. */
   readonly otlpPosts: number;
 }
@@ -101,7 +101,7 @@ async function runPolicyToggle(env: MeshEnv, opts: BenchOptions, progress: (m: s
 }
 
 export async function runFeatures(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<FeatureRuns> {
-  progress(`starting a second mesh with ${env.peerHop === 'mTLS' ? 'h2c' : 'mTLS'} on the peer hop`);
+  progress(`starting a second mesh with ${env.peerHop === 'mTLS' ? 'plain' : 'mTLS'} on the peer hop`);
   const other = await startMesh({ nodeFlags: opts.sidecarNodeFlags, ca: env.peerHop !== 'mTLS' }, { grpc: itemJson(), thrift: thriftArgsJson(itemJson()) });
   const sink = await startOtlpSink();
   let consumers: StartedConsumer[] = [];
@@ -163,15 +163,15 @@ function costFigures(what: string, windows: ComparedWindow[], on: string, off: s
 
 export function featureFigures(fr: FeatureRuns, rate: number): FeatureFigure[] {
   const main = meshName(fr.mainHop);
-  const [tls, h2c] = [meshName('mTLS'), meshName('h2c')];
+  const [tls, plain] = [meshName('mTLS'), meshName('plain')];
   const out: FeatureFigure[] = [];
-  for (const m of [h2c, tls]) {
+  for (const m of [plain, tls]) {
     out.push({ goal: `${m}: throughput ratio mesh/direct`, target: 'reported', value: pairedRatio(fr.windows, 'closed', m, 'direct grpc-js', calls) });
     out.push({ goal: `${m}: both sidecars' vCPU per 1000 calls/s (at ${rate}/s)`, target: 'reported', value: spread(fr.windows.filter((w) => w.kind === 'open' && w.path === m).map((w) => hopCpu(w) / 1000)) });
   }
-  out.push({ goal: 'peer hop mTLS / h2c: calls/s', target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, h2c, calls) });
-  out.push({ goal: `peer hop mTLS / h2c: both sidecars' CPU per call (at ${rate}/s)`, target: 'reported', value: pairedRatio(fr.windows, 'open', tls, h2c, hopCpu) });
-  out.push({ goal: "peer hop mTLS / h2c: both sidecars' CPU per call (saturated)", target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, h2c, hopCpu) });
+  out.push({ goal: 'peer hop mTLS / plain: calls/s', target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, plain, calls) });
+  out.push({ goal: `peer hop mTLS / plain: both sidecars' CPU per call (at ${rate}/s)`, target: 'reported', value: pairedRatio(fr.windows, 'open', tls, plain, hopCpu) });
+  out.push({ goal: "peer hop mTLS / plain: both sidecars' CPU per call (saturated)", target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, plain, hopCpu) });
   out.push(...costFigures('policy (routes, retries, breaker, balance)', fr.policy, POLICY_ON, POLICY_OFF, rate, false));
   out.push(...costFigures('tracing (OTLP exporting, consumer only)', fr.windows, `${main}, ${TRACING}`, main, rate, true));
   out.push(...costFigures('access log on (default) vs sampled to 0, consumer only', fr.windows, main, `${main}, ${NO_ACCESS_LOG}`, rate, true));

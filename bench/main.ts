@@ -62,7 +62,7 @@ async function main(): Promise<number> {
   let variants: ComparedWindow[] | undefined;
   let peers: { windows: ComparedWindow[]; missing: string[] } | undefined;
   let features: FeatureRuns | undefined;
-  let peerHop = 'h2c';
+  let peerHop = 'plain';
   if (!opts.skipMesh) {
     progress(`starting nats-server, control plane${opts.features ? ' with a CA' : ''}, providers and two sidecars`);
     const env = await startMesh({ nodeFlags: opts.sidecarNodeFlags, ca: opts.features }, { grpc: itemJson(), thrift: thriftArgsJson(itemJson()) });

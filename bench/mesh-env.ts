@@ -21,7 +21,7 @@ export interface MeshEnv {
   readonly grpcProvider: Proc;
   readonly thriftProvider: Proc;
   /** What the peer hop between the sidecars runs: `mTLS` on a mesh with a CA. */
-  readonly peerHop: 'h2c' | 'mTLS';
+  readonly peerHop: 'plain' | 'mTLS';
   /** Environment a further `bench-app` sidecar needs to join (its token on a CA mesh). */
   readonly appEnv: Record<string, string>;
   /** nats-server and the control plane: off the call's path, but access-log batches and exports land there. */
@@ -128,7 +128,7 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
     const consumer = await startSidecar(nats.url, 'bench-app', [], { nodeFlags, env: appEnv });
     started.push(consumer.proc);
     // The hop the tables name is the one the sidecars say they run, not the one asked for.
-    if (provider.mtls !== !!caDir || consumer.mtls !== !!caDir) throw new Error(`asked for ${caDir ? 'mTLS' : 'h2c'} but the sidecars report mtls ${provider.mtls}/${consumer.mtls}`);
+    if (provider.mtls !== !!caDir || consumer.mtls !== !!caDir) throw new Error(`asked for ${caDir ? 'mTLS' : 'plain'} but the sidecars report mtls ${provider.mtls}/${consumer.mtls}`);
     await untilServed(consumer.url, `/${benchService}/Put`, probes.grpc);
     await untilServed(consumer.url, `/${thriftService}/put`, probes.thrift);
 
@@ -141,7 +141,7 @@ export async function startMesh(opts: MeshOptions, probes: { grpc: string; thrif
       provider: provider.proc,
       grpcProvider,
       thriftProvider,
-      peerHop: caDir ? 'mTLS' : 'h2c',
+      peerHop: caDir ? 'mTLS' : 'plain',
       appEnv,
       background: { natsServer: nats.proc.pid, controlPlane: cp.pid },
       stop: async () => {

@@ -55,7 +55,7 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
   --variant NAME=SPEC  (repeatable) one more consumer sidecar started with SPEC: node flags,
                  env:K=V, node:/path/to/node; compared with the consumer as started, interleaved
   --features     (full runs have it; --quick only with it) the mesh runs with a CA (mTLS on the peer
-                 hop), compared interleaved with a second mesh on h2c; consumer sidecars with OTLP
+                 hop), compared interleaved with a second mesh on plain TCP; consumer sidecars with OTLP
                  tracing on and the access log off against the one as started; a policy applied
                  and deleted between windows
   --no-conversion, --no-mesh, --no-main, --no-scaling, --no-features   skip a part (--no-main: the

@@ -17,7 +17,7 @@ const signTimeoutMs = 5000;
  * A sidecar joining the mesh: when the mesh has a CA (its record in `transmesh_ca`), it checks
  * its join token locally (so an expired, foreign or wrong-app token fails at once with its
  * reason), makes its own key, and has the control plane sign a certificate for its app. Returns
- * undefined on a mesh without a CA (the peer hop stays h2c). Throws IdentityError otherwise.
+ * undefined on a mesh without a CA (the peer hop stays plaintext). Throws IdentityError otherwise.
  */
 export async function joinMesh(nc: NatsConnection, app: string, token: string | undefined, log: Logger): Promise<{ tls: MeshTls; renew: () => () => void } | undefined> {
   const kv = await openBucket(nc.jetstream(), Buckets.ca, bucketOptions[Buckets.ca]);

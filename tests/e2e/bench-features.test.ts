@@ -3,7 +3,7 @@ import { BenchRun, runBench } from '../helpers/bench-run';
 jest.setTimeout(180000);
 
 /**
- * Proves `--features` works: the main mesh on a CA (mTLS), a second one on h2c, the tracing and
+ * Proves `--features` works: the main mesh on a CA (mTLS), a second one on plain TCP, the tracing and
  * access-log consumers and the policy toggled between windows, every call answered and every
  * ratio in the goals. One repetition of short windows: it judges no speed.
  */
@@ -25,7 +25,7 @@ describe('bench --quick --features', () => {
   });
 
   test('every feature path ran both loops; the tracing consumer exported to the sink', () => {
-    const paths = ['mesh, peer hop mTLS', 'mesh, peer hop h2c', 'mesh, peer hop mTLS, consumer tracing on (OTLP)', 'mesh, peer hop mTLS, consumer access log off', 'direct grpc-js'];
+    const paths = ['mesh, peer hop mTLS', 'mesh, peer hop plain', 'mesh, peer hop mTLS, consumer tracing on (OTLP)', 'mesh, peer hop mTLS, consumer access log off', 'direct grpc-js'];
     for (const rows of [result.features.rows, result.features.policyRows]) for (const r of rows) expect(r.callsPerSec.median).toBeGreaterThan(0);
     expect(result.features.rows.map((r: any) => `${r.kind} ${r.path}`).sort()).toEqual(paths.flatMap((p) => [`closed ${p}`, `open ${p}`]).sort());
     expect(result.features.policyRows.map((r: any) => `${r.kind} ${r.path}`).sort()).toEqual(['closed mesh, no policy', 'closed mesh, policy applied', 'open mesh, no policy', 'open mesh, policy applied']);
@@ -34,7 +34,7 @@ describe('bench --quick --features', () => {
 
   test('the goals hold a finite ratio for mTLS, the policy, tracing and the access log', () => {
     const goals = new Map<string, number>(result.goals.map((g: any) => [g.goal, g.value]));
-    for (const prefix of ['peer hop mTLS / h2c: calls/s', 'policy (routes', 'tracing (OTel', 'access log on', 'mesh, peer hop h2c: throughput ratio', 'mesh, peer hop mTLS: throughput ratio']) {
+    for (const prefix of ['peer hop mTLS / plain: calls/s', 'policy (routes', 'tracing (OTLP', 'access log on', 'mesh, peer hop plain: throughput ratio', 'mesh, peer hop mTLS: throughput ratio']) {
       const hits = [...goals].filter(([k]) => k.startsWith(prefix));
       expect(hits.length).toBeGreaterThan(0);
       for (const [, v] of hits) expect(Number.isFinite(v) && v > 0).toBe(true);
