@@ -8,26 +8,30 @@ const layers = {
   json: ['errors'],
   idl: ['errors', 'json'],
   codec: ['errors', 'json', 'idl'],
-  compile: ['errors', 'json', 'idl', 'codec'],
-  transport: ['errors', 'idl', 'codec'],
+  timing: [],
+  transport: ['errors', 'timing'],
+  protocol: ['errors', 'json', 'idl', 'timing'],
   snapshot: ['idl'],
   policy: ['errors'],
   identity: [],
   telemetry: [],
   log: [],
-  config: [],
-  sidecar: ['errors', 'json', 'idl', 'codec', 'transport', 'snapshot', 'policy', 'identity', 'telemetry', 'log', 'config'],
-  registry: ['errors', 'json', 'idl', 'compile', 'snapshot', 'policy', 'config', 'log'],
+  config: ['protocol'],
+  sidecar: ['errors', 'json', 'idl', 'timing', 'transport', 'protocol', 'snapshot', 'policy', 'identity', 'telemetry', 'log', 'config'],
+  registry: ['errors', 'json', 'idl', 'protocol', 'snapshot', 'policy', 'config', 'log'],
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'config', 'log'],
   quota: ['errors', 'policy', 'registry', 'config', 'log'],
-  'control-plane': ['errors', 'json', 'idl', 'codec', 'compile', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'identity', 'telemetry', 'log'],
-  node: ['errors', 'idl', 'snapshot', 'policy', 'quota', 'identity', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
+  'control-plane': ['errors', 'json', 'idl', 'protocol', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'identity', 'telemetry', 'log'],
+  node: ['errors', 'idl', 'protocol', 'snapshot', 'policy', 'quota', 'identity', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
   dev: ['config', 'log', 'identity'],
   cli: ['*'],
 };
 
+/** What a protocol adapter (adapters/<name>/) may import of src/: the public core, nothing of the planes. */
+const adapterCore = ['errors', 'json', 'idl', 'codec', 'timing', 'transport', 'protocol'];
+
 /** The data plane: what runs per call. It reads snapshots and never talks to NATS. */
-const dataPlane = ['errors', 'json', 'idl', 'codec', 'compile', 'transport', 'snapshot', 'policy', 'identity', 'telemetry', 'sidecar'];
+const dataPlane = ['errors', 'json', 'idl', 'codec', 'timing', 'transport', 'protocol', 'snapshot', 'policy', 'identity', 'telemetry', 'sidecar'];
 
 const forbidden = [
   { name: 'no-circular', comment: 'modules form no cycle', severity: 'error', from: {}, to: { circular: true } },
@@ -44,6 +48,34 @@ const forbidden = [
     severity: 'error',
     from: { path: '^src/' },
     to: { path: '^(tests|bench)/' },
+  },
+  {
+    name: 'src-not-adapters',
+    comment: 'src/ knows protocols only through src/protocol; the composition root src/node/protocols.ts alone registers the adapters',
+    severity: 'error',
+    from: { path: '^src/', pathNot: '^src/node/protocols\\.ts$' },
+    to: { path: '^adapters/' },
+  },
+  {
+    name: 'adapter-core-only',
+    comment: `an adapter imports only the public core of src/: ${adapterCore.join(', ')}`,
+    severity: 'error',
+    from: { path: '^adapters/' },
+    to: { path: '^src/', pathNot: `^src/(${adapterCore.join('|')})/` },
+  },
+  {
+    name: 'adapters-apart',
+    comment: 'one adapter never imports another: what two protocols share lives in src/',
+    severity: 'error',
+    from: { path: '^adapters/([^/]+)/' },
+    to: { path: '^adapters/', pathNot: '^adapters/$1/' },
+  },
+  {
+    name: 'adapters-no-nats',
+    comment: 'adapters run in the data plane and never talk to NATS',
+    severity: 'error',
+    from: { path: '^adapters/' },
+    to: { path: '(^|/)node_modules/nats/' },
   },
   {
     name: 'unknown-folder',

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as protobuf from 'protobufjs';
-import { compileProto } from '../src/compile/proto-compile';
-import { compileThrift } from '../src/compile/thrift-compile';
-import type { GrpcMethod, ThriftMethod } from '../src/idl/model';
+import { compileProto } from '../adapters/grpc/proto-compile';
+import { compileThrift } from '../adapters/thrift/thrift-compile';
+import type { GrpcMethod } from '../adapters/grpc/grpc-model';
+import type { ThriftMethod } from '../adapters/thrift/thrift-model';
 import { parseJson } from '../src/json/parse-json';
 import { apacheItem } from './clients/thrift-client';
 import { benchProto, benchService, thriftFixtures, thriftGenDir, thriftService } from './paths';

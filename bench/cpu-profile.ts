@@ -54,7 +54,7 @@ const STAGES: ReadonlyArray<{ label: string; fn: string; file: string }> = [
   { label: 'proto binary→JSON (codec.toJson)', fn: 'toJson', file: 'dist/src/codec/proto/proto-codec.js' },
   { label: 'Thrift JSON→binary (encodeArgs)', fn: 'encodeArgs', file: 'dist/src/codec/thrift/thrift-method.js' },
   { label: 'Thrift binary→JSON (decodeResult)', fn: '', file: 'dist/src/codec/thrift/thrift-method.js' },
-  { label: 'HTTP/2 peer call (PeerClient.call)', fn: 'call', file: 'dist/adapters/grpc/peer-client.js' },
+  { label: 'HTTP/2 peer call (H2Client.call)', fn: 'call', file: 'dist/adapters/grpc/peer-client.js' },
   { label: 'http2 session.request (Node)', fn: 'request', file: 'node:internal/http2/core' },
   { label: 'AsyncResource.bind in http2 request (Node 20)', fn: 'bind', file: 'node:async_hooks' },
   { label: 'inbound stream handler (PeerServer)', fn: 'onStream', file: 'dist/src/sidecar/inbound/peer-server.js' },

@@ -5,7 +5,7 @@ import { Metrics } from '../src/telemetry/metrics';
 import { compose, OutboundCall, OutboundReply } from '../src/sidecar/outbound/call';
 import { telemetryLayer } from '../src/sidecar/outbound/telemetry-layer';
 import { traceLayer } from '../src/sidecar/outbound/trace-layer';
-import { CancelToken } from '../src/transport/peer/cancel-token';
+import { CancelToken } from '../src/timing/cancel-token';
 import { otelConfigSchema } from '../src/config/otel-config';
 import { createOtlpTracer } from '../src/sidecar/tracing/otlp-tracer';
 

@@ -1,11 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
-import { protoImportsOf } from '../compile/proto-compile';
-import { thriftIncludesOf } from '../compile/thrift-compile';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { idlCompilerFor } from '../protocol/protocol-registry';
 import { UsageError } from './args';
-
-/** The well-known and google.rpc protos ship with the mesh; they are never uploaded. */
-const builtin = /^google\/(protobuf|rpc|api)\//;
 
 export interface CollectedIdl {
   files: Record<string, string>;
@@ -32,12 +28,10 @@ export function collectIdl(paths: string[], includeDirs: string[]): CollectedIdl
     if (files[key] !== undefined) continue;
     const content = readFileSync(disk, 'utf8');
     files[key] = content;
-    const isProto = key.endsWith('.proto');
-    for (const ref of isProto ? protoImportsOf(content) : thriftIncludesOf(content)) {
-      if (isProto && builtin.test(ref)) continue;
-      const refKey = isProto ? ref : normalize(join(dirname(key), ref)).split(sep).join('/');
+    // Each protocol's adapter names the files one file imports, and the keys they get in the bundle.
+    for (const { ref, key: refKey } of idlCompilerFor(key)?.importsOf(key, content) ?? []) {
       if (files[refKey] !== undefined) continue;
-      const candidates = [join(dirname(disk), isProto ? ref : ref), ...includeDirs.map((d) => join(d, ref))];
+      const candidates = [join(dirname(disk), ref), ...includeDirs.map((d) => join(d, ref))];
       const found = candidates.find((c) => existsSync(c));
       // Not found here: the control plane reports it with the importing file's line and column.
       if (found) queue.push({ key: refKey, disk: found });

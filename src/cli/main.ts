@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const load = commands[name];
   if (!load) throw new UsageError(`unknown command "${name}" (try: transmesh --help)`);
+  // Flags name provider URLs and IDL files: the protocols must be known before they are parsed.
+  (await import('../node/protocols')).registerProtocols();
   return (await load()).run(rest);
 }
 

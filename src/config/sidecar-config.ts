@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { providerFactoryFor, providerSchemes } from '../protocol/protocol-registry';
 import { hostPort, natsUrl } from './addresses';
 import { endpointsMaxAgeMs } from './discovery-timing';
 
@@ -10,11 +11,14 @@ const providerUrl = z.string().transform((s, ctx) => {
     ctx.addIssue({ code: 'custom', message: `"${s}" is not SERVICE=URL with a fully qualified service name` });
     return z.NEVER;
   }
-  if (!/^(grpc|thrift):\/\/[^/\s]+:\d+(\?[^\s]*)?$/.test(url)) {
-    ctx.addIssue({ code: 'custom', message: `"${url}" is not grpc://host:port or thrift://host:port[?transport=...&protocol=...]` });
+  // The registered protocol adapters (src/protocol) say which URLs they serve.
+  const factory = providerFactoryFor(url);
+  const why = factory ? factory.check(url) : `"${url}" is not a provider URL this mesh serves (${providerSchemes().map((s) => `${s}://`).join(', ') || 'no protocol registered'})`;
+  if (why !== undefined) {
+    ctx.addIssue({ code: 'custom', message: why });
     return z.NEVER;
   }
-  return { service, url, protocol: url.startsWith('grpc:') ? ('grpc' as const) : ('thrift' as const) };
+  return { service, url };
 });
 
 /** `--label KEY=VALUE`, repeatable: a key given twice is a flag error rather than a silent last-wins. */

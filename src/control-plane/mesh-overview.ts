@@ -120,7 +120,7 @@ export function providersOf(snap: EndpointsSnapshot): Overview['providers'] {
   const out: Overview['providers'] = [];
   for (const [service, list] of snap.byService) {
     for (const e of list) {
-      out.push({ service, app: e.app, instance: e.instance, address: e.address, protocol: e.thriftProtocol ? `${e.protocol} (${e.thriftProtocol})` : e.protocol, labels: { ...e.labels }, health: 'up' });
+      out.push({ service, app: e.app, instance: e.instance, address: e.address, protocol: e.encoding ? `${e.protocol} (${e.encoding})` : e.protocol, labels: { ...e.labels }, health: 'up' });
     }
   }
   return out.sort((a, b) => a.service.localeCompare(b.service) || a.instance.localeCompare(b.instance));

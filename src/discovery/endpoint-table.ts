@@ -56,7 +56,7 @@ export class EndpointTable {
     const prev = this.entries.get(key);
     if (prev && prev.revision === revision) return;
     const now = this.now();
-    const signature = `${record.app}@${record.address}/${record.services.map((s) => `${s.name}:${s.protocol}:${s.thriftProtocol ?? ''}`).join('+')}${JSON.stringify(record.labels ?? {})}`;
+    const signature = `${record.app}@${record.address}/${record.services.map((s) => `${s.name}:${s.protocol}:${s.encoding ?? ''}`).join('+')}${JSON.stringify(record.labels ?? {})}`;
     const live = prev !== undefined || ageMs <= this.ttlMs;
     if (prev && prev.live && prev.signature === signature) {
       prev.revision = revision;
@@ -136,7 +136,7 @@ export class EndpointTable {
       for (const key of keys) {
         const r = this.entries.get(key)!.record;
         const svc = r.services.find((s) => s.name === service)!;
-        list.push(Object.freeze({ instance: r.instance, app: r.app, address: r.address, protocol: svc.protocol, thriftProtocol: svc.thriftProtocol, labels: Object.freeze({ ...r.labels }) }));
+        list.push(Object.freeze({ instance: r.instance, app: r.app, address: r.address, protocol: svc.protocol, encoding: svc.encoding, labels: Object.freeze({ ...r.labels }) }));
       }
       next.set(service, Object.freeze(list.sort((a, b) => a.instance.localeCompare(b.instance))));
     }

@@ -1,11 +1,10 @@
 import type { JsonValue } from '../json/json-value';
-import type { MethodDef } from './thrift-types';
 
 /**
- * What a compiled IDL bundle offers the data plane. Everything here is settled when the
- * bundle is loaded; the request path only calls the functions it holds.
+ * What a compiled IDL bundle offers the data plane and the control plane, whatever its protocol.
+ * A protocol adapter (adapters/<name>) compiles its IDL into these; everything here is settled
+ * when the bundle is loaded, so the request path only calls the functions it holds.
  */
-export type Protocol = 'grpc' | 'thrift';
 
 /** A bundle of IDL sources: path (as imported/included) to file content. */
 export type IdlFiles = Readonly<Record<string, string>>;
@@ -15,56 +14,64 @@ export interface ToJsonOptions {
   readonly int64AsNumber: boolean;
 }
 
-/** JSON <-> protobuf bytes for one message type, compiled once per type. */
-export interface MessageCodec {
-  readonly typeName: string;
-  /** Validates a parsed JSON value strictly and encodes it; throws MeshError INVALID_ARGUMENT naming the JSON path. */
-  encode(value: JsonValue): Uint8Array;
-  /** Decodes protobuf bytes and writes canonical proto3 JSON text. Throws MeshError INTERNAL on bytes that do not decode. */
-  toJson(bytes: Uint8Array, opts: ToJsonOptions): string;
+/** A provider's OK answer as the peer hop delivered it. */
+export interface PeerAnswer {
+  /** The unframed reply message. */
+  readonly payload: Buffer;
+  /** The reply's headers (adapters may carry their own marks, e.g. a Thrift exception). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The wire variant the provider announced (`Endpoint.encoding`), if any. */
+  readonly encoding: string | undefined;
 }
 
-export interface GrpcMethod {
-  readonly kind: 'grpc';
+/**
+ * JSON in and out of one method, compiled once by its adapter: what the consumer's convert
+ * layer needs to turn a JSON call into a peer call and the answer back into JSON.
+ */
+export interface JsonConversion {
+  /** The peer hop's content type for this method's calls. */
+  readonly contentType: string;
+  /** Headers every call of this method carries to the provider sidecar. */
+  readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Validates a parsed JSON request strictly (MeshError INVALID_ARGUMENT naming the JSON path)
+   * and encodes it; the result gives the bytes for a provider announcing `encoding`, encoding
+   * lazily for variants other than the first.
+   */
+  encodeRequest(value: JsonValue): (encoding: string | undefined) => Uint8Array;
+  /** The JSON text of an OK answer; a declared exception or undecodable bytes throw MeshError. */
+  decodeReply(answer: PeerAnswer, opts: ToJsonOptions): string;
+  /** The JSON of `grpc-status-details-bin` on an error answer (`[]` when the IDL cannot read it). */
+  statusDetails(detailsBin: string): JsonValue[];
+}
+
+export interface MethodModel {
   readonly name: string;
-  /** `/<package.Service>/<Method>`: the HTTP/2 path of the call. */
+  /** `/<service>/<method>`: the path of the call on the peer hop. */
   readonly path: string;
-  readonly request: MessageCodec;
-  readonly response: MessageCodec;
-  /** Streaming methods are listed but answered UNIMPLEMENTED over HTTP/JSON. */
+  /** Safe to run twice (from the IDL), so policy may retry it on more codes. */
+  readonly idempotent: boolean;
+  /** Sent without waiting for an answer (Thrift `oneway`). */
+  readonly oneway: boolean;
   readonly clientStreaming: boolean;
   readonly serverStreaming: boolean;
-  /** `option idempotency_level = IDEMPOTENT | NO_SIDE_EFFECTS;`: safe to run twice, so policy may retry it on more codes. */
-  readonly idempotent: boolean;
+  readonly json: JsonConversion;
 }
 
-export type ThriftProtocolName = 'binary' | 'compact';
-
-export interface ThriftMethod {
-  readonly kind: 'thrift';
-  readonly name: string;
-  readonly oneway: boolean;
-  /** `(transmesh.idempotent = "true")` on the function: safe to run twice, so policy may retry it on more codes. */
-  readonly idempotent: boolean;
-  /** The method's argument struct (`<method>_args`) from a JSON object of arguments by name; no message envelope. */
-  encodeArgs(value: JsonValue, protocol: ThriftProtocolName): Buffer;
-  /**
-   * The JSON text of a REPLY's result struct (`<method>_result`): the success value, `{}` for void.
-   * A declared exception throws MeshError (code from `transmesh.code`, else UNKNOWN) with
-   * `extra.thrift = {exception: "<module>.<Type>", value: {...}}`.
-   */
-  decodeResult(bytes: Buffer, protocol: ThriftProtocolName, opts: ToJsonOptions): string;
-  /** The resolved IDL of the method (arguments, return type, exceptions), for tools such as `idl show`. */
-  readonly def: MethodDef;
+/** What `transmesh idl show` prints of one service: its methods, each with JSON examples. */
+export interface ServiceDescription {
+  readonly methods: readonly Record<string, unknown>[];
 }
-
-export type MethodModel = GrpcMethod | ThriftMethod;
 
 export interface ServiceModel {
   /** Fully qualified: `<proto package>.<Service>` or `<thrift module>.<Service>`. */
   readonly name: string;
-  readonly protocol: Protocol;
+  /** The adapter that compiled it (`grpc`, `thrift`): shown by `idl ls`, announced by providers. */
+  readonly protocol: string;
+  /** OpenTelemetry's `rpc.system` for calls of this service. */
+  readonly rpcSystem: string;
   readonly methods: ReadonlyMap<string, MethodModel>;
+  describe(): ServiceDescription;
 }
 
 /** The result of compiling one pushed bundle. */

@@ -16,6 +16,7 @@ import { registerPolicyHandlers } from '../control-plane/policy-handlers';
 import { encodeJson, openBucket } from '../registry/kv';
 import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
 import { signRequest, type CaRecord } from '../registry/records';
+import { registerProtocols } from './protocols';
 
 export interface ControlPlaneOptions {
   readonly nats: string;
@@ -32,6 +33,7 @@ export interface ControlPlaneOptions {
 
 /** The composition root of a control plane replica: NATS, the registry and policy stores, the request handlers, the CA, telemetry, access logs and the admin listener. */
 export async function startControlPlane(options: ControlPlaneOptions) {
+  registerProtocols();
   const log = createLogger('control-plane');
   // Load the CA first: a bad --ca dir fails at once, before anything is announced.
   const signer = options.ca ? await CertSigner.load(options.ca, options.certTtlMs ?? defaultCertTtlMs, log) : undefined;

@@ -18,6 +18,7 @@ import type { MeshTracer } from '../sidecar/tracing/mesh-tracer';
 import { createOtlpTracer } from '../sidecar/tracing/otlp-tracer';
 import { joinMesh } from './mesh-identity';
 import { quotaLeaseSource } from '../quota/quota-bucket';
+import { registerProtocols } from './protocols';
 
 /**
  * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
@@ -63,6 +64,7 @@ export function firstNonLoopback(): string {
 }
 
 export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
+  registerProtocols();
   const log = createLogger('sidecar');
   const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`, config.natsAuth);
   // Before listening: on a mesh with a CA, no valid token means no certificate and no sidecar.
@@ -123,7 +125,7 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
       instance,
       app: config.app,
       address: `${host.includes(':') ? `[${host}]` : host}:${bound.inbound}`,
-      services: [...sidecar.providers.values()].map((p) => ({ name: p.service, protocol: p.protocol, thriftProtocol: p.thriftProtocol })),
+      services: [...sidecar.providers.values()].map((p) => ({ name: p.service, protocol: p.protocol, encoding: p.encoding })),
       labels: { ...config.label },
       ...policyReport,
       heartbeatMs: config.heartbeatMs,

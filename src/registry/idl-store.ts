@@ -1,5 +1,6 @@
 import { KV } from 'nats';
-import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
+import { compileBundle } from '../protocol/compile-bundle';
+import type { CompiledBundle } from '../idl/model';
 import { BundleRecord, bundleRecord, PushRequest, ServiceRecord, serviceRecord } from './records';
 import { decodeJson, encodeJson, isConflict, isLive, nextCount, patientKv, RegistryKv, updateRecord } from './kv';
 
@@ -29,7 +30,7 @@ export class RegistryError extends Error {}
  */
 export class IdlStore {
   /** Compiled bundles, least recently used first; at most `maxCompiled` are kept. */
-  private readonly compiled = new Map<number, LoadedBundle>();
+  private readonly compiled = new Map<number, CompiledBundle>();
   private readonly maxCompiled = 32;
 
   private readonly kv: RegistryKv;
@@ -84,7 +85,7 @@ export class IdlStore {
     const bundle = await this.loaded(rec.current);
     const model = bundle.services.find((s) => s.name === name);
     if (!model) throw new RegistryError(`version ${rec.current} does not define ${name}`);
-    return { name, protocol: rec.protocol, version: rec.current, model, root: bundle.root };
+    return { name, protocol: rec.protocol, version: rec.current, model };
   }
 
   async rollback(name: string, to?: number): Promise<{ name: string; version: number; previous: number }> {
@@ -112,7 +113,7 @@ export class IdlStore {
     return decodeJson(bundleRecord, e.value);
   }
 
-  private async loaded(version: number): Promise<LoadedBundle> {
+  private async loaded(version: number): Promise<CompiledBundle> {
     let b = this.compiled.get(version);
     if (!b) {
       const rec = await this.bundle(version);
@@ -123,7 +124,7 @@ export class IdlStore {
   }
 
   /** Every version ever pushed stays in the bucket; only the recently used stay compiled in memory. */
-  private remember(version: number, b: LoadedBundle): void {
+  private remember(version: number, b: CompiledBundle): void {
     this.compiled.delete(version);
     this.compiled.set(version, b);
     if (this.compiled.size > this.maxCompiled) this.compiled.delete(this.compiled.keys().next().value!);

@@ -1,6 +1,7 @@
 import { KV } from 'nats';
 import type { Logger } from '../log/logger';
-import { compileBundle, LoadedBundle } from '../compile/compile-bundle';
+import { compileBundle } from '../protocol/compile-bundle';
+import type { CompiledBundle } from '../idl/model';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
 import { bundleRecord, serviceRecord } from './records';
 import { decodeJson, isLive } from './kv';
@@ -12,7 +13,7 @@ import { RecordWatcher } from './record-watcher';
  * services it would have changed on their last good version.
  */
 export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
-  private readonly bundles = new Map<number, LoadedBundle>();
+  private readonly bundles = new Map<number, CompiledBundle>();
   private current = new Map<string, ServiceEntry>();
   private rebuilding: Promise<void> | undefined;
   private dirty = false;
@@ -63,7 +64,7 @@ export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
         const bundle = await this.load(rec.current);
         const model = bundle.services.find((s) => s.name === name);
         if (!model) throw new Error(`version ${rec.current} does not define ${name}`);
-        next.set(name, Object.freeze({ model, version: rec.current, root: bundle.root }));
+        next.set(name, Object.freeze({ model, version: rec.current }));
         changed = true;
       } catch (err) {
         this.log.error({ err, service: name, version: rec.current }, 'keeping the last good version of a service');
@@ -80,7 +81,7 @@ export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
     this.log.info({ services: Object.fromEntries([...next].map(([n, e]) => [n, e.version])) }, 'idl snapshot loaded');
   }
 
-  private async load(version: number): Promise<LoadedBundle> {
+  private async load(version: number): Promise<CompiledBundle> {
     const cached = this.bundles.get(version);
     if (cached) return cached;
     const e = await this.kv.get(`bundle.${version}`);

@@ -12,7 +12,8 @@ export type BundleRecord = z.infer<typeof bundleRecord>;
 
 export const serviceRecord = z.object({
   name: z.string(),
-  protocol: z.enum(['grpc', 'thrift']),
+  /** The protocol adapter that compiled it (`grpc`, `thrift`). */
+  protocol: z.string(),
   current: z.number().int().positive(),
   versions: z.array(z.object({ version: z.number().int().positive(), pushedAt: z.string() })),
 });
@@ -41,7 +42,16 @@ export const endpointRecord = z.object({
   app: z.string(),
   address: z.string(),
   services: z.array(
-    z.object({ name: z.string(), protocol: z.enum(['grpc', 'thrift']), thriftProtocol: z.enum(['binary', 'compact']).optional() }),
+    z
+      .object({
+        name: z.string(),
+        protocol: z.string(),
+        /** The wire variant consumers encode requests in (Thrift's binary or compact). */
+        encoding: z.string().optional(),
+        /** What sidecars before `encoding` announced (Thrift only); read, never written. */
+        thriftProtocol: z.string().optional(),
+      })
+      .transform(({ thriftProtocol, ...s }) => ({ ...s, encoding: s.encoding ?? thriftProtocol })),
   ),
   labels: z.record(z.string(), z.string()).default({}),
   /** service → the policy revision this sidecar runs. */

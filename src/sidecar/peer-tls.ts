@@ -1,7 +1,7 @@
 import type { MeshTls } from '../identity/mesh-tls';
 import type { SnapshotCell } from '../snapshot/snapshot-cell';
 import type { EndpointsSnapshot } from '../snapshot/snapshots';
-import type { PeerTls } from '../transport/peer/peer-client';
+import type { PeerTls } from '../transport/grpc/h2-client';
 
 /**
  * The consumer side of mTLS: a session to a provider sidecar must meet the app that discovery

@@ -5,16 +5,16 @@ import { Metrics } from '../telemetry/metrics';
 import { SnapshotCell } from '../snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
 import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
-import { PeerClient } from '../transport/peer/peer-client';
-import { MuxPeerClient } from '../transport/peer/mux-client';
+import { H2Client } from '../transport/grpc/h2-client';
+import { MuxPeerClient } from './peer/mux-client';
 import { outboundStack } from './outbound/outbound-stack';
 import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
-import { PeerServer } from './inbound/peer-server';
+import { PeerServer } from './peer/peer-server';
 import { createAdminServer } from './admin/admin-server';
-import { GrpcProvider } from './inbound/grpc-provider';
-import { ThriftProvider } from './inbound/thrift-provider';
-import type { Provider } from './inbound/provider';
+import { providerFactoryFor } from '../protocol/protocol-registry';
+import type { ProviderFactory } from '../protocol/protocol-adapter';
+import type { Provider } from '../protocol/provider';
 import { InboundObserver } from './inbound/inbound-observer';
 import type { MeshTracer } from './tracing/mesh-tracer';
 import { AccessLog, defaultAccessLogOptions } from '../telemetry/access-log';
@@ -45,7 +45,7 @@ export class Sidecar {
   readonly metrics = new Metrics();
   readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
-  private readonly peers: PeerClient | MuxPeerClient;
+  private readonly peers: H2Client | MuxPeerClient;
   private readonly access: AccessGate;
   readonly limits = new LimitMetrics();
   /** Mesh-wide quota leases of this sidecar's app; undefined without a counter store. */
@@ -65,10 +65,10 @@ export class Sidecar {
     this.ledger = quotas && this.quotaLedger(quotas, log);
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
     const clientTls = tls && peerTls(tls, this.endpoints);
-    this.peers = config.peerProtocol === 'mux' ? new MuxPeerClient(config, clientTls) : new PeerClient(config, clientTls);
+    this.peers = config.peerProtocol === 'mux' ? new MuxPeerClient(config, clientTls) : new H2Client(config, clientTls);
     this.access = new AccessGate(this.policies, log);
     this.providers = new Map(
-      config.provide.map((p) => [p.service, p.protocol === 'grpc' ? new GrpcProvider(p.service, p.url, config) : new ThriftProvider(p.service, p.url, config.maxMessageBytes)]),
+      config.provide.map((p) => [p.service, providerFor(p.url).create(p.service, p.url, config)]),
     );
     const breaker = new Breaker(this.metrics.policy);
     // Sessions to providers that left discovery are closed, not kept for ever.
@@ -132,4 +132,11 @@ export class Sidecar {
     for (const p of this.providers.values()) p.close();
     this.peers.close();
   }
+}
+
+/** The adapter serving a `--provide` URL; the config schema already refused URLs none serves. */
+function providerFor(url: string): ProviderFactory {
+  const factory = providerFactoryFor(url);
+  if (!factory) throw new Error(`no protocol adapter serves ${url}`);
+  return factory;
 }

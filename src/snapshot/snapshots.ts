@@ -1,5 +1,4 @@
-import type { Root } from 'protobufjs';
-import type { MethodModel, Protocol, ServiceModel, ThriftProtocolName } from '../idl/model';
+import type { MethodModel, ServiceModel } from '../idl/model';
 
 /**
  * The data plane's view of the world: immutable values, swapped whole. The sidecar never
@@ -8,8 +7,6 @@ import type { MethodModel, Protocol, ServiceModel, ThriftProtocolName } from '..
 export interface ServiceEntry {
   readonly model: ServiceModel;
   readonly version: number;
-  /** The protobuf root of the bundle, for rendering `grpc-status-details-bin` (gRPC only). */
-  readonly root: Root | undefined;
 }
 
 export interface IdlSnapshot {
@@ -24,9 +21,10 @@ export interface Endpoint {
   readonly app: string;
   /** host:port of its peer (inbound) listener. */
   readonly address: string;
-  readonly protocol: Protocol;
-  /** For Thrift: the protocol the provider speaks, which the consumer encodes arguments in. */
-  readonly thriftProtocol: ThriftProtocolName | undefined;
+  /** The adapter of the provider's service (`grpc`, `thrift`): only providers speaking the IDL's protocol are called. */
+  readonly protocol: string;
+  /** The wire variant the provider speaks (Thrift's `binary` or `compact`), which the consumer encodes requests in. */
+  readonly encoding: string | undefined;
   /** The provider sidecar's `--label`s; policy subsets select by them. */
   readonly labels: Readonly<Record<string, string>>;
 }

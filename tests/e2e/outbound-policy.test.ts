@@ -1,4 +1,4 @@
-import { compileProto } from '../../src/compile/proto-compile';
+import { compileProto } from '../../adapters/grpc/proto-compile';
 import { sidecarConfigSchema } from '../../src/config/sidecar-config';
 import type { MethodModel, ServiceModel } from '../../src/idl/model';
 import { createLogger } from '../../src/log/logger';
@@ -55,7 +55,7 @@ describe('policy in the data plane, over real sidecars', () => {
       const p = sidecar(`echo-${name}`, [`${svc}=grpc://127.0.0.1:${e.port}`]);
       providers.push(p);
       const bound = await p.listen();
-      endpoints.push({ instance: name, app: `echo-${name}`, address: `127.0.0.1:${bound.inbound}`, protocol: 'grpc', thriftProtocol: undefined, labels: labels[i] });
+      endpoints.push({ instance: name, app: `echo-${name}`, address: `127.0.0.1:${bound.inbound}`, protocol: 'grpc', encoding: undefined, labels: labels[i] });
     }
     ({ listen: url, admin } = await consumer.listen());
     consumer.idl.swap({ services: new Map([[svc, { model: marked, version: 1, root }]]), loadedAt: Date.now() });

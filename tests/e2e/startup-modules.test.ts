@@ -18,15 +18,17 @@ function loadedAfter(script: string): string[] {
 
 describe('modules the sidecar loads', () => {
   test('the sidecar (all three listeners) loads neither fastify nor the Thrift parser', () => {
-    const mods = loadedAfter(`require(${JSON.stringify(join(dist, 'cli', 'sidecar-command.js'))}); require(${JSON.stringify(join(dist, 'sidecar', 'sidecar.js'))});`);
+    const mods = loadedAfter(`require(${JSON.stringify(join(dist, 'node', 'protocols.js'))}).registerProtocols(); require(${JSON.stringify(join(dist, 'cli', 'sidecar-command.js'))}); require(${JSON.stringify(join(dist, 'sidecar', 'sidecar.js'))});`);
     expect(mods).toContain('protobufjs');
     expect(mods).not.toContain('fastify');
     expect(mods).not.toContain('@creditkarma/thrift-parser');
   });
 
   test('compiling a bundle loads the Thrift parser only when it has .thrift files', () => {
-    const compile = JSON.stringify(join(dist, 'compile', 'compile-bundle.js'));
-    const protoOnly = `const { compileBundle } = require(${compile});
+    const compile = JSON.stringify(join(dist, 'protocol', 'compile-bundle.js'));
+    const register = JSON.stringify(join(dist, 'node', 'protocols.js'));
+    const protoOnly = `require(${register}).registerProtocols();
+      const { compileBundle } = require(${compile});
       const b = compileBundle({ 'a.proto': 'syntax = "proto3"; package a.v1; message M { string s = 1; } service S { rpc Get(M) returns (M); }' }, ['a.proto']);
       if (b.services[0].name !== 'a.v1.S') throw new Error('not compiled');`;
     expect(loadedAfter(protoOnly)).not.toContain('@creditkarma/thrift-parser');

@@ -7,8 +7,8 @@ import { outboundStack, OutboundDeps } from '../../src/sidecar/outbound/outbound
 import { Breaker } from '../../src/sidecar/outbound/breaker';
 import type { OutboundCall, PeerRequest } from '../../src/sidecar/outbound/call';
 import type { LayerEnv } from '../../src/sidecar/outbound/layer-env';
-import type { PeerResponse } from '../../src/transport/peer/peer-client';
-import { CancelToken } from '../../src/transport/peer/cancel-token';
+import type { PeerResponse } from '../../src/transport/grpc/h2-client';
+import { CancelToken } from '../../src/timing/cancel-token';
 import { emptyPolicies, meshDefaults, MethodPolicy, PolicySnapshot, ServicePolicy } from '../../src/policy/service-policy';
 
 /** Building blocks for unit tests of the outbound layers: calls, endpoints, policies, a fake clock and seeded randomness. */
@@ -68,7 +68,7 @@ export function newCall(over: Partial<OutboundCall> = {}): OutboundCall {
 }
 
 export function endpoint(instance: string, labels: Record<string, string> = {}): Endpoint {
-  return { instance, app: instance, address: `${instance}:1`, protocol: 'grpc', thriftProtocol: undefined, labels };
+  return { instance, app: instance, address: `${instance}:1`, protocol: 'grpc', encoding: undefined, labels };
 }
 
 export function peerRequest(call = newCall()): PeerRequest {
@@ -108,26 +108,31 @@ export function withPolicy(call: OutboundCall, service: ServicePolicy | undefine
 /** A gRPC method of pkg.Svc whose codec is a no-op (marked idempotent), for stacks over a stub peer. */
 export function stubMethod(name: string): MethodModel {
   return {
-    kind: 'grpc',
     name,
     path: `/pkg.Svc/${name}`,
     idempotent: true,
+    oneway: false,
     clientStreaming: false,
     serverStreaming: false,
-    request: { encode: () => new Uint8Array() },
-    response: { toJson: () => '{}' },
-  } as unknown as MethodModel;
+    json: {
+      contentType: 'application/grpc',
+      headers: {},
+      encodeRequest: () => () => new Uint8Array(),
+      decodeReply: () => '{}',
+      statusDetails: () => [],
+    },
+  };
 }
 
 /** pkg.Svc with the named stub methods. */
 export function stubModel(...names: string[]): ServiceModel {
-  return { name: 'pkg.Svc', protocol: 'grpc', methods: new Map(names.map((n) => [n, stubMethod(n)])) };
+  return { name: 'pkg.Svc', protocol: 'grpc', rpcSystem: 'grpc', methods: new Map(names.map((n) => [n, stubMethod(n)])), describe: () => ({ methods: [] }) };
 }
 
 /** The whole outbound stack as the Sidecar composes it, for pkg.Svc with `model`, over a stub peer client and a fake clock. */
 export function stubStack(opts: { model: ServiceModel; providers: Endpoint[]; policy: ServicePolicy | undefined; env: FakeEnv; peers: OutboundDeps['peers']; quotas?: OutboundDeps['quotas'] }) {
   const idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
-  idl.swap({ services: new Map([['pkg.Svc', { model: opts.model, version: 1, root: undefined }]]), loadedAt: 1 });
+  idl.swap({ services: new Map([['pkg.Svc', { model: opts.model, version: 1 }]]), loadedAt: 1 });
   const endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
   endpoints.swap({ byService: new Map([['pkg.Svc', opts.providers]]) });
   const policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);

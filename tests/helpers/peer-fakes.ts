@@ -1,6 +1,5 @@
 import type { MethodModel, ServiceModel } from '../../src/idl/model';
-import type { InboundReply } from '../../src/sidecar/inbound/peer-reply';
-import type { InboundCall, Provider } from '../../src/sidecar/inbound/provider';
+import type { InboundCall, InboundReply, Provider } from '../../src/protocol/provider';
 import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
 import { emptyIdl, IdlSnapshot } from '../../src/snapshot/snapshots';
 
@@ -9,10 +8,12 @@ export function idlWith(service: string, ...methods: string[]): SnapshotCell<Idl
   const model: ServiceModel = {
     name: service,
     protocol: 'grpc',
-    methods: new Map(methods.map((m) => [m, { kind: 'grpc', name: m } as unknown as MethodModel])),
+    rpcSystem: 'grpc',
+    methods: new Map(methods.map((m) => [m, { name: m } as unknown as MethodModel])),
+    describe: () => ({ methods: [] }),
   };
   const cell = new SnapshotCell<IdlSnapshot>(emptyIdl);
-  cell.swap({ services: new Map([[service, { model, version: 1, root: undefined }]]), loadedAt: 1 });
+  cell.swap({ services: new Map([[service, { model, version: 1 }]]), loadedAt: 1 });
   return cell;
 }
 
@@ -24,7 +25,8 @@ export function okReply(payload: string, metadata: Record<string, string> = {}):
 /** A provider the test controls: records calls; answers with `answer` (which may never resolve). */
 export class FakeProvider implements Provider {
   readonly protocol = 'grpc' as const;
-  readonly thriftProtocol = undefined;
+  readonly encoding = undefined;
+  readonly rpcSystem = 'grpc';
   readonly calls: InboundCall[] = [];
   constructor(
     readonly service: string,

@@ -1,5 +1,5 @@
-import { compileThrift } from '../../src/compile/thrift-compile';
-import type { ThriftMethod, ThriftProtocolName } from '../../src/idl/model';
+import { compileThrift } from '../../adapters/thrift/thrift-compile';
+import type { ThriftMethod, ThriftProtocolName } from '../../adapters/thrift/thrift-model';
 import type { JsonValue } from '../../src/json/json-value';
 
 /**
@@ -48,8 +48,8 @@ const svc = compileThrift({ 'codec.thrift': CODEC_IDL }).services[0];
 
 export function codecMethod(name: string): ThriftMethod {
   const m = svc.methods.get(name);
-  if (!m || m.kind !== 'thrift') throw new Error(`no method ${name}`);
-  return m;
+  if (!m || !('encodeArgs' in m)) throw new Error(`no method ${name}`);
+  return m as ThriftMethod;
 }
 
 export const PROTOCOLS: ThriftProtocolName[] = ['binary', 'compact'];

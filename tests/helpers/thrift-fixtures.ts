@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { repoRoot } from '../../src/config/repo-root';
 import * as path from 'node:path';
-import { compileThrift } from '../../src/compile/thrift-compile';
-import type { ServiceModel, ThriftMethod } from '../../src/idl/model';
+import { compileThrift } from '../../adapters/thrift/thrift-compile';
+import type { ServiceModel } from '../../src/idl/model';
+import type { ThriftMethod } from '../../adapters/thrift/thrift-model';
 
 const DIR = path.join(repoRoot, 'tests/fixtures/thrift');
 
@@ -22,6 +23,6 @@ export function shopService(name = 'shop.Catalog'): ServiceModel {
 
 export function thriftMethod(svc: ServiceModel | undefined, name: string): ThriftMethod {
   const m = svc?.methods.get(name);
-  if (!m || m.kind !== 'thrift') throw new Error(`no thrift method ${name}`);
-  return m;
+  if (!m || !('encodeArgs' in m)) throw new Error(`no thrift method ${name}`);
+  return m as ThriftMethod;
 }

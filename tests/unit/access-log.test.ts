@@ -5,7 +5,7 @@ import { telemetryLayer } from '../../src/sidecar/outbound/telemetry-layer';
 import { traceLayer } from '../../src/sidecar/outbound/trace-layer';
 import { Metrics } from '../../src/telemetry/metrics';
 import { MeshError } from '../../src/errors/mesh-error';
-import { CancelToken } from '../../src/transport/peer/cancel-token';
+import { CancelToken } from '../../src/timing/cancel-token';
 
 const rec = (over: Partial<AccessRecord> = {}): AccessRecord => ({
   time: '2026-01-01T00:00:00.000Z',
@@ -111,7 +111,7 @@ describe('outbound layers that observe', () => {
       shutdown: async () => undefined,
     };
     const handler = compose([telemetryLayer(metrics, log), traceLayer(tracer)], async (c) => {
-      c.route = { entry: { model: { protocol: 'thrift' } } as never, method: {} as never };
+      c.route = { entry: { model: { protocol: 'thrift', rpcSystem: 'apache_thrift' } } as never, method: {} as never };
       c.provider = '10.0.0.9:15006';
       c.attempts = 2;
       c.subset = 'v2';

@@ -32,7 +32,7 @@ describe('sidecar admin listener (node:http)', () => {
     expect(notYet.status).toBe(503);
     expect(await notYet.json()).toEqual({ status: 'not ready', checks: { idl: false, endpoints: false, draining: false } });
     idl.swap({ services: new Map(), loadedAt: Date.UTC(2026, 0, 2) });
-    endpoints.swap({ byService: new Map([['a.v1.S', [{ instance: 'i1', app: 'p', address: '10.0.0.1:15006', protocol: 'grpc', thriftProtocol: undefined, labels: {} }]]]) });
+    endpoints.swap({ byService: new Map([['a.v1.S', [{ instance: 'i1', app: 'p', address: '10.0.0.1:15006', protocol: 'grpc', encoding: undefined, labels: {} }]]]) });
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
     draining = true;
     const drainingRes = await fetch(`${base}/readyz?verbose=1`);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type * as protobuf from 'protobufjs';
-import { protoCodec } from '../../src/codec/proto/proto-codec';
+import { protoCodec } from '../../adapters/grpc/codec/proto-codec';
 import type { JsonValue } from '../../src/json/json-value';
 import { parseJson } from '../../src/json/parse-json';
 import { everythingRoot } from '../fixtures/proto/load-fixture';

@@ -22,8 +22,8 @@ describe('sidecar configuration', () => {
       provide: ['acme.users.v1.UserService=grpc://127.0.0.1:50051', 'orders.OrderService=thrift://h:9090?transport=buffered&protocol=compact'],
     });
     expect(c.provide).toEqual([
-      { service: 'acme.users.v1.UserService', url: 'grpc://127.0.0.1:50051', protocol: 'grpc' },
-      { service: 'orders.OrderService', url: 'thrift://h:9090?transport=buffered&protocol=compact', protocol: 'thrift' },
+      { service: 'acme.users.v1.UserService', url: 'grpc://127.0.0.1:50051' },
+      { service: 'orders.OrderService', url: 'thrift://h:9090?transport=buffered&protocol=compact' },
     ]);
   });
 

@@ -1,7 +1,7 @@
-import { compileProto } from '../../src/compile/proto-compile';
-import { compileThrift } from '../../src/compile/thrift-compile';
+import { compileProto } from '../../adapters/grpc/proto-compile';
+import { compileThrift } from '../../adapters/thrift/thrift-compile';
 import { collectIdl } from '../../src/cli/collect-idl';
-import { compileBundle } from '../../src/compile/compile-bundle';
+import { compileBundle } from '../../src/protocol/compile-bundle';
 import { join } from 'node:path';
 import { repoRoot } from '../../src/config/repo-root';
 

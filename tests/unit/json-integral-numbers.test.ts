@@ -1,6 +1,6 @@
 import { parseJson } from '../../src/json/parse-json';
 import { integralValue } from '../../src/json/integral-value';
-import { protoCodec } from '../../src/codec/proto/proto-codec';
+import { protoCodec } from '../../adapters/grpc/codec/proto-codec';
 import * as protobuf from 'protobufjs';
 
 /** 64-bit integers written with a fraction or an exponent keep every digit, as protoc's parser does. */

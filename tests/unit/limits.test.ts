@@ -3,10 +3,10 @@ import { emptyPolicies, PolicySnapshot, Quota, ServicePolicy } from '../../src/p
 import { QuotaLedger } from '../../src/sidecar/limits/quota-ledger';
 import { LimitMetrics } from '../../src/sidecar/limits/limit-metrics';
 import { RateGate } from '../../src/sidecar/limits/rate-gate';
-import { errorReplyFor } from '../../src/sidecar/inbound/peer-reply';
+import { errorReplyFor } from '../../src/protocol/provider';
 import { exhausted, MeshError } from '../../src/errors/mesh-error';
-import { PeerHeaders } from '../../src/transport/peer/peer-headers';
-import type { PeerResponse } from '../../src/transport/peer/peer-client';
+import { PeerHeaders } from '../../src/protocol/peer-headers';
+import type { PeerResponse } from '../../src/transport/grpc/h2-client';
 import { endpoint, FakeEnv, stubModel, stubStack, methodSettings, newCall, okPeer, servicePolicy } from '../helpers/outbound-fixtures';
 import { MemorySource } from '../helpers/memory-lease-source';
 

@@ -44,7 +44,7 @@ describe('dashboard overview', () => {
 
   test('providers list labels when discovery has them', () => {
     const list = providersOf({
-      byService: new Map([['S', [{ instance: 'i1', app: 'p', address: '10.0.0.1:15006', protocol: 'thrift', thriftProtocol: 'compact', labels: { version: 'v2' } } as never]]]),
+      byService: new Map([['S', [{ instance: 'i1', app: 'p', address: '10.0.0.1:15006', protocol: 'thrift', encoding: 'compact', labels: { version: 'v2' } } as never]]]),
     });
     expect(list).toEqual([{ service: 'S', app: 'p', instance: 'i1', address: '10.0.0.1:15006', protocol: 'thrift (compact)', labels: { version: 'v2' }, health: 'up' }]);
   });

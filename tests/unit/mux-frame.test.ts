@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { MeshError } from '../../src/errors/mesh-error';
-import { decodeMessage, encodeFrame, encodeGoaway, encodeMessageFrame, FrameDecoder, FrameType, frameHeaderBytes, maxHeaderCount } from '../../src/transport/peer/mux-frame';
+import { decodeMessage, encodeFrame, encodeGoaway, encodeMessageFrame, FrameDecoder, FrameType, frameHeaderBytes, maxHeaderCount } from '../../src/sidecar/peer/mux-frame';
 import { check, chunked, expectRefusal, outcome } from '../fuzz/fuzz-harness';
 
 /**

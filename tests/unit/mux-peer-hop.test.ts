@@ -11,16 +11,16 @@ import { MeshTls } from '../../src/identity/mesh-tls';
 import { newWorkloadKey } from '../../src/identity/workload-key';
 import { inboundGuard } from '../../src/sidecar/inbound/inbound-guard';
 import { InboundObserver } from '../../src/sidecar/inbound/inbound-observer';
-import { PeerServer } from '../../src/sidecar/inbound/peer-server';
+import { PeerServer } from '../../src/sidecar/peer/peer-server';
 import { FakeProvider, idlWith, okReply } from '../helpers/peer-fakes';
-import type { Provider } from '../../src/sidecar/inbound/provider';
+import type { Provider } from '../../src/protocol/provider';
 import { AccessLog, defaultAccessLogOptions } from '../../src/telemetry/access-log';
 import { Metrics } from '../../src/telemetry/metrics';
 import { frame } from '../../src/transport/grpc/grpc-frame';
-import { CancelToken } from '../../src/transport/peer/cancel-token';
-import { MuxPeerClient } from '../../src/transport/peer/mux-client';
-import { decodeMessage, encodeFrame, encodeGoaway, encodeMessageFrame, FrameDecoder, FrameType, muxAlpn, muxMagic } from '../../src/transport/peer/mux-frame';
-import { PeerClient, PeerClientOptions, defaultPeerClientOptions } from '../../src/transport/peer/peer-client';
+import { CancelToken } from '../../src/timing/cancel-token';
+import { MuxPeerClient } from '../../src/sidecar/peer/mux-client';
+import { decodeMessage, encodeFrame, encodeGoaway, encodeMessageFrame, FrameDecoder, FrameType, muxAlpn, muxMagic } from '../../src/sidecar/peer/mux-frame';
+import { H2Client, H2ClientOptions, defaultH2ClientOptions } from '../../src/transport/grpc/h2-client';
 import type { MeshError } from '../../src/errors/mesh-error';
 
 /**
@@ -65,8 +65,8 @@ async function startPeerServer(provider: Provider, limits: Partial<Limits> = {},
   return { server, port, metrics, authority: `127.0.0.1:${port}` };
 }
 
-function muxClient(opts: Partial<PeerClientOptions> = {}, tls?: (a: string) => ReturnType<MeshTls['clientOptions']>): MuxPeerClient {
-  const c = new MuxPeerClient({ ...defaultPeerClientOptions, ...opts }, tls);
+function muxClient(opts: Partial<H2ClientOptions> = {}, tls?: (a: string) => ReturnType<MeshTls['clientOptions']>): MuxPeerClient {
+  const c = new MuxPeerClient({ ...defaultH2ClientOptions, ...opts }, tls);
   cleanup.push(() => c.close());
   return c;
 }
@@ -189,7 +189,7 @@ describe('MuxPeerClient ↔ PeerServer over TCP', () => {
 
   test('the same port answers HTTP/2 (an older consumer) and the mux framing', async () => {
     const { authority } = await startPeerServer(echo());
-    const h2 = new PeerClient();
+    const h2 = new H2Client();
     cleanup.push(() => h2.close());
     const [a, b] = await Promise.all([h2.call(authority, headers(), Buffer.from('h2'), Date.now() + 5000), muxClient().call(authority, headers(), Buffer.from('mux'), Date.now() + 5000)]);
     expect([a.payload.toString(), b.payload.toString()]).toEqual(['echo:h2', 'echo:mux']);
@@ -426,7 +426,7 @@ describe('the peer hop under mTLS', () => {
     const alpn: Array<string | false | null> = [];
     server.server.on('secureConnection', (s: TLSSocket) => alpn.push(s.alpnProtocol));
     const mux = muxClient({}, () => web.clientOptions('prov'));
-    const h2 = new PeerClient(defaultPeerClientOptions, () => web.clientOptions('prov'));
+    const h2 = new H2Client(defaultH2ClientOptions, () => web.clientOptions('prov'));
     cleanup.push(() => h2.close());
     // The caller header is ignored under mTLS: the certificate says who calls.
     const [a, b] = await Promise.all([mux.call(authority, headers({ 'x-transmesh-caller': 'liar' }), Buffer.from('m'), Date.now() + 5000), h2.call(authority, headers({ 'x-transmesh-caller': 'liar' }), Buffer.from('h'), Date.now() + 5000)]);

@@ -1,5 +1,5 @@
 import { MeshError } from '../../src/errors/mesh-error';
-import type { PeerResponse } from '../../src/transport/peer/peer-client';
+import type { PeerResponse } from '../../src/transport/grpc/h2-client';
 import { PolicyMetrics } from '../../src/telemetry/policy-metrics';
 import { Breaker, maxEjectMs } from '../../src/sidecar/outbound/breaker';
 import { breakerLayer } from '../../src/sidecar/outbound/breaker-layer';

@@ -19,12 +19,12 @@ import { PolicyMetrics } from '../../src/telemetry/policy-metrics';
 import { endpoint, FakeEnv, methodSettings, newCall, okPeer, peerRequest, servicePolicy } from '../helpers/outbound-fixtures';
 
 const ok = { json: '{}', metadata: {} };
-const method = { kind: 'grpc', name: 'Get' } as unknown as MethodModel;
-const model: ServiceModel = { name: 'pkg.Svc', protocol: 'grpc', methods: new Map([['Get', method]]) };
+const method = { name: 'Get' } as unknown as MethodModel;
+const model: ServiceModel = { name: 'pkg.Svc', protocol: 'grpc', rpcSystem: 'grpc', methods: new Map([['Get', method]]), describe: () => ({ methods: [] }) };
 
 describe('route layer', () => {
   const idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
-  idl.swap({ services: new Map([['pkg.Svc', { model, version: 3, root: undefined }]]), loadedAt: 1 });
+  idl.swap({ services: new Map([['pkg.Svc', { model, version: 3 }]]), loadedAt: 1 });
   const policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
   const handler = routeLayer(idl, policies)(async (c) => ({ json: JSON.stringify(c.route!.entry.version), metadata: {} }));
 
@@ -48,11 +48,11 @@ describe('route layer', () => {
       return { json: `${c.route!.entry.version}/${c.policy!.service!.revision}`, metadata: {} };
     });
     const pending = held(newCall());
-    idl.swap({ services: new Map([['pkg.Svc', { model, version: 4, root: undefined }]]), loadedAt: 2 });
+    idl.swap({ services: new Map([['pkg.Svc', { model, version: 4 }]]), loadedAt: 2 });
     cell.swap({ byService: new Map([['pkg.Svc', servicePolicy({ revision: 8 })]]) });
     release();
     expect((await pending).json).toBe('3/7');
-    idl.swap({ services: new Map([['pkg.Svc', { model, version: 3, root: undefined }]]), loadedAt: 3 });
+    idl.swap({ services: new Map([['pkg.Svc', { model, version: 3 }]]), loadedAt: 3 });
   });
 
   test('takes the method settings from the policy: the method entry, else defaults', async () => {
@@ -155,7 +155,7 @@ describe('balance layer basics', () => {
     cell.swap({ byService: new Map([['pkg.Svc', [endpoint('g'), { ...endpoint('t'), protocol: 'thrift' as const, thriftProtocol: 'binary' as const }]]]) });
     const picked: string[] = [];
     const handler = balanceLayer(cell, new Breaker(new PolicyMetrics()), new LoadStats(), env)(async (req) => (picked.push(req.endpoint!.instance), okPeer));
-    const thriftCall = () => newCall({ route: { entry: { model: { name: 'pkg.Svc', protocol: 'thrift', methods: new Map() }, version: 1, root: undefined }, method: {} as MethodModel } });
+    const thriftCall = () => newCall({ route: { entry: { model: { name: 'pkg.Svc', protocol: 'thrift', rpcSystem: 'apache_thrift', methods: new Map(), describe: () => ({ methods: [] }) }, version: 1 }, method: {} as MethodModel } });
     for (let i = 0; i < 3; i++) await handler(peerRequest(thriftCall()));
     expect(picked).toEqual(['t', 't', 't']);
     const grpcOnly = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);

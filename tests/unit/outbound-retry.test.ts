@@ -1,7 +1,7 @@
 import { MeshError } from '../../src/errors/mesh-error';
 import type { CodeName } from '../../src/errors/codes';
 import type { MethodModel } from '../../src/idl/model';
-import type { PeerResponse } from '../../src/transport/peer/peer-client';
+import type { PeerResponse } from '../../src/transport/grpc/h2-client';
 import { PolicyMetrics } from '../../src/telemetry/policy-metrics';
 import { retryLayer } from '../../src/sidecar/outbound/retry-layer';
 import { RetryBudget } from '../../src/sidecar/outbound/retry-budget';

@@ -1,7 +1,7 @@
 import type { ServicePolicy } from '../../src/policy/service-policy';
 import { AccessLog } from '../../src/telemetry/access-log';
 import { createAdminServer } from '../../src/sidecar/admin/admin-server';
-import type { PeerResponse } from '../../src/transport/peer/peer-client';
+import type { PeerResponse } from '../../src/transport/grpc/h2-client';
 import { endpoint, FakeEnv, stubModel, stubStack, methodSettings, newCall, okPeer, servicePolicy } from '../helpers/outbound-fixtures';
 
 const model = stubModel('Get');

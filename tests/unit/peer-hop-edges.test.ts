@@ -4,14 +4,14 @@ import http2, { ClientHttp2Session, Http2Server, IncomingHttpHeaders, ServerHttp
 import net, { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { defaultLimits, Limits } from '../../src/config/sidecar-config';
-import { GrpcProvider } from '../../src/sidecar/inbound/grpc-provider';
-import { PeerServer } from '../../src/sidecar/inbound/peer-server';
+import { GrpcProvider } from '../../adapters/grpc/grpc-provider';
+import { PeerServer } from '../../src/sidecar/peer/peer-server';
 import { FakeProvider, idlWith } from '../helpers/peer-fakes';
-import type { Provider } from '../../src/sidecar/inbound/provider';
+import type { Provider } from '../../src/protocol/provider';
 import { Metrics } from '../../src/telemetry/metrics';
 import { frame } from '../../src/transport/grpc/grpc-frame';
-import { CancelToken } from '../../src/transport/peer/cancel-token';
-import { PeerClient } from '../../src/transport/peer/peer-client';
+import { CancelToken } from '../../src/timing/cancel-token';
+import { H2Client } from '../../src/transport/grpc/h2-client';
 import { MeshError } from '../../src/errors/mesh-error';
 
 /**
@@ -127,7 +127,7 @@ describe('PeerServer at the socket', () => {
     const held = new Promise<void>((r) => (release = r));
     const provider = new FakeProvider('pkg.Svc', async () => (await held, { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: Buffer.from('x') }));
     const { port } = await startPeerServer(provider, { maxInFlight: 1 });
-    const client = new PeerClient();
+    const client = new H2Client();
     cleanup.push(() => client.close());
     const headers = { ':method': 'POST', ':path': '/pkg.Svc/Get', 'content-type': 'application/grpc', te: 'trailers' };
     const first = client.call(`127.0.0.1:${port}`, headers, Buffer.from('a'), Date.now() + 10_000);
@@ -170,7 +170,7 @@ describe('PeerServer at the socket', () => {
     const held = new Promise<void>((r) => (release = r));
     const provider = new FakeProvider('pkg.Svc', async () => (await held, { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: Buffer.from('late') }));
     const { server, port } = await startPeerServer(provider);
-    const client = new PeerClient();
+    const client = new H2Client();
     cleanup.push(() => client.close());
     const headers = { ':method': 'POST', ':path': '/pkg.Svc/Get', 'content-type': 'application/grpc', te: 'trailers' };
     const inFlight = client.call(`127.0.0.1:${port}`, headers, Buffer.from('a'), Date.now() + 10_000);
@@ -211,7 +211,7 @@ describe('consumer → peer listener → GrpcProvider → service', () => {
         const provider = new GrpcProvider('pkg.Svc', `grpc://127.0.0.1:${servicePort}`);
         cleanup.push(() => provider.close());
         const { port } = await startPeerServer(provider);
-        const client = new PeerClient();
+        const client = new H2Client();
         cleanup.push(() => client.close());
         const cancel = new CancelToken();
         const call = client.call(`127.0.0.1:${port}`, { ':method': 'POST', ':path': '/pkg.Svc/Get', 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '5000m' }, Buffer.from('hi'), Date.now() + 5000, cancel);
@@ -228,11 +228,11 @@ describe('consumer → peer listener → GrpcProvider → service', () => {
   });
 });
 
-describe('PeerClient at the socket', () => {
+describe('H2Client at the socket', () => {
   const headers = { ':method': 'POST', ':path': '/pkg.Svc/Get', 'content-type': 'application/grpc', te: 'trailers' };
 
-  function client(opts: Partial<ConstructorParameters<typeof PeerClient>[0]> = {}): PeerClient {
-    const c = new PeerClient({ maxMessageBytes: 4 * 1024 * 1024, pingIntervalMs: 30_000, idleTimeoutMs: 300_000, ...opts });
+  function client(opts: Partial<ConstructorParameters<typeof H2Client>[0]> = {}): H2Client {
+    const c = new H2Client({ maxMessageBytes: 4 * 1024 * 1024, pingIntervalMs: 30_000, idleTimeoutMs: 300_000, ...opts });
     cleanup.push(() => c.close());
     return c;
   }

@@ -1,4 +1,4 @@
-import { exampleOf } from '../../src/control-plane/proto-example';
+import { exampleOf } from '../../adapters/grpc/proto-example';
 import type { JsonValue } from '../../src/json/json-value';
 import { asNumber, asString, codecOf, encodeError, everythingRoot, roundTrip } from '../fixtures/proto/load-fixture';
 

@@ -1,9 +1,9 @@
-import type { GrpcMethod } from '../../src/idl/model';
+import type { GrpcMethod } from '../../adapters/grpc/grpc-model';
 import { IdlError } from '../../src/idl/model';
 import { thrownBy } from '../helpers/thrown';
-import { compileProto, protoImportsOf } from '../../src/compile/proto-compile';
+import { compileProto, protoImportsOf } from '../../adapters/grpc/proto-compile';
 import { parseJson } from '../../src/json/parse-json';
-import { protoCodec } from '../../src/codec/proto/proto-codec';
+import { protoCodec } from '../../adapters/grpc/codec/proto-codec';
 import { fixtureFiles } from '../fixtures/proto/load-fixture';
 
 const acme = fixtureFiles('acme/common/v1/money.proto', 'acme/users/v1/users.proto');
@@ -18,7 +18,7 @@ describe('compileProto: a good bundle', () => {
     const svc = bundle.services[0]!;
     expect([...svc.methods.keys()]).toEqual(['GetUser', 'ListUsers', 'Batch']);
     const get = svc.methods.get('GetUser') as GrpcMethod;
-    expect(get).toMatchObject({ kind: 'grpc', name: 'GetUser', path: '/acme.users.v1.UserService/GetUser', clientStreaming: false, serverStreaming: false });
+    expect(get).toMatchObject({ name: 'GetUser', path: '/acme.users.v1.UserService/GetUser', clientStreaming: false, serverStreaming: false });
     expect(get.request.typeName).toBe('acme.users.v1.GetUserRequest');
     expect(get.response.typeName).toBe('acme.users.v1.User');
     expect(svc.methods.get('ListUsers')).toMatchObject({ clientStreaming: false, serverStreaming: true });

@@ -1,5 +1,5 @@
-import { builtinRoot } from '../../src/codec/proto/any-types';
-import { statusDetailsToJson } from '../../src/codec/proto/status-details';
+import { builtinRoot } from '../../adapters/grpc/codec/any-types';
+import { statusDetailsToJson } from '../../adapters/grpc/codec/status-details';
 import { everythingRoot } from '../fixtures/proto/load-fixture';
 
 function any(url: string, value: Uint8Array): { type_url: string; value: Uint8Array } {

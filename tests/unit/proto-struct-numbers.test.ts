@@ -1,4 +1,4 @@
-import { structNumber } from '../../src/codec/proto/struct-number';
+import { structNumber } from '../../adapters/grpc/codec/struct-number';
 import { codecOf, encodeError, roundTrip } from '../fixtures/proto/load-fixture';
 
 /** Issue 16: a number inside Struct / Value / ListValue is a double, written as serializers write doubles. */

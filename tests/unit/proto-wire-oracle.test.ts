@@ -1,6 +1,6 @@
 import type * as protobuf from 'protobufjs';
-import { protoCodec } from '../../src/codec/proto/proto-codec';
-import { compileProto } from '../../src/compile/proto-compile';
+import { protoCodec } from '../../adapters/grpc/codec/proto-codec';
+import { compileProto } from '../../adapters/grpc/proto-compile';
 import { parseJson } from '../../src/json/parse-json';
 
 /**

@@ -1,15 +1,16 @@
 import { emptyPolicies, type PolicySnapshot } from '../../src/policy/service-policy';
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
-import { ThriftProvider } from '../../src/sidecar/inbound/thrift-provider';
-import type { InboundCall } from '../../src/sidecar/inbound/provider';
+import { ThriftProvider } from '../../adapters/thrift/thrift-provider';
+import type { InboundCall } from '../../src/protocol/provider';
 import type { MethodModel } from '../../src/idl/model';
 import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
 import { emptyIdl, IdlSnapshot } from '../../src/snapshot/snapshots';
 import { routeLayer } from '../../src/sidecar/outbound/route-layer';
 import type { OutboundCall } from '../../src/sidecar/outbound/call';
 import { frame } from '../../src/transport/grpc/grpc-frame';
-import { CancelToken } from '../../src/transport/peer/cancel-token';
-import { PeerHeaders } from '../../src/transport/peer/peer-headers';
+import { CancelToken } from '../../src/timing/cancel-token';
+import { ThriftHeaders } from '../../adapters/thrift/thrift-model';
+import { PeerHeaders } from '../../src/protocol/peer-headers';
 import { codecMethod } from '../helpers/thrift-codec-idl';
 
 /** A TCP server standing in for the Thrift service: records every byte it is sent. */
@@ -54,7 +55,7 @@ describe('ThriftProvider: what goes onto a pooled connection', () => {
     expect(reply.status).toBe(0);
     // A two-way method is not made oneway by a peer's header: it waits for a reply (here: its deadline).
     const twoWay = codecMethod('l');
-    const call = { ...thriftCall(twoWay, twoWay.encodeArgs({ v: 1 }, 'binary'), { [PeerHeaders.thriftOneway]: '1' }), deadline: Date.now() + 200 };
+    const call = { ...thriftCall(twoWay, twoWay.encodeArgs({ v: 1 }, 'binary'), { [ThriftHeaders.oneway]: '1' }), deadline: Date.now() + 200 };
     const r2 = await p.call(call);
     p.close();
     expect(r2.status).toBe(4);

@@ -1,7 +1,7 @@
-import { applicationExceptionToError } from '../../src/codec/thrift/application-exception';
-import { newWriter } from '../../src/codec/thrift/protocols';
-import { T } from '../../src/codec/thrift/wire-types';
-import type { ThriftProtocolName } from '../../src/idl/model';
+import { applicationExceptionToError } from '../../adapters/thrift/codec/application-exception';
+import { newWriter } from '../../adapters/thrift/codec/protocols';
+import { T } from '../../adapters/thrift/codec/wire-types';
+import type { ThriftProtocolName } from '../../adapters/thrift/thrift-model';
 
 function appException(protocol: ThriftProtocolName, message: string | undefined, type: number | undefined): Buffer {
   const w = newWriter(protocol);

@@ -1,10 +1,14 @@
-import { thriftRequestExample, thriftResponseExample } from '../../src/control-plane/idl-show';
+import { describeMethod } from '../../adapters/thrift/thrift-compile';
+import type { ThriftMethod } from '../../adapters/thrift/thrift-model';
+
+const thriftRequestExample = (m: ThriftMethod) => describeMethod(m).request;
+const thriftResponseExample = (m: ThriftMethod) => describeMethod(m).response;
 import { RawJson } from '../../src/json/raw-json';
 import { MeshError } from '../../src/errors/mesh-error';
 import type { JsonValue } from '../../src/json/json-value';
 import { codecMethod, PROTOCOLS, roundTrip } from '../helpers/thrift-codec-idl';
-import { DecoderCompiler } from '../../src/codec/thrift/thrift-to-json';
-import { newReader } from '../../src/codec/thrift/protocols';
+import { DecoderCompiler } from '../../adapters/thrift/codec/thrift-to-json';
+import { newReader } from '../../adapters/thrift/codec/protocols';
 import { thrownBy } from '../helpers/thrown';
 
 const MAX = '9223372036854775807';

@@ -1,8 +1,12 @@
-import { thriftRequestExample, thriftResponseExample } from '../../src/control-plane/idl-show';
+import { describeMethod } from '../../adapters/thrift/thrift-compile';
+import type { ThriftMethod } from '../../adapters/thrift/thrift-model';
+
+const thriftRequestExample = (m: ThriftMethod) => describeMethod(m).request;
+const thriftResponseExample = (m: ThriftMethod) => describeMethod(m).response;
 import type { ServiceModel } from '../../src/idl/model';
 import { IdlError } from '../../src/idl/model';
 import { thrownBy } from '../helpers/thrown';
-import { compileThrift, thriftIncludesOf } from '../../src/compile/thrift-compile';
+import { compileThrift, thriftIncludesOf } from '../../adapters/thrift/thrift-compile';
 import { shopFiles, thriftMethod } from '../helpers/thrift-fixtures';
 
 const method = thriftMethod;

@@ -2,8 +2,8 @@
  * Byte-exact checks against Apache Thrift's own Node writers and readers (the `thrift` npm
  * package and code generated from tests/fixtures/thrift/shop.thrift), for both protocols.
  */
-import { encodeEnvelope, MessageType } from '../../src/transport/thrift/envelope';
-import type { ThriftProtocolName } from '../../src/idl/model';
+import { encodeEnvelope, MessageType } from '../../adapters/thrift/transport/envelope';
+import type { ThriftProtocolName } from '../../adapters/thrift/thrift-model';
 import { shopService, thriftMethod } from '../helpers/thrift-fixtures';
 
 // `thrift` requires the ESM-only `uuid` package, which jest cannot load; UUID fields are not used.
@@ -11,9 +11,9 @@ jest.mock('uuid', () => ({ parse: () => new Uint8Array(16), stringify: () => '' 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const thrift = require('thrift');
 const Int64 = require('node-int64');
-const Catalog = require('../fixtures/thrift/gen-nodejs/Catalog');
-const shop = require('../fixtures/thrift/gen-nodejs/shop_types');
-const common = require('../fixtures/thrift/gen-nodejs/common_types');
+const Catalog = require('../fixtures/thrift/gen-nodejs/Catalog.js');
+const shop = require('../fixtures/thrift/gen-nodejs/shop_types.js');
+const common = require('../fixtures/thrift/gen-nodejs/common_types.js');
 
 const svc = shopService();
 const PROTOCOLS: ThriftProtocolName[] = ['binary', 'compact'];

@@ -1,8 +1,8 @@
-import { BinaryReader, BinaryWriter } from '../../src/codec/thrift/binary-protocol';
-import { CompactReader, CompactWriter } from '../../src/codec/thrift/compact-protocol';
-import type { TReader, TWriter } from '../../src/codec/thrift/protocol';
-import { MessageType, T, ThriftProtocolError, ThriftUnderrun } from '../../src/codec/thrift/wire-types';
-import { decodeEnvelope, encodeEnvelope, messageEnd } from '../../src/transport/thrift/envelope';
+import { BinaryReader, BinaryWriter } from '../../adapters/thrift/codec/binary-protocol';
+import { CompactReader, CompactWriter } from '../../adapters/thrift/codec/compact-protocol';
+import type { TReader, TWriter } from '../../adapters/thrift/codec/protocol';
+import { MessageType, T, ThriftProtocolError, ThriftUnderrun } from '../../adapters/thrift/codec/wire-types';
+import { decodeEnvelope, encodeEnvelope, messageEnd } from '../../adapters/thrift/transport/envelope';
 
 const hex = (w: TWriter) => w.finish().toString('hex');
 const bytes = (h: string) => Buffer.from(h.replace(/\s+/g, ''), 'hex');

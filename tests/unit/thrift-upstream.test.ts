@@ -1,10 +1,10 @@
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import { once } from 'node:events';
-import { ThriftUpstream } from '../../src/transport/thrift';
-import { encodeEnvelope, MessageType } from '../../src/transport/thrift/envelope';
-import { applicationExceptionToError } from '../../src/codec/thrift/application-exception';
+import { ThriftUpstream } from '../../adapters/thrift/transport';
+import { encodeEnvelope, MessageType } from '../../adapters/thrift/transport/envelope';
+import { applicationExceptionToError } from '../../adapters/thrift/codec/application-exception';
 import { MeshError } from '../../src/errors/mesh-error';
-import type { ThriftProtocolName } from '../../src/idl/model';
+import type { ThriftProtocolName } from '../../adapters/thrift/thrift-model';
 import type { JsonValue } from '../../src/json/json-value';
 import { shopService, thriftMethod } from '../helpers/thrift-fixtures';
 import { startThriftTestServer, ThriftTestServer } from '../helpers/thrift-test-server';

@@ -1,4 +1,4 @@
-import { parseThriftUrl } from '../../src/transport/thrift';
+import { parseThriftUrl } from '../../adapters/thrift/transport';
 
 describe('parseThriftUrl', () => {
   test('framed binary by default', () => {

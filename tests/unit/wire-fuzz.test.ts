@@ -1,10 +1,10 @@
 import { AddressInfo, createServer, Server, Socket } from 'node:net';
 import fc from 'fast-check';
-import { applicationExceptionToError } from '../../src/codec/thrift/application-exception';
+import { applicationExceptionToError } from '../../adapters/thrift/codec/application-exception';
 import { MeshError } from '../../src/errors/mesh-error';
 import { decodeGrpcMessage, frame, FrameCollector, parseGrpcTimeout, unframe } from '../../src/transport/grpc/grpc-frame';
-import { ThriftUpstream } from '../../src/transport/thrift';
-import { encodeEnvelope, MessageType } from '../../src/transport/thrift/envelope';
+import { ThriftUpstream } from '../../adapters/thrift/transport';
+import { encodeEnvelope, MessageType } from '../../adapters/thrift/transport/envelope';
 import { check, chunked, corpus, expectRefusal, fuzzSeed, hex, outcome } from '../fuzz/fuzz-harness';
 
 /**

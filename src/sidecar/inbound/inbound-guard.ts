@@ -3,8 +3,8 @@ import tls, { type TLSSocket } from 'node:tls';
 import type { IncomingHttpHeaders } from 'node:http2';
 import type { MeshError } from '../../errors/mesh-error';
 import type { MeshTls } from '../../identity/mesh-tls';
-import { PeerHeaders } from '../../transport/peer/peer-headers';
-import { muxAlpn } from '../../transport/peer/mux-frame';
+import { PeerHeaders } from '../../protocol/peer-headers';
+import { muxAlpn } from '../peer/mux-frame';
 import type { AccessGate } from './access-gate';
 import type { RateGate } from '../limits/rate-gate';
 

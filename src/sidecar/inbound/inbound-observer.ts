@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http2';
 import { AccessLog, roundMs, traceIdOf } from '../../telemetry/access-log';
 import { Metrics, unroutedLabel } from '../../telemetry/metrics';
-import { CallSpan, MeshTracer, rpcSystem } from '../tracing/mesh-tracer';
+import type { CallSpan, MeshTracer } from '../tracing/mesh-tracer';
 
 /** One inbound call being watched: started when its stream opens, ended when the reply is written. */
 export interface InboundWatch {
@@ -12,7 +12,8 @@ export interface InboundWatch {
   readonly requestId: string;
   readonly span: CallSpan | undefined;
   readonly traceparent: string | undefined;
-  readonly protocol: 'grpc' | 'thrift' | undefined;
+  /** OpenTelemetry's rpc.system of the provider's protocol, if this sidecar provides the service. */
+  readonly rpcSystem: string | undefined;
 }
 
 /**
@@ -28,12 +29,12 @@ export class InboundObserver {
     private readonly tracer: MeshTracer | undefined,
   ) {}
 
-  begin(headers: IncomingHttpHeaders, caller: string, service: string, method: string, protocol: 'grpc' | 'thrift' | undefined): InboundWatch {
+  begin(headers: IncomingHttpHeaders, caller: string, service: string, method: string, rpcSystem: string | undefined): InboundWatch {
     const incoming = typeof headers.traceparent === 'string' ? headers.traceparent : undefined;
     const span = this.tracer?.start('inbound', caller, service, method, incoming);
     if (span) headers.traceparent = span.traceparent;
     const requestId = headers['x-request-id'];
-    return { started: performance.now(), caller, service, method, requestId: typeof requestId === 'string' ? requestId : '', span, traceparent: span ? span.traceparent : incoming, protocol };
+    return { started: performance.now(), caller, service, method, requestId: typeof requestId === 'string' ? requestId : '', span, traceparent: span ? span.traceparent : incoming, rpcSystem };
   }
 
   /** `routed`: the service is provided here; `known`: the method is in the IDL snapshot (else both share the unrouted label). */
@@ -41,7 +42,7 @@ export class InboundObserver {
     const durationMs = performance.now() - w.started;
     this.metrics.observe('inbound', w.caller, routed ? w.service : unroutedLabel, routed && known ? w.method : unroutedLabel, code, durationMs / 1000);
     const provider = routed ? (this.providerUrls.get(w.service) ?? null) : null;
-    w.span?.end(code, rpcSystem(w.protocol), provider);
+    w.span?.end(code, w.rpcSystem, provider);
     if (!this.accessLog.keeps(code, durationMs)) return;
     this.accessLog.add({
       time: new Date().toISOString(),

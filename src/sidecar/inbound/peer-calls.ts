@@ -7,14 +7,13 @@ import { BoundedLabels } from '../../telemetry/bounded-labels';
 import type { InboundObserver, InboundWatch } from './inbound-observer';
 import { InFlight } from '../in-flight';
 import { parseGrpcTimeout } from '../../transport/grpc/grpc-frame';
-import { maxTimerMs } from '../../transport/peer/timer-cap';
-import { CancelToken } from '../../transport/peer/cancel-token';
+import { maxTimerMs } from '../../timing/timer-cap';
+import { CancelToken } from '../../timing/cancel-token';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import { findMethod, IdlSnapshot } from '../../snapshot/snapshots';
 import type { MethodModel } from '../../idl/model';
 import type { Limits } from '../../config/sidecar-config';
-import type { Provider } from './provider';
-import { errorReplyFor, InboundReply } from './peer-reply';
+import { errorReplyFor, type InboundReply, type Provider } from '../../protocol/provider';
 import type { InboundGuard } from './inbound-guard';
 
 /** How one wire protocol of the peer listener answers a call; `ref` is its stream (HTTP/2) or stream id (mux). */
@@ -59,7 +58,7 @@ export class PeerCalls {
     const model = provider ? findMethod(this.idl.current, service, method)?.method : undefined;
     // Labels a peer cannot choose: methods outside the IDL snapshot and callers beyond a bounded set share one.
     const caller = this.callers.label(this.guard.callerOf(socket, headers));
-    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, this.observer.begin(headers, caller, service, method, provider?.protocol));
+    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, this.observer.begin(headers, caller, service, method, provider?.rpcSystem));
     if (this.inFlight.count >= this.limits.maxInFlight) {
       // Nothing ran: the consumer's retry goes to another provider.
       sink.refuse(ref);

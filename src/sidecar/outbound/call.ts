@@ -1,7 +1,7 @@
 import type { MethodModel } from '../../idl/model';
 import type { Endpoint, ServiceEntry } from '../../snapshot/snapshots';
-import type { PeerResponse } from '../../transport/peer/peer-client';
-import type { CancelToken } from '../../transport/peer/cancel-token';
+import type { PeerResponse } from '../../transport/grpc/h2-client';
+import type { CancelToken } from '../../timing/cancel-token';
 import type { MethodPolicy, ServicePolicy } from '../../policy/service-policy';
 
 /** The app's request headers as node:http gives them (lower-case names). */
@@ -59,7 +59,7 @@ export interface PeerRequest {
   readonly call: OutboundCall;
   readonly path: string;
   readonly contentType: string;
-  readonly headers: Record<string, string>;
+  readonly headers: Readonly<Record<string, string>>;
   /** The encoded message for an endpoint (Thrift encodes per the provider's protocol). */
   payloadFor(endpoint: Endpoint): Uint8Array;
   /** Set by the balancer: where the current attempt goes. */

@@ -1,6 +1,6 @@
 import { MeshError } from '../../errors/mesh-error';
 import type { CallLayer } from './call';
-import { maxTimerMs } from '../../transport/peer/timer-cap';
+import { maxTimerMs } from '../../timing/timer-cap';
 import type { LayerEnv } from './layer-env';
 
 /**

@@ -7,7 +7,7 @@ import { errorBody, httpStatusOf, payloadTooLargeStatus, requestTimeoutStatus } 
 import type { Logger } from '../../log/logger';
 import type { CallHandler, OutboundCall } from './call';
 import { isUserMetadata } from '../../transport/grpc/metadata';
-import { CancelToken } from '../../transport/peer/cancel-token';
+import { CancelToken } from '../../timing/cancel-token';
 import { InFlight } from '../in-flight';
 import { TimeoutSweep } from '../timeout-sweep';
 import { defaultLimits, Limits } from '../../config/sidecar-config';

@@ -1,4 +1,4 @@
-import type { CancelToken } from '../../transport/peer/cancel-token';
+import type { CancelToken } from '../../timing/cancel-token';
 
 /**
  * Time and chance as the policy layers see them, injected so unit tests run on a fake clock and

@@ -2,7 +2,7 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 import type { PolicySnapshot } from '../../policy/service-policy';
-import type { PeerClient } from '../../transport/peer/peer-client';
+import type { H2Client } from '../../transport/grpc/h2-client';
 import { CallHandler, compose } from './call';
 import type { AccessLog } from '../../telemetry/access-log';
 import type { MeshTracer } from '../tracing/mesh-tracer';
@@ -29,7 +29,7 @@ export interface OutboundDeps {
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
   readonly policies: SnapshotCell<PolicySnapshot>;
   readonly metrics: Metrics;
-  readonly peers: Pick<PeerClient, 'call'>;
+  readonly peers: Pick<H2Client, 'call'>;
   readonly defaultTimeoutMs: number;
   readonly accessLog: AccessLog;
   /** Present only when tracing is configured; without it no trace layer is composed. */

@@ -1,15 +1,15 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../errors/mesh-error';
-import type { PeerClient } from '../../transport/peer/peer-client';
+import type { H2Client } from '../../transport/grpc/h2-client';
 import { grpcTimeout } from '../../transport/grpc/grpc-frame';
-import { PeerHeaders } from '../../transport/peer/peer-headers';
+import { PeerHeaders } from '../../protocol/peer-headers';
 import type { PeerHandler } from './call';
 
 /** Attempt numbers as header values, made once. */
 const attemptNames = ['0', '1', '2', '3', '4', '5'];
 
 /** The end of the outbound stack: one HTTP/2 request to the chosen provider sidecar. */
-export function peerTransport(client: Pick<PeerClient, 'call'>): PeerHandler {
+export function peerTransport(client: Pick<H2Client, 'call'>): PeerHandler {
   return async (req) => {
     const ep = req.endpoint;
     if (!ep) throw new MeshError('INTERNAL', 'no endpoint was chosen');

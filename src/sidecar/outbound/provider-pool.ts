@@ -1,4 +1,3 @@
-import type { Protocol } from '../../idl/model';
 import type { Endpoint } from '../../snapshot/snapshots';
 
 type Labels = ReadonlyArray<readonly [string, string]>;
@@ -12,14 +11,14 @@ const noSubset: Labels = [];
  * subsets or an old endpoints list are garbage once nothing holds them).
  */
 export class ProviderPools {
-  private readonly cache = new WeakMap<readonly Endpoint[], WeakMap<Labels, { grpc?: readonly Endpoint[]; thrift?: readonly Endpoint[] }>>();
+  private readonly cache = new WeakMap<readonly Endpoint[], WeakMap<Labels, Record<string, readonly Endpoint[] | undefined>>>();
 
-  of(all: readonly Endpoint[], protocol: Protocol, labels: Labels | undefined): readonly Endpoint[] {
+  of(all: readonly Endpoint[], protocol: string, labels: Labels | undefined): readonly Endpoint[] {
     let bySubset = this.cache.get(all);
     if (!bySubset) this.cache.set(all, (bySubset = new WeakMap()));
     const key = labels ?? noSubset;
     let byProtocol = bySubset.get(key);
-    if (!byProtocol) bySubset.set(key, (byProtocol = {}));
+    if (!byProtocol) bySubset.set(key, (byProtocol = Object.create(null) as Record<string, readonly Endpoint[] | undefined>));
     return (byProtocol[protocol] ??= Object.freeze(all.filter((e) => e.protocol === protocol && carriesAll(e, key))));
   }
 }

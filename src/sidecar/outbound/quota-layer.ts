@@ -3,7 +3,7 @@ import { quotaId } from '../../policy/quota-lease';
 import type { Quota } from '../../policy/service-policy';
 import type { LimitMetrics } from '../limits/limit-metrics';
 import type { QuotaLedger } from '../limits/quota-ledger';
-import type { PeerResponse } from '../../transport/peer/peer-client';
+import type { PeerResponse } from '../../transport/grpc/h2-client';
 import type { OutboundCall, PeerHandler, PeerLayer, PeerRequest } from './call';
 
 /**

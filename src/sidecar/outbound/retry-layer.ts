@@ -1,8 +1,8 @@
 import { MeshError } from '../../errors/mesh-error';
 import { codeName } from '../../errors/codes';
 import { meshDefaults } from '../../policy/service-policy';
-import type { PeerResponse } from '../../transport/peer/peer-client';
-import { PeerHeaders } from '../../transport/peer/peer-headers';
+import type { PeerResponse } from '../../transport/grpc/h2-client';
+import { PeerHeaders } from '../../protocol/peer-headers';
 import type { PolicyMetrics } from '../../telemetry/policy-metrics';
 import type { PeerLayer, PeerRequest } from './call';
 import type { LayerEnv } from './layer-env';

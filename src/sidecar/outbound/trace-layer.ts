@@ -1,4 +1,4 @@
-import { MeshTracer, rpcSystem } from '../tracing/mesh-tracer';
+import type { MeshTracer } from '../tracing/mesh-tracer';
 import type { CallLayer } from './call';
 import { endedWith } from './ended-with';
 
@@ -11,6 +11,6 @@ export function traceLayer(tracer: MeshTracer): CallLayer {
   return (next) => (call) => {
     const span = tracer.start('outbound', call.caller, call.service, call.method, call.metadata.traceparent);
     call.metadata.traceparent = span.traceparent;
-    return endedWith(next, call, (code) => span.end(code, rpcSystem(call.route?.entry.model.protocol), call.provider ?? null));
+    return endedWith(next, call, (code) => span.end(code, call.route?.entry.model.rpcSystem, call.provider ?? null));
   };
 }

@@ -21,8 +21,3 @@ export interface MeshTracer {
   /** Prometheus text for the sidecar's /metrics (spans exported and dropped). */
   render?(): string;
 }
-
-/** rpc.system of a service protocol, as the OpenTelemetry semantic conventions name it. */
-export function rpcSystem(protocol: 'grpc' | 'thrift' | undefined): string | undefined {
-  return protocol === 'thrift' ? 'apache_thrift' : protocol;
-}

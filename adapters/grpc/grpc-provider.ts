@@ -1,0 +1,56 @@
+import type { OutgoingHttpHeaders } from 'node:http2';
+import { MeshError } from '../../src/errors/mesh-error';
+import { grpcStatusOf, H2Client } from '../../src/transport/grpc/h2-client';
+import { grpcTimeout } from '../../src/transport/grpc/grpc-frame';
+import { collectMetadata, isUserMetadata } from '../../src/transport/grpc/metadata';
+import { errorReplyFor, type InboundCall, type InboundReply, type Provider, type ProviderOptions } from '../../src/protocol/provider';
+import { grpcContentType } from './grpc-model';
+
+/**
+ * Forwards a peer call to the local gRPC service as bytes: the message is never decoded here,
+ * and the provider's status, message, details and metadata go back as they came. Its client is
+ * the HTTP/2 engine the peer hop also uses, with a session to this one service.
+ */
+export class GrpcProvider implements Provider {
+  readonly protocol = 'grpc';
+  readonly encoding = undefined;
+  readonly rpcSystem = 'grpc';
+  private readonly client: H2Client;
+  private readonly authority: string;
+
+  constructor(
+    readonly service: string,
+    url: string,
+    options?: ProviderOptions,
+  ) {
+    this.authority = new URL(url).host;
+    this.client = new H2Client(options);
+  }
+
+  async call(call: InboundCall): Promise<InboundReply> {
+    const headers: OutgoingHttpHeaders = {
+      ':method': 'POST',
+      ':path': call.path,
+      'content-type': grpcContentType,
+      te: 'trailers',
+      'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
+    };
+    for (const key in call.headers) {
+      if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
+    }
+    try {
+      const raw = await this.client.exchange(this.authority, headers, call.body, call.deadline, call.cancel);
+      const { status, message, detailsBin } = grpcStatusOf(raw);
+      const metadata: Record<string, string> = {};
+      collectMetadata(metadata, raw.headers);
+      if (raw.trailers) collectMetadata(metadata, raw.trailers);
+      return { status, message, detailsBin, metadata, framed: raw.body };
+    } catch (err) {
+      return errorReplyFor(MeshError.from(err));
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,40 @@
+import type { CompiledBundle, IdlFiles } from '../idl/model';
+import type { Provider, ProviderOptions } from './provider';
+
+/**
+ * One wire protocol, as the core knows it (Envoy's extensions, grpc-js's registered resolvers):
+ * each lives in its own folder under `adapters/` and is registered by the composition root.
+ * Nothing in `src/` names a protocol; it asks the registry (src/protocol/protocol-registry.ts),
+ * and compiled models carry what their adapter built, so a call does no look-up.
+ */
+export interface ProtocolAdapter {
+  /** `grpc`, `thrift`: shown by `idl ls`, announced in discovery, matched against a service's protocol. */
+  readonly name: string;
+  /** The IDL it compiles, if any: file extensions with the dot (`.proto`). */
+  readonly idl?: IdlCompiler;
+  /** The `--provide SVC=URL` schemes it serves (`grpc`), if any. */
+  readonly providers?: ProviderFactory;
+}
+
+export interface IdlCompiler {
+  readonly extensions: readonly string[];
+  /**
+   * Compiles this adapter's files of a pushed bundle (path -> content, only its extensions)
+   * into service models with converters built once; throws IdlError naming `file:line:col`.
+   * `entries` are the files pushed; the rest are what they import.
+   */
+  compile(files: IdlFiles, entries: readonly string[]): CompiledBundle;
+  /**
+   * The files one file of the bundle (keyed `key`) imports, for `idl push` to collect: each
+   * `ref` as written (looked for beside the file and under `-I`) and the `key` it will have in
+   * the bundle. Imports that ship with the mesh are left out.
+   */
+  importsOf(key: string, content: string): readonly { ref: string; key: string }[];
+}
+
+export interface ProviderFactory {
+  readonly schemes: readonly string[];
+  /** Why `url` cannot be served (a message for a flag error), or undefined when it can. */
+  check(url: string): string | undefined;
+  create(service: string, url: string, options: ProviderOptions): Provider;
+}
