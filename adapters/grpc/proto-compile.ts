@@ -62,6 +62,11 @@ function serviceModel(svc: protobuf.Service, root: protobuf.Root): ServiceModel 
       oneway: false,
       idempotent: IDEMPOTENT_LEVELS.has(String(m.options?.idempotency_level)),
       json: jsonConversion(request.encode, response.toJson, statusDetails),
+      provider: {
+        decodeRequest: (bytes, _encoding, opts) => request.toJson(bytes, opts),
+        encodeReply: (value) => response.encode(value),
+        encodeException: () => undefined,
+      },
     };
     methods.set(m.name, method);
   }

@@ -1,5 +1,5 @@
 import { normalize } from 'node:path/posix';
-import type { ProtocolAdapter } from '../../src/protocol/protocol-adapter';
+import { checkedBy, type ProtocolAdapter } from '../../src/protocol/protocol-adapter';
 import { parseThriftUrl } from './transport/thrift-url';
 import { ThriftProvider } from './thrift-provider';
 import type * as ThriftCompile from './thrift-compile';
@@ -24,14 +24,7 @@ export const thriftAdapter: ProtocolAdapter = {
   },
   providers: {
     schemes: ['thrift'],
-    check(url: string) {
-      try {
-        parseThriftUrl(url);
-        return undefined;
-      } catch (err) {
-        return (err as Error).message;
-      }
-    },
+    check: checkedBy(parseThriftUrl),
     create: (service, url, options) => new ThriftProvider(service, url, options),
   },
 };

@@ -45,6 +45,23 @@ export interface JsonConversion {
   statusDetails(detailsBin: string): JsonValue[];
 }
 
+/**
+ * JSON on the provider's side of one method, for providers that speak HTTP/JSON
+ * (adapters/http): the consumer's encoded request out as JSON, the provider's JSON answer back
+ * in the IDL's bytes, so the consumer reads it as from a native provider.
+ */
+export interface JsonProviderConversion {
+  /** The request as the consumer encoded it (unframed, in `encoding`) → the JSON text a JSON caller would have sent. */
+  decodeRequest(bytes: Buffer, encoding: string | undefined, opts: ToJsonOptions): string;
+  /** The provider's JSON answer → the reply message in `encoding`; MeshError INVALID_ARGUMENT naming the JSON path when it does not fit. */
+  encodeReply(value: JsonValue, encoding: string | undefined): Uint8Array;
+  /**
+   * A declared exception (`<module>.<Type>`) with its fields as JSON → the reply that carries it,
+   * or undefined when the method declares no such exception (IDLs without them always answer undefined).
+   */
+  encodeException(exception: string, value: JsonValue, encoding: string | undefined): Uint8Array | undefined;
+}
+
 export interface MethodModel {
   readonly name: string;
   /** `/<service>/<method>`: the path of the call on the peer hop. */
@@ -56,6 +73,7 @@ export interface MethodModel {
   readonly clientStreaming: boolean;
   readonly serverStreaming: boolean;
   readonly json: JsonConversion;
+  readonly provider: JsonProviderConversion;
 }
 
 /** What `transmesh idl show` prints of one service: its methods, each with JSON examples. */

@@ -34,7 +34,24 @@ export interface IdlCompiler {
 
 export interface ProviderFactory {
   readonly schemes: readonly string[];
+  /**
+   * Its providers take the calls of a service whatever IDL the service has (an HTTP/JSON
+   * provider converts with the IDL); others take only services of their own protocol.
+   */
+  readonly anyIdl?: boolean;
   /** Why `url` cannot be served (a message for a flag error), or undefined when it can. */
   check(url: string): string | undefined;
   create(service: string, url: string, options: ProviderOptions): Provider;
+}
+
+/** A provider URL check from a parser that throws Error with a one-line reason. */
+export function checkedBy(parse: (url: string) => unknown): (url: string) => string | undefined {
+  return (url) => {
+    try {
+      parse(url);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
 }

@@ -42,6 +42,11 @@ export function providerFactoryFor(url: string): ProviderFactory | undefined {
   return colon <= 0 ? undefined : byScheme.get(url.slice(0, colon));
 }
 
+/** The protocols whose providers serve a service of any IDL (announced under their own name). */
+export function anyIdlProtocols(): ReadonlySet<string> {
+  return new Set([...adapters.values()].filter((a) => a.providers?.anyIdl).map((a) => a.name));
+}
+
 export function providerSchemes(): string[] {
   return [...byScheme.keys()];
 }

@@ -9,6 +9,8 @@ import { PeerHeaders } from './peer-headers';
 export interface InboundCall {
   readonly service: string;
   readonly method: string;
+  /** The calling app, as its certificate proves where the mesh has a CA. */
+  readonly caller: string;
   /** The method in this sidecar's IDL snapshot, if it is there (Thrift's oneway comes from it). */
   readonly model: MethodModel | undefined;
   readonly path: string;

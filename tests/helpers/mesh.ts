@@ -39,9 +39,10 @@ export interface Mesh {
 /**
  * A whole mesh as real processes: nats-server, the control plane, the IDL of `service` pushed
  * (`idl` are the push arguments), a sidecar providing it at `upstream` and a consumer sidecar
- * for `php-app`. The provider itself (a gRPC or Thrift server) is the caller's.
+ * for `php-app`. The provider itself (a gRPC or Thrift server) is the caller's; `alsoProvide`
+ * adds `SVC=URL`s the same provider sidecar fronts.
  */
-export async function startMesh(opts: { service: string; idl: string[]; upstream: string; providerApp: string }): Promise<Mesh> {
+export async function startMesh(opts: { service: string; idl: string[]; upstream: string; providerApp: string; alsoProvide?: string[] }): Promise<Mesh> {
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const stop = async () => {
     for (const s of started.reverse()) await s.stop();
@@ -53,7 +54,8 @@ export async function startMesh(opts: { service: string; idl: string[]; upstream
     started.push(cp);
     const pushed = await runCli(['idl', 'push', ...opts.idl, '--nats', nats.url]);
     if (pushed.code !== 0 || !pushed.stdout.includes(opts.service)) throw new Error(`idl push failed (${pushed.code}): ${pushed.stdout}${pushed.stderr}`);
-    const provider = await startSidecar(nats.url, opts.providerApp, [`${opts.service}=${opts.upstream}`]);
+    const provide = [`${opts.service}=${opts.upstream}`, ...(opts.alsoProvide ?? [])];
+    const provider = await startSidecar(nats.url, opts.providerApp, provide);
     started.push(provider.proc);
     const consumer = await startSidecar(nats.url, 'php-app');
     started.push(consumer.proc);

@@ -121,6 +121,7 @@ export function stubMethod(name: string): MethodModel {
       decodeReply: () => '{}',
       statusDetails: () => [],
     },
+    provider: { decodeRequest: () => '{}', encodeReply: () => new Uint8Array(), encodeException: () => undefined },
   };
 }
 

@@ -33,7 +33,7 @@ describe('sidecar configuration', () => {
     [{ app: 'a', nats: 'nats://h:1', listen: 'localhost' }, /--listen: "localhost" is not host:port/],
     [{ app: 'a', nats: 'nats://h:1', listen: '127.0.0.1:99999' }, /--listen/],
     [{ app: 'a', nats: 'nats://h:1', provide: ['Svc'] }, /--provide/],
-    [{ app: 'a', nats: 'nats://h:1', provide: ['a.Svc=http://h:1'] }, /--provide/],
+    [{ app: 'a', nats: 'nats://h:1', provide: ['a.Svc=ftp://h:1'] }, /--provide/],
     [{ app: 'a', nats: 'http://h:1' }, /--nats/],
     [{ app: 'a', nats: 'nats://h:1,http://h:2' }, /--nats: .*comma-separated/],
     [{ app: 'a', nats: ' , ' }, /--nats/],

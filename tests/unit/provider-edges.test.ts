@@ -32,7 +32,7 @@ afterAll(async () => {
 beforeEach(() => (received.length = 0));
 
 function thriftCall(model: MethodModel | undefined, args: Buffer, headers: Record<string, string> = {}): InboundCall {
-  return { service: 'T', method: model?.name ?? 'nope', model, path: '/T/x', headers, body: frame(args), deadline: Date.now() + 5000, cancel: new CancelToken() };
+  return { service: 'T', method: model?.name ?? 'nope', caller: 'app', model, path: '/T/x', headers, body: frame(args), deadline: Date.now() + 5000, cancel: new CancelToken() };
 }
 
 describe('ThriftProvider: what goes onto a pooled connection', () => {

@@ -13,6 +13,7 @@ import { Decoder, DecoderCompiler } from './thrift-to-json';
 import type { MethodDef, StructDef } from '../idl/thrift-types';
 import { T } from './wire-types';
 import { applicationExceptionToError } from './application-exception';
+import { providerJson } from './provider-json';
 
 
 /** The converters of one bundle: named types are compiled once and shared by every method. */
@@ -45,6 +46,7 @@ export class ThriftCodecCompiler {
       decodeResult,
       def: m,
       json: thriftJson(m.oneway, encodeArgs, decodeResult),
+      provider: providerJson(m, this.enc, this.dec),
     };
   }
 

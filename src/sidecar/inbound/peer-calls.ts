@@ -57,8 +57,9 @@ export class PeerCalls {
     const provider = this.providers.get(service);
     const model = provider ? findMethod(this.idl.current, service, method)?.method : undefined;
     // Labels a peer cannot choose: methods outside the IDL snapshot and callers beyond a bounded set share one.
-    const caller = this.callers.label(this.guard.callerOf(socket, headers));
-    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, this.observer.begin(headers, caller, service, method, provider?.rpcSystem));
+    const identity = this.guard.callerOf(socket, headers);
+    const caller = this.callers.label(identity);
+    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, identity, this.observer.begin(headers, caller, service, method, provider?.rpcSystem));
     if (this.inFlight.count >= this.limits.maxInFlight) {
       // Nothing ran: the consumer's retry goes to another provider.
       sink.refuse(ref);
@@ -90,7 +91,7 @@ export class PeerCalls {
     if (refused) return errorReplyFor(refused);
     const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
     try {
-      return await provider.call({ service, method, model: call.model, path: call.path, headers, body, deadline: Date.now() + timeout, cancel: call.cancel });
+      return await provider.call({ service, method, caller: call.identity, model: call.model, path: call.path, headers, body, deadline: Date.now() + timeout, cancel: call.cancel });
     } catch (err) {
       const e = MeshError.from(err);
       if (e.code === 'INTERNAL') this.log.error({ err, service, method }, 'provider call failed');
@@ -115,6 +116,8 @@ export class PeerCall<R> {
     readonly method: string,
     readonly provider: Provider | undefined,
     readonly model: MethodModel | undefined,
+    /** The calling app as its certificate proves (or, without a CA, as its sidecar says); metrics use a bounded label of it. */
+    readonly identity: string,
     private readonly watch: InboundWatch,
   ) {}
 

@@ -1,3 +1,4 @@
+import { anyIdlProtocols } from '../../protocol/protocol-registry';
 import { MeshError } from '../../errors/mesh-error';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { Endpoint, EndpointsSnapshot } from '../../snapshot/snapshots';
@@ -18,7 +19,7 @@ import { appHeader } from './policy-match';
  * sent no such header). It counts the attempt in flight and its latency for least-loaded.
  */
 export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, breaker: Breaker, load: LoadStats, env: Pick<LayerEnv, 'now' | 'random'>): PeerLayer {
-  const pools = new ProviderPools();
+  const pools = new ProviderPools(anyIdlProtocols());
   const roundRobin = new RoundRobin();
   return (next) => async (req) => {
     const endpoint = choose(req);
