@@ -28,6 +28,12 @@ ensure_apt() {
 
 ensure_php() {
   ensure_apt php php-cli php-curl
+  # PHP-FPM for the FastCGI provider tests (Debian installs it as /usr/sbin/php-fpm<version>).
+  if ! ls /usr/sbin/php-fpm* >/dev/null 2>&1 && ! command -v php-fpm >/dev/null 2>&1; then
+    local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
+    [ "$_apt_updated" = 0 ] && { $sudo apt-get update -qq; _apt_updated=1; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends php-fpm >/dev/null
+  fi
   if ! php -m 2>/dev/null | grep -qi '^curl$'; then
     local sudo=""; [ "$(id -u)" != 0 ] && sudo="sudo"
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends php-curl >/dev/null

@@ -1,66 +1,37 @@
 import http from 'node:http';
 import { MeshError } from '../../src/errors/mesh-error';
-import { errorReplyFor, type InboundCall, type InboundReply, type Provider, type ProviderOptions } from '../../src/protocol/provider';
-import { unframe } from '../../src/transport/grpc/grpc-frame';
-import { isUserMetadata } from '../../src/transport/grpc/metadata';
+import type { InboundCall, ProviderOptions } from '../../src/protocol/provider';
 import { parseHttpUrl, type HttpProviderUrl } from './http-url';
-import { replyOfAnswer } from './json-answer';
-
-const passOn = ['x-request-id', 'traceparent', 'tracestate'];
+import { JsonProvider, type JsonAnswer } from './json-provider';
+import { providerHeaders, responseMetadata } from './provider-request';
 
 /**
  * A service provided by a plain HTTP/JSON application (a PHP app, typically): each call is a
  * `POST <prefix>/<service>/<method>` with the request as JSON, mapped exactly as for a JSON caller,
  * on kept-alive pooled connections; the answer is read by `replyOfAnswer`.
  */
-export class HttpProvider implements Provider {
-  readonly protocol = 'http';
-  readonly encoding = undefined;
-  readonly rpcSystem = 'http_json';
+export class HttpProvider extends JsonProvider {
   private readonly url: HttpProviderUrl;
   private readonly agent: http.Agent;
   private readonly maxBytes: number;
 
-  constructor(
-    readonly service: string,
-    url: string,
-    options?: Partial<ProviderOptions>,
-  ) {
-    this.url = parseHttpUrl(url);
+  constructor(service: string, url: string, options?: Partial<ProviderOptions>) {
+    const parsed = parseHttpUrl(url);
+    super(service, parsed.int64AsNumber);
+    this.url = parsed;
     this.maxBytes = options?.maxMessageBytes ?? 4 * 1024 * 1024;
     this.agent = new http.Agent({ keepAlive: true, timeout: options?.idleTimeoutMs ?? 300_000, scheduling: 'lifo' });
-  }
-
-  async call(call: InboundCall): Promise<InboundReply> {
-    try {
-      const model = call.model;
-      if (!model) throw Object.assign(new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`), { retryable: true });
-      const json = model.provider.decodeRequest(unframe([call.body]), undefined, { int64AsNumber: this.url.int64AsNumber });
-      const answer = await this.post(call, Buffer.from(json));
-      return replyOfAnswer(model, answer.status, answer.body, answer.metadata);
-    } catch (err) {
-      return errorReplyFor(MeshError.from(err));
-    }
   }
 
   close(): void {
     this.agent.destroy();
   }
 
-  private post(call: InboundCall, body: Buffer): Promise<{ status: number; body: string; metadata: Record<string, string> }> {
+  protected exchange(call: InboundCall, body: Buffer, remaining: number): Promise<JsonAnswer> {
     return new Promise((resolve, reject) => {
-      const remaining = call.deadline - Date.now();
-      if (remaining <= 0) return reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
-      const headers: http.OutgoingHttpHeaders = {
-        'content-type': 'application/json',
-        'content-length': body.length,
-        'x-transmesh-caller': call.caller,
-        'x-transmesh-timeout-ms': String(Math.max(1, Math.floor(remaining))),
-      };
-      for (const key of passOn) if (call.headers[key] !== undefined) headers[key] = call.headers[key];
-      for (const key in call.headers) if (isUserMetadata(key) && !passOn.includes(key)) headers[`grpc-metadata-${key}`] = call.headers[key];
+      const headers = providerHeaders(call, remaining, body.length);
       let done = false;
-      const finish = (err: MeshError | undefined, value?: { status: number; body: string; metadata: Record<string, string> }) => {
+      const finish = (err: MeshError | undefined, value?: JsonAnswer) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
@@ -85,7 +56,7 @@ export class HttpProvider implements Provider {
           if (size > this.maxBytes) return finish(new MeshError('RESOURCE_EXHAUSTED', `the provider's answer is over the ${this.maxBytes}-byte limit`));
           chunks.push(c);
         });
-        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), metadata: metadataOf(res.headers) }));
+        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), metadata: responseMetadata(res.headers) }));
         res.on('error', (err) => finish(new MeshError('UNAVAILABLE', `the provider's answer broke off: ${err.message}`)));
       });
       const timer = setTimeout(() => finish(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${Math.round(remaining)} ms`)), remaining);
@@ -93,15 +64,4 @@ export class HttpProvider implements Provider {
       req.end(body);
     });
   }
-}
-
-/** The provider's `grpc-metadata-<key>` response headers, as the caller's response metadata. */
-function metadataOf(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key in headers) {
-    if (!key.startsWith('grpc-metadata-')) continue;
-    const v = headers[key];
-    if (v !== undefined) out[key.slice('grpc-metadata-'.length)] = Array.isArray(v) ? v.join(',') : v;
-  }
-  return out;
 }

@@ -29,13 +29,22 @@ export function parseHttpUrl(url: string): HttpProviderUrl {
   const port = u.port || /^http:\/\/(?:\[[^\]]*\]|[^/?#:]*):(\d+)/i.exec(url)?.[1];
   if (!port) bad('missing port (http://host:port)');
   if (u.hash) bad('a fragment is not allowed');
+  const { int64AsNumber } = jsonOptionsOf(u.searchParams, [], bad);
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  return { host, port: Number(port), prefix: u.pathname.replace(/\/+$/, ''), int64AsNumber };
+}
+
+/**
+ * The JSON options of a provider URL's query (`int64=number`); `own` names the scheme's other
+ * options, left to the caller; anything else is refused through `bad`.
+ */
+export function jsonOptionsOf(params: URLSearchParams, own: readonly string[], bad: (why: string) => never): { int64AsNumber: boolean } {
   let int64AsNumber = false;
-  for (const [k, v] of u.searchParams) {
+  for (const [k, v] of params) {
     if (k === 'int64') {
       if (v !== 'number' && v !== 'string') bad(`int64 must be number or string, not "${v}"`);
       int64AsNumber = v === 'number';
-    } else bad(`unknown option "${k}" (int64=number)`);
+    } else if (!own.includes(k)) bad(`unknown option "${k}" (${[...own.map((o) => `${o}=…`), 'int64=number'].join(', ')})`);
   }
-  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  return { host, port: Number(port), prefix: u.pathname.replace(/\/+$/, ''), int64AsNumber };
+  return { int64AsNumber };
 }

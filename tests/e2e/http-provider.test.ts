@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { freePort, Proc, spawnProc } from '../../src/dev/processes';
 import { repoRoot } from '../helpers/processes';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { call, Mesh, startMesh } from '../helpers/mesh';
+import { startPhpFpm } from '../helpers/php-fpm';
 
 jest.setTimeout(60000);
 
@@ -71,5 +74,61 @@ const skip = process.env.TRANSMESH_SKIP_EXAMPLES === '1';
     const r = await call(mesh.consumer.url, '/acme.users.v1.UserService/ListUsers', {});
     expect(r.status).toBe(501);
     expect(r.body.error.code).toBe('UNIMPLEMENTED');
+  });
+});
+
+/**
+ * The same PHP script straight over FastCGI to PHP-FPM, no web server: a .proto service over TCP
+ * and a .thrift one over a Unix socket.
+ */
+(skip ? describe.skip : describe)('providers over FastCGI (PHP-FPM)', () => {
+  let mesh: Mesh;
+  let fpmTcp: Proc;
+  let fpmUnix: Proc;
+  const script = join(repoRoot, 'examples-php', 'provider.php');
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const socket = join(mkdtempSync(join(tmpdir(), 'transmesh-fpm-sock-')), 'fpm.sock');
+    [fpmTcp, fpmUnix] = await Promise.all([startPhpFpm(`127.0.0.1:${port}`), startPhpFpm(socket)]);
+    mesh = await startMesh({
+      service: 'acme.users.v1.UserService',
+      idl: [join(idl, 'acme', 'users', 'v1', 'users.proto'), join(idl, 'orders.thrift'), '-I', idl],
+      upstream: `fastcgi://127.0.0.1:${port}?script=${script}&int64=number`,
+      alsoProvide: [`orders.OrderService=fastcgi+unix://${socket}?script=${script}&int64=number`],
+      providerApp: 'users-fpm',
+    });
+  });
+
+  afterAll(async () => {
+    await mesh?.stop();
+    await fpmTcp?.stop();
+    await fpmUnix?.stop();
+  });
+
+  test('a .proto call over TCP: the answer, the caller, exact 64-bit ids, the Status header of an error', async () => {
+    const r = await call(mesh.consumer.url, '/acme.users.v1.UserService/GetUser', '{"id": 9223372036854775807}', { 'x-transmesh-int64': 'number' });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"id":9223372036854775807');
+    expect(r.headers.get('grpc-metadata-caller')).toBe('php-app');
+    const missing = await call(mesh.consumer.url, '/acme.users.v1.UserService/GetUser', { id: 5 });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({ code: 'NOT_FOUND', message: 'no user 5' });
+  });
+
+  test('a .thrift call over a Unix socket, with its declared exception; kept-alive connections serve many calls', async () => {
+    for (let i = 0; i < 20; i++) {
+      const order = await call(mesh.consumer.url, '/orders.OrderService/getOrder', { id: 7 });
+      expect(order.body).toMatchObject({ id: '7', status: 'PAID' });
+    }
+    const missing = await call(mesh.consumer.url, '/orders.OrderService/getOrder', { id: 8 });
+    expect(missing.body.error).toMatchObject({ code: 'NOT_FOUND', thrift: { exception: 'orders.OrderNotFound' } });
+  });
+
+  test('PHP-FPM gone: UNAVAILABLE', async () => {
+    await fpmUnix.stop();
+    const r = await call(mesh.consumer.url, '/orders.OrderService/getOrder', { id: 7 });
+    expect(r.status).toBe(503);
+    expect(r.body.error.code).toBe('UNAVAILABLE');
   });
 });

@@ -1,0 +1,134 @@
+import net from 'node:net';
+import { MeshError } from '../../src/errors/mesh-error';
+import type { CancelToken } from '../../src/timing/cancel-token';
+import { beginRequest, encodeParams, endRequestOf, FcgiRecordDecoder, FcgiType, requestComplete, streamRecords } from './fastcgi-records';
+
+export type FcgiTarget = { readonly host: string; readonly port: number } | { readonly path: string };
+
+export interface FcgiExchange {
+  readonly params: Readonly<Record<string, string>>;
+  readonly stdin: Buffer;
+  readonly deadline: number;
+  readonly cancel: CancelToken;
+}
+
+const requestId = 1;
+const stderrKept = 2048;
+
+/**
+ * Requests to one FastCGI server (PHP-FPM), one at a time per connection as PHP-FPM serves them,
+ * on connections kept open between requests (keepConn) and pooled, at most `maxConnections` at
+ * once; further requests wait for a connection. A connection the server closes while idle leaves
+ * the pool when its FIN arrives.
+ */
+export class FcgiClient {
+  private readonly idle: net.Socket[] = [];
+  private open = 0;
+  private readonly waiting: Array<() => void> = [];
+  private closed = false;
+
+  constructor(
+    private readonly target: FcgiTarget,
+    private readonly opts: { readonly maxConnections: number; readonly idleTimeoutMs: number; readonly maxBytes: number },
+  ) {}
+
+  get where(): string {
+    return 'path' in this.target ? `unix:${this.target.path}` : `${this.target.host}:${this.target.port}`;
+  }
+
+  /** The script's STDOUT, whole, once PHP-FPM ends the request. */
+  async request(x: FcgiExchange): Promise<Buffer> {
+    while (!this.idle.length && this.open >= this.opts.maxConnections) {
+      await new Promise<void>((r) => this.waiting.push(r));
+      if (Date.now() >= x.deadline) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded waiting for a FastCGI connection');
+    }
+    const reused = this.idle.pop();
+    if (reused) reused.setTimeout(0);
+    else this.open++;
+    const socket = reused ?? this.connect();
+    return this.exchange(socket, x);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const s of this.idle.splice(0)) s.destroy();
+  }
+
+  private connect(): net.Socket {
+    const s = 'path' in this.target ? net.connect(this.target.path) : net.connect(this.target.port, this.target.host);
+    s.setNoDelay(true);
+    s.once('close', () => {
+      this.open--;
+      const i = this.idle.indexOf(s);
+      if (i >= 0) this.idle.splice(i, 1);
+      this.waiting.shift()?.();
+    });
+    // An idle connection the server closes goes; one in use reports through its exchange.
+    s.on('error', () => {});
+    return s;
+  }
+
+  private exchange(socket: net.Socket, x: FcgiExchange): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const remaining = x.deadline - Date.now();
+      const decoder = new FcgiRecordDecoder();
+      const stdout: Buffer[] = [];
+      let size = 0;
+      let stderr = '';
+      let done = false;
+      const finish = (err: MeshError | undefined, keep: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        x.cancel.set(undefined);
+        socket.off('data', onData);
+        socket.off('error', onError);
+        socket.off('end', onEnd);
+        if (keep && !this.closed && !socket.destroyed) this.release(socket);
+        else socket.destroy();
+        if (err) reject(err);
+        else resolve(Buffer.concat(stdout));
+      };
+      const onData = (chunk: Buffer) => {
+        try {
+          decoder.push(chunk, (r) => {
+            if (r.requestId !== requestId || done) return;
+            if (r.type === FcgiType.stdout) {
+              size += r.content.length;
+              if (size > this.opts.maxBytes) return finish(new MeshError('RESOURCE_EXHAUSTED', `the script's answer is over the ${this.opts.maxBytes}-byte limit`), false);
+              stdout.push(Buffer.from(r.content));
+            } else if (r.type === FcgiType.stderr) {
+              if (stderr.length < stderrKept) stderr += r.content.toString('utf8').slice(0, stderrKept - stderr.length);
+            } else if (r.type === FcgiType.endRequest) {
+              const { protocolStatus } = endRequestOf(r.content);
+              // OVERLOADED and the like: the script never ran, so another provider may take the call.
+              if (protocolStatus !== requestComplete) return finish(Object.assign(new MeshError('UNAVAILABLE', `FastCGI server ${this.where} refused the request (protocol status ${protocolStatus})`), { retryable: true }), false);
+              if (size === 0 && stderr) return finish(new MeshError('UNKNOWN', `the script wrote nothing but errors: ${stderr.trim()}`), true);
+              finish(undefined, true);
+            }
+          });
+        } catch (err) {
+          finish(MeshError.from(err), false);
+        }
+      };
+      const onError = (err: NodeJS.ErrnoException) => {
+        // Refused: the script provably never ran, so another provider may take the call.
+        finish(Object.assign(new MeshError('UNAVAILABLE', `FastCGI server ${this.where}: ${err.message}`), { retryable: err.code === 'ECONNREFUSED' || err.code === 'ENOENT' }), false);
+      };
+      const onEnd = () => finish(new MeshError('UNAVAILABLE', `FastCGI server ${this.where} closed the connection before the answer was whole`), false);
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.on('end', onEnd);
+      const timer = setTimeout(() => finish(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${Math.round(remaining)} ms`), false), Math.max(0, remaining));
+      if (!x.cancel.set(() => finish(new MeshError('CANCELLED', 'the caller went away'), false))) return finish(new MeshError('CANCELLED', 'the caller went away'), false);
+      socket.write(Buffer.concat([beginRequest(requestId, true), ...streamRecords(FcgiType.params, requestId, encodeParams(x.params)), ...streamRecords(FcgiType.stdin, requestId, x.stdin)]));
+    });
+  }
+
+  private release(socket: net.Socket): void {
+    socket.setTimeout(this.opts.idleTimeoutMs, () => socket.destroy());
+    const wake = this.waiting.shift();
+    this.idle.push(socket);
+    wake?.();
+  }
+}
