@@ -16,6 +16,7 @@ import { registerPolicyHandlers } from '../control-plane/policy-handlers';
 import { encodeJson, openBucket } from '../registry/kv';
 import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
 import { signRequest, type CaRecord } from '../registry/records';
+import { contentType } from '../telemetry/exposition';
 
 export interface ControlPlaneOptions {
   readonly nats: string;
@@ -67,7 +68,7 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   dashboard.routes(admin);
   admin.get('/healthz', async () => ({ status: 'ok' }));
   admin.get('/readyz', async (_req, reply) => (nc.isClosed() ? reply.code(503).send({ status: 'not ready' }) : { status: 'ready' }));
-  admin.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(telemetry.render()));
+  admin.get('/metrics', async (_req, reply) => reply.header('content-type', contentType).send(telemetry.render()));
   const adminUrl = await admin.listen({ host: options.admin.host, port: options.admin.port });
   await nc.flush();
   log.info({ nats: redact(options.nats), admin: adminUrl, accessLog: options.accessLog ?? null, trustDomain: signer?.ca.trustDomain }, 'control plane ready');

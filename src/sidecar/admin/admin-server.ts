@@ -3,6 +3,7 @@ import type { AccessLog } from '../../telemetry/access-log';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../../telemetry/metrics';
+import { contentType } from '../../telemetry/exposition';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 
@@ -44,7 +45,7 @@ function routes(deps: AdminDeps): Record<string, () => Answer> {
       const ready = checks.idl && checks.endpoints && !checks.draining;
       return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
     },
-    '/metrics': () => ({ status: 200, type: 'text/plain; version=0.0.4', body: deps.metrics.render() + deps.accessLog.render() + (deps.extraMetrics?.() ?? '') }),
+    '/metrics': () => ({ status: 200, type: contentType, body: deps.metrics.render() + deps.accessLog.render() + (deps.extraMetrics?.() ?? '') }),
     '/debug/snapshot': () => json(200, snapshotView(deps)),
   };
 }
