@@ -17,6 +17,8 @@ import { encodeJson, openBucket } from '../registry/kv';
 import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
 import { signRequest, type CaRecord } from '../registry/records';
 import { registerProtocols } from './protocols';
+import { contentType } from '../telemetry/exposition';
+import { ProcessMetrics } from '../telemetry/process-metrics';
 
 export interface ControlPlaneOptions {
   readonly nats: string;
@@ -69,13 +71,16 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   dashboard.routes(admin);
   admin.get('/healthz', async () => ({ status: 'ok' }));
   admin.get('/readyz', async (_req, reply) => (nc.isClosed() ? reply.code(503).send({ status: 'not ready' }) : { status: 'ready' }));
-  admin.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(telemetry.render()));
+  const proc = new ProcessMetrics();
+  admin.get('/metrics', async (_req, reply) => reply.header('content-type', contentType).send(telemetry.render() + proc.render()));
   const adminUrl = await admin.listen({ host: options.admin.host, port: options.admin.port });
   await nc.flush();
+  proc.start();
   log.info({ nats: redact(options.nats), admin: adminUrl, accessLog: options.accessLog ?? null, trustDomain: signer?.ca.trustDomain }, 'control plane ready');
   return {
     stop: async () => {
       await admin.close();
+      proc.stop();
       telemetry.stop();
       dashboard.stop();
       epWatcher.stop();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { joinLines, writeHeader, writeSample } from './exposition';
 
 /**
  * One access-log record: the keys CONTRACT.md (Logs and traces) lists, plus the sidecar's own
@@ -88,15 +89,12 @@ export class AccessLog {
 
   /** Prometheus text for the sidecar's /metrics. */
   render(): string {
-    return [
-      '# HELP transmesh_access_log_dropped_total Access-log records dropped because the buffer was full.',
-      '# TYPE transmesh_access_log_dropped_total counter',
-      `transmesh_access_log_dropped_total ${this.dropped}`,
-      '# HELP transmesh_access_log_sampled_out_total Successful fast calls not recorded by sampling.',
-      '# TYPE transmesh_access_log_sampled_out_total counter',
-      `transmesh_access_log_sampled_out_total ${this.sampledOut}`,
-      '',
-    ].join('\n');
+    const out: string[] = [];
+    writeHeader(out, 'transmesh_access_log_dropped_total', 'counter', 'Access-log records dropped because the buffer was full.');
+    writeSample(out, 'transmesh_access_log_dropped_total', '', this.dropped);
+    writeHeader(out, 'transmesh_access_log_sampled_out_total', 'counter', 'Successful fast calls not recorded by sampling.');
+    writeSample(out, 'transmesh_access_log_sampled_out_total', '', this.sampledOut);
+    return joinLines(out);
   }
 }
 

@@ -51,12 +51,3 @@ export function quantile(h: HistogramSample, bounds: readonly number[], q: numbe
   }
   return bounds[bounds.length - 1];
 }
-
-/** Prometheus text lines of one histogram series. */
-export function histogramLines(name: string, labels: string, h: HistogramSample, bounds: readonly number[], out: string[]): void {
-  const sep = labels ? ',' : '';
-  for (let i = 0; i < bounds.length; i++) out.push(`${name}_bucket{${labels}${sep}le="${bounds[i]}"} ${h.buckets[i]}`);
-  out.push(`${name}_bucket{${labels}${sep}le="+Inf"} ${h.count}`);
-  out.push(`${name}_sum{${labels}} ${h.sum}`);
-  out.push(`${name}_count{${labels}} ${h.count}`);
-}

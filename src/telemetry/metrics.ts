@@ -1,9 +1,11 @@
-import { addInto, emptyHistogram, histogramLines, HistogramSample, observeInto } from './histogram';
+import { addInto, type HistogramSample } from './histogram';
+import { joinLines, labelText, writeHeader, writeHistogram, writeSample } from './exposition';
+import { Histogram } from './metric-family';
 import { PolicyMetrics } from './policy-metrics';
 
 /**
- * Request metrics per (direction, caller, service, method, code), kept as plain counters and
- * rendered as Prometheus text on demand. One Map look-up per call; no allocation on a hit.
+ * Request metrics per (direction, caller, service, method, code) and conversion time per
+ * (service, method), as histogram families (metric-family.ts): one Map look-up per call.
  */
 export const bucketsSeconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** The sidecar's own JSON ⇄ wire work is tens of microseconds, so its buckets start far lower. */
@@ -33,52 +35,44 @@ export interface ConversionSample extends HistogramSample {
   readonly method: string;
 }
 
+const requestLabels = ['direction', 'caller', 'service', 'method', 'code'] as const;
+const conversionLabels = ['service', 'method'] as const;
+const conversionHelp = 'Time the sidecar spent converting JSON to wire and back, per call.';
+
 export class Metrics {
-  private readonly series = new Map<string, SeriesSample>();
-  private readonly conversion = new Map<string, ConversionSample>();
+  private readonly requests = new Histogram('transmesh_request_duration_seconds', 'Time from request to response.', requestLabels, bucketsSeconds);
+  private readonly conversion = new Histogram('transmesh_conversion_duration_seconds', conversionHelp, conversionLabels, conversionBucketsSeconds);
   /** What policy did (retries, ejections, faults, subsets, revisions); rendered after the request series. */
   readonly policy = new PolicyMetrics();
 
   observe(direction: Direction, caller: string, service: string, method: string, code: string, seconds: number): void {
-    const key = `${direction}\u0000${caller}\u0000${service}\u0000${method}\u0000${code}`;
-    let s = this.series.get(key);
-    if (!s) {
-      s = { direction, caller, service, method, code, count: 0, sum: 0, buckets: new Array(bucketsSeconds.length).fill(0) };
-      this.series.set(key, s);
-    }
-    s.count++;
-    s.sum += seconds;
-    for (let i = 0; i < bucketsSeconds.length; i++) if (seconds <= bucketsSeconds[i]) s.buckets[i]++;
+    this.requests.observe(seconds, direction, caller, service, method, code);
   }
 
   observeConversion(service: string, method: string, seconds: number): void {
-    const key = `${service}\u0000${method}`;
-    let s = this.conversion.get(key);
-    if (!s) {
-      s = { service, method, ...emptyHistogram(conversionBucketsSeconds) };
-      this.conversion.set(key, s);
-    }
-    observeInto(s, conversionBucketsSeconds, seconds);
+    this.conversion.observe(seconds, service, method);
   }
 
+  /** The request series as the telemetry report carries them (copies: the report is sent later). */
   samples(): SeriesSample[] {
-    return [...this.series.values()];
+    return Array.from(this.requests.entries(), ({ values: [direction, caller, service, method, code], count, sum, buckets }) => ({ direction, caller, service, method, code, count, sum, buckets: [...buckets] }));
   }
 
   conversionSamples(): ConversionSample[] {
-    return [...this.conversion.values()];
+    return Array.from(this.conversion.entries(), ({ values: [service, method], count, sum, buckets }) => ({ service, method, count, sum, buckets: [...buckets] }));
   }
 
   render(): string {
-    return renderPrometheus(this.series.values()) + renderConversion(this.conversion.values()) + this.policy.render();
+    return renderPrometheus(this.samples()) + renderConversion(this.conversionSamples()) + this.policy.render();
   }
 }
 
 /** Prometheus text of the conversion-time histograms (sidecar and control plane alike). */
 export function renderConversion(samples: Iterable<ConversionSample>): string {
-  const out = ['# HELP transmesh_conversion_duration_seconds Time the sidecar spent converting JSON to wire and back, per call.', '# TYPE transmesh_conversion_duration_seconds histogram'];
-  for (const s of samples) histogramLines('transmesh_conversion_duration_seconds', `service="${esc(s.service)}",method="${esc(s.method)}"`, s, conversionBucketsSeconds, out);
-  return out.join('\n') + '\n';
+  const out: string[] = [];
+  writeHeader(out, 'transmesh_conversion_duration_seconds', 'histogram', conversionHelp);
+  for (const s of samples) writeHistogram(out, 'transmesh_conversion_duration_seconds', labelText(conversionLabels, [s.service, s.method]), s, conversionBucketsSeconds);
+  return joinLines(out);
 }
 
 /** Sums samples with the same labels (the control plane adding up sidecars' reports). */
@@ -100,27 +94,15 @@ export function seriesKey(s: SeriesSample): string {
   return `${s.direction}\u0000${s.caller}\u0000${s.service}\u0000${s.method}\u0000${s.code}`;
 }
 
-/** Prometheus text exposition of request series, shared by the sidecar and the control plane. */
+/** Prometheus text of request series (calls, errors, durations), shared by the sidecar and the control plane. */
 export function renderPrometheus(series: Iterable<SeriesSample>): string {
-  const all = [...series].map((s) => ({ s, labels: labelsOf(s) }));
-  const out: string[] = ['# HELP transmesh_requests_total Calls through the sidecar.', '# TYPE transmesh_requests_total counter'];
-  for (const { s, labels } of all) out.push(`transmesh_requests_total{${labels}} ${s.count}`);
-  out.push('# HELP transmesh_request_errors_total Calls that ended with a code other than OK.', '# TYPE transmesh_request_errors_total counter');
-  for (const { s, labels } of all) if (s.code !== 'OK') out.push(`transmesh_request_errors_total{${labels}} ${s.count}`);
-  out.push('# HELP transmesh_request_duration_seconds Time from request to response.', '# TYPE transmesh_request_duration_seconds histogram');
-  for (const { s, labels } of all) {
-    for (let i = 0; i < bucketsSeconds.length; i++) out.push(`transmesh_request_duration_seconds_bucket{${labels},le="${bucketsSeconds[i]}"} ${s.buckets[i]}`);
-    out.push(`transmesh_request_duration_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
-    out.push(`transmesh_request_duration_seconds_sum{${labels}} ${s.sum}`);
-    out.push(`transmesh_request_duration_seconds_count{${labels}} ${s.count}`);
-  }
-  return out.join('\n') + '\n';
-}
-
-function labelsOf(s: SeriesSample): string {
-  return `direction="${esc(s.direction)}",caller="${esc(s.caller)}",service="${esc(s.service)}",method="${esc(s.method)}",code="${esc(s.code)}"`;
-}
-
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  const all = Array.from(series, (s) => ({ s, labels: labelText(requestLabels, [s.direction, s.caller, s.service, s.method, s.code]) }));
+  const out: string[] = [];
+  writeHeader(out, 'transmesh_requests_total', 'counter', 'Calls through the sidecar.');
+  for (const { s, labels } of all) writeSample(out, 'transmesh_requests_total', labels, s.count);
+  writeHeader(out, 'transmesh_request_errors_total', 'counter', 'Calls that ended with a code other than OK.');
+  for (const { s, labels } of all) if (s.code !== 'OK') writeSample(out, 'transmesh_request_errors_total', labels, s.count);
+  writeHeader(out, 'transmesh_request_duration_seconds', 'histogram', 'Time from request to response.');
+  for (const { s, labels } of all) writeHistogram(out, 'transmesh_request_duration_seconds', labels, s, bucketsSeconds);
+  return joinLines(out);
 }

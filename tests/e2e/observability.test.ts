@@ -3,6 +3,7 @@ import { Proc, runCli, spawnCli, startNats } from '../helpers/processes';
 import { call, startSidecar, SidecarProc } from '../helpers/mesh';
 import { echoFiles, startEchoServer } from '../helpers/grpc-echo-server';
 import { startOtlpReceiver } from '../helpers/otlp-receiver';
+import { missingProcessMetrics } from '../helpers/process-metric-names';
 import { dumpDom, screenshot } from '../helpers/chromium';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,6 +153,14 @@ describe('logs and traces', () => {
     expect(Number(/^transmesh_trace_spans_exported_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     expect(metrics).toContain('transmesh_trace_spans_dropped_total{reason="queue_full"} 0');
     expect(metrics).toContain('transmesh_trace_spans_dropped_total{reason="export_failed"} 0');
+  });
+
+  test("a sidecar's and a control plane's /metrics carry the process metrics", async () => {
+    for (const admin of [provider.admin, cps[1].admin!]) {
+      const text = await (await fetch(`${admin}/metrics`)).text();
+      expect([admin, missingProcessMetrics(text)]).toEqual([admin, []]);
+      expect(Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(1e6);
+    }
   });
 
   test('the dashboard renders the running mesh in headless Chromium, and its numbers move as calls flow', async () => {

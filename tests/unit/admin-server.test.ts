@@ -2,6 +2,7 @@ import { AccessLog, defaultAccessLogOptions } from '../../src/telemetry/access-l
 import { emptyPolicies, type PolicySnapshot } from '../../src/policy/service-policy';
 import { createAdminServer, AdminServer } from '../../src/sidecar/admin/admin-server';
 import { Metrics } from '../../src/telemetry/metrics';
+import { missingProcessMetrics } from '../helpers/process-metric-names';
 import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
 import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../../src/snapshot/snapshots';
 
@@ -46,6 +47,12 @@ describe('sidecar admin listener (node:http)', () => {
     const res = await fetch(`${base}/metrics`);
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4');
     expect(await res.text()).toMatch(/transmesh_requests_total\{direction="outbound",caller="unit-app",service="a\.v1\.S",method="M",code="OK"\} 1/);
+  });
+
+  test('/metrics carries the process metrics every Node exporter has', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(missingProcessMetrics(text)).toEqual([]);
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter');
   });
 
   test('/debug/snapshot shows info, services and endpoints', async () => {

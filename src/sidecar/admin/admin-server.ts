@@ -3,6 +3,8 @@ import type { AccessLog } from '../../telemetry/access-log';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Metrics } from '../../telemetry/metrics';
+import { contentType } from '../../telemetry/exposition';
+import { ProcessMetrics } from '../../telemetry/process-metrics';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 
@@ -34,7 +36,7 @@ const json = (status: number, value: unknown): Answer => ({ status, type: 'appli
  * The routes, each answering a GET. A plain table on node:http rather than a web framework:
  * four read-only routes do not pay for the ~17 MB of RSS fastify costs in every sidecar.
  */
-function routes(deps: AdminDeps): Record<string, () => Answer> {
+function routes(deps: AdminDeps, proc: ProcessMetrics): Record<string, () => Answer> {
   return {
     '/healthz': () => json(200, { status: 'ok' }),
     '/readyz': () => {
@@ -44,7 +46,7 @@ function routes(deps: AdminDeps): Record<string, () => Answer> {
       const ready = checks.idl && checks.endpoints && !checks.draining;
       return json(ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
     },
-    '/metrics': () => ({ status: 200, type: 'text/plain; version=0.0.4', body: deps.metrics.render() + deps.accessLog.render() + (deps.extraMetrics?.() ?? '') }),
+    '/metrics': () => ({ status: 200, type: contentType, body: deps.metrics.render() + deps.accessLog.render() + (deps.extraMetrics?.() ?? '') + proc.render() }),
     '/debug/snapshot': () => json(200, snapshotView(deps)),
   };
 }
@@ -80,9 +82,10 @@ function answer(table: Record<string, () => Answer>, req: http.IncomingMessage):
   }
 }
 
-/** Operators' endpoints: liveness, readiness, Prometheus metrics, and the snapshots in force. */
+/** Operators' endpoints: liveness, readiness, Prometheus metrics (the process's own among them), and the snapshots in force. */
 export function createAdminServer(deps: AdminDeps): AdminServer {
-  const table = routes(deps);
+  const proc = new ProcessMetrics();
+  const table = routes(deps, proc);
   const server = http.createServer((req, res) => {
     req.resume();
     const a = answer(table, req);
@@ -95,12 +98,14 @@ export function createAdminServer(deps: AdminDeps): AdminServer {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          proc.start();
           const a = server.address() as AddressInfo;
           resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
         });
       }),
     close: () =>
       new Promise((resolve) => {
+        proc.stop();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

@@ -2,6 +2,7 @@ import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import type { PolicySnapshot } from '../../policy/service-policy';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
+import { Counter, MetricSet } from '../../telemetry/metric-family';
 import { decideAccess } from './access-decision';
 
 /**
@@ -11,7 +12,8 @@ import { decideAccess } from './access-decision';
  * Counted in `transmesh_access_decisions_total{caller,service,method,decision,mode}`.
  */
 export class AccessGate {
-  private readonly counts = new Map<string, { labels: string; n: number }>();
+  private readonly set = new MetricSet();
+  private readonly decisions = this.set.add(new Counter('transmesh_access_decisions_total', 'Access decisions at this provider sidecar.', ['caller', 'service', 'method', 'decision', 'mode']));
 
   constructor(
     private readonly policies: SnapshotCell<PolicySnapshot>,
@@ -22,7 +24,7 @@ export class AccessGate {
     const access = this.policies.current.byService.get(service)?.access;
     const decision = decideAccess(access, caller, method);
     if (!decision || !access) return undefined;
-    this.count(caller, service, method, decision, access.mode);
+    this.decisions.inc(caller, service, method, decision, access.mode);
     if (decision === 'allow') return undefined;
     const message = `access denied: caller ${caller} may not call ${service}/${method}`;
     if (access.mode === 'audit') {
@@ -34,23 +36,6 @@ export class AccessGate {
   }
 
   render(): string {
-    if (!this.counts.size) return '';
-    const out = ['# HELP transmesh_access_decisions_total Access decisions at this provider sidecar.', '# TYPE transmesh_access_decisions_total counter'];
-    for (const { labels, n } of this.counts.values()) out.push(`transmesh_access_decisions_total{${labels}} ${n}`);
-    return out.join('\n') + '\n';
+    return this.set.render();
   }
-
-  private count(caller: string, service: string, method: string, decision: string, mode: string): void {
-    const key = `${caller}\u0000${service}\u0000${method}\u0000${decision}\u0000${mode}`;
-    let c = this.counts.get(key);
-    if (!c) {
-      const labels = `caller="${esc(caller)}",service="${esc(service)}",method="${esc(method)}",decision="${decision}",mode="${mode}"`;
-      this.counts.set(key, (c = { labels, n: 0 }));
-    }
-    c.n++;
-  }
-}
-
-function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

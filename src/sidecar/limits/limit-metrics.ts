@@ -1,8 +1,11 @@
 import { windowStart } from '../../policy/quota-window';
-import { escapeLabel as esc } from '../../telemetry/policy-metrics';
+import { sampleValue } from '../../telemetry/exposition';
+import { Counter, Gauge, MetricSet } from '../../telemetry/metric-family';
 import type { QuotaLedger } from './quota-ledger';
 
 export type RefusalReason = 'quota' | 'rate_instance' | 'rate_caller';
+
+const quotaLabels = ['service', 'caller', 'quota', 'per'];
 
 /**
  * What quotas and rate limits did on this sidecar, for /metrics:
@@ -15,59 +18,41 @@ export type RefusalReason = 'quota' | 'rate_instance' | 'rate_caller';
  * Label values are service and app names from policies, so the series stay bounded.
  */
 export class LimitMetrics {
-  private readonly refusals = new Map<string, { labels: string; n: number }>();
-  private readonly fallbacks = new Map<string, { labels: string; n: number }>();
+  private readonly set = new MetricSet();
+  private readonly refusals = this.set.add(new Counter('transmesh_limit_refusals_total', 'Calls refused by a quota (consumer side) or a rate limit (provider side).', ['service', 'caller', 'reason']));
+  private readonly fallbacks = this.set.add(new Counter('transmesh_quota_fallbacks_total', 'Times the quota counter store stopped answering and this sidecar fell back to an even share.', ['service', 'caller']));
+  private readonly used = this.set.add(new Gauge('transmesh_quota_used', 'Calls counted against the quota in the current window, mesh-wide as this sidecar last saw it.', quotaLabels));
+  private readonly remaining = this.set.add(new Gauge('transmesh_quota_remaining', 'Calls left in the current window, as this sidecar last saw it (its own unspent lease included).', quotaLabels));
+  private readonly degraded = this.set.add(new Gauge('transmesh_quota_fallback', '1 while the counter store does not answer and this sidecar counts alone on an even share.', quotaLabels));
 
   constructor(private readonly now: () => number = Date.now) {}
 
   refused(service: string, caller: string, reason: RefusalReason): void {
-    bump(this.refusals, `${service}\u0000${caller}\u0000${reason}`, () => `service="${esc(service)}",caller="${esc(caller)}",reason="${reason}"`);
+    this.refusals.inc(service, caller, reason);
   }
 
   fallback(service: string, caller: string): void {
-    bump(this.fallbacks, `${service}\u0000${caller}`, () => `service="${esc(service)}",caller="${esc(caller)}"`);
+    this.fallbacks.inc(service, caller);
   }
 
   /** Refusals counted for one label set (`service="a",caller="b",reason="quota"`), for tests. */
   refusalCount(labels: string): number {
-    for (const c of this.refusals.values()) if (c.labels === labels) return c.n;
-    return 0;
+    return sampleValue(this.render(undefined), 'transmesh_limit_refusals_total', labels);
   }
 
+  /** The quota gauges are the ledger's rows of the current window, read at each scrape. */
   render(ledger: QuotaLedger | undefined): string {
-    const out: string[] = [];
-    counter(out, 'transmesh_limit_refusals_total', 'Calls refused by a quota (consumer side) or a rate limit (provider side).', this.refusals);
-    counter(out, 'transmesh_quota_fallbacks_total', 'Times the quota counter store stopped answering and this sidecar fell back to an even share.', this.fallbacks);
     const now = this.now();
-    const rows = (ledger?.list() ?? []).filter((r) => r.key.windowStart === windowStart(now, r.key.per));
-    if (rows.length) {
-      const used: string[] = [];
-      const remaining: string[] = [];
-      const fallback: string[] = [];
-      for (const r of rows) {
-        const k = r.key;
-        const left = Math.max(0, Math.min(k.limit, r.degraded ? r.tokens : r.remaining + r.tokens));
-        const labels = `service="${esc(k.service)}",caller="${esc(k.caller)}",quota="${esc(k.quotaId)}",per="${k.per}"`;
-        used.push(`transmesh_quota_used{${labels}} ${k.limit - left}`);
-        remaining.push(`transmesh_quota_remaining{${labels}} ${left}`);
-        fallback.push(`transmesh_quota_fallback{${labels}} ${r.degraded ? 1 : 0}`);
-      }
-      out.push('# HELP transmesh_quota_used Calls counted against the quota in the current window, mesh-wide as this sidecar last saw it.', '# TYPE transmesh_quota_used gauge', ...used);
-      out.push('# HELP transmesh_quota_remaining Calls left in the current window, as this sidecar last saw it (its own unspent lease included).', '# TYPE transmesh_quota_remaining gauge', ...remaining);
-      out.push('# HELP transmesh_quota_fallback 1 while the counter store does not answer and this sidecar counts alone on an even share.', '# TYPE transmesh_quota_fallback gauge', ...fallback);
+    for (const g of [this.used, this.remaining, this.degraded]) g.reset();
+    for (const r of ledger?.list() ?? []) {
+      const k = r.key;
+      if (k.windowStart !== windowStart(now, k.per)) continue;
+      const left = Math.max(0, Math.min(k.limit, r.degraded ? r.tokens : r.remaining + r.tokens));
+      const labels = [k.service, k.caller, k.quotaId, k.per];
+      this.used.set(k.limit - left, ...labels);
+      this.remaining.set(left, ...labels);
+      this.degraded.set(r.degraded ? 1 : 0, ...labels);
     }
-    return out.length ? out.join('\n') + '\n' : '';
+    return this.set.render();
   }
-}
-
-function bump(map: Map<string, { labels: string; n: number }>, key: string, labels: () => string): void {
-  let c = map.get(key);
-  if (!c) map.set(key, (c = { labels: labels(), n: 0 }));
-  c.n++;
-}
-
-function counter(out: string[], name: string, help: string, map: Map<string, { labels: string; n: number }>): void {
-  if (!map.size) return;
-  out.push(`# HELP ${name} ${help}`, `# TYPE ${name} counter`);
-  for (const { labels, n } of map.values()) out.push(`${name}{${labels}} ${n}`);
 }

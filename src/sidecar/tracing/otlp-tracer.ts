@@ -1,5 +1,6 @@
 import { Code, isCodeName } from '../../errors/codes';
 import type { Direction } from '../../telemetry/metrics';
+import { joinLines, labelText, writeHeader, writeSample } from '../../telemetry/exposition';
 import type { BatchConfig, SamplerConfig } from '../../config/otel-config';
 import type { CallSpan, MeshTracer } from './mesh-tracer';
 import { encodeJson } from './otlp-json';
@@ -100,16 +101,14 @@ export function createOtlpTracer(opts: OtlpTracerOptions): MeshTracer & { render
       await batcher.drain();
       sender.close();
     },
-    render: () =>
-      [
-        '# HELP transmesh_trace_spans_exported_total Spans the OTLP collector accepted.',
-        '# TYPE transmesh_trace_spans_exported_total counter',
-        `transmesh_trace_spans_exported_total ${batcher.exported}`,
-        '# HELP transmesh_trace_spans_dropped_total Sampled spans not exported: the queue was full (queue_full) or the collector did not take the batch (export_failed).',
-        '# TYPE transmesh_trace_spans_dropped_total counter',
-        `transmesh_trace_spans_dropped_total{reason="queue_full"} ${batcher.droppedQueueFull}`,
-        `transmesh_trace_spans_dropped_total{reason="export_failed"} ${batcher.droppedExportFailed}`,
-        '',
-      ].join('\n'),
+    render: () => {
+      const out: string[] = [];
+      writeHeader(out, 'transmesh_trace_spans_exported_total', 'counter', 'Spans the OTLP collector accepted.');
+      writeSample(out, 'transmesh_trace_spans_exported_total', '', batcher.exported);
+      writeHeader(out, 'transmesh_trace_spans_dropped_total', 'counter', 'Sampled spans not exported: the queue was full (queue_full) or the collector did not take the batch (export_failed).');
+      writeSample(out, 'transmesh_trace_spans_dropped_total', labelText(['reason'], ['queue_full']), batcher.droppedQueueFull);
+      writeSample(out, 'transmesh_trace_spans_dropped_total', labelText(['reason'], ['export_failed']), batcher.droppedExportFailed);
+      return joinLines(out);
+    },
   };
 }
