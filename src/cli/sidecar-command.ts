@@ -14,6 +14,7 @@ const flags: FlagSpec = {
   admin: { type: 'string' },
   provide: { type: 'string', multiple: true },
   label: { type: 'string', multiple: true },
+  json: { type: 'string' },
   token: { type: 'string' },
   'token-file': { type: 'string' },
 };
@@ -25,8 +26,12 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --inbound ADDR      peer-facing listener (default 0.0.0.0:15006)
   --advertise HOST    address peers dial (default: first non-loopback address)
   --admin ADDR        /metrics, /healthz, /readyz, /debug/snapshot (default 127.0.0.1:15000)
-  --provide SVC=URL   a local provider: grpc://host:port or thrift://host:port[?transport=buffered&protocol=compact]; repeatable
+  --provide SVC=URL   a local provider: grpc://host:port, thrift://host:port[?transport=buffered&protocol=compact],
+                      http://host:port[/prefix][?int64=number], fastcgi://host:port?script=/path.php
+                      or fastcgi+unix:///path/to/socket?script=/path.php; repeatable
   --label KEY=VALUE   announced in discovery; policy subsets select providers by label (version=v2); repeatable
+  --json OPT[,OPT]    this app's JSON output: int64-number, emit-defaults, proto-names, enum-numbers
+                      (a request's x-transmesh-json adds to it; no-OPT there turns one off)
   --nats URL[,URL]    NATS server, or seed URLs of a cluster (default $TRANSMESH_NATS_URL or nats://127.0.0.1:4222)
   --token TOKEN       join token of --app (default $TRANSMESH_TOKEN); required when the mesh has a CA
   --token-file FILE   read the join token from FILE

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { providerFactoryFor, providerSchemes } from '../protocol/protocol-registry';
+import { applyJsonOptions, defaultJsonOptions } from '../protocol/json-options';
 import { hostPort, natsUrl } from './addresses';
 import { endpointsMaxAgeMs } from './discovery-timing';
 
@@ -20,6 +21,19 @@ const providerUrl = z.string().transform((s, ctx) => {
   }
   return { service, url };
 });
+
+/** `--json OPT[,OPT…]`: the app's default JSON output options. */
+const jsonDefaults = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const opts = applyJsonOptions(s, defaultJsonOptions);
+    if (typeof opts === 'string') {
+      ctx.addIssue({ code: 'custom', message: opts });
+      return z.NEVER;
+    }
+    return opts;
+  });
 
 /** `--label KEY=VALUE`, repeatable: a key given twice is a flag error rather than a silent last-wins. */
 const labels = z.array(z.string()).transform((list, ctx) => {
@@ -79,6 +93,8 @@ export const sidecarConfigSchema = z.object({
   natsAuth: z.object({ creds: z.string().optional(), ca: z.string().optional() }).default({}),
   /** `--label`s (named as the flag, so a refusal names it): announced in discovery; policy subsets select providers by them. */
   label: labels.default({}),
+  /** `--json`: the JSON output options of this app's calls unless a request's `x-transmesh-json` says otherwise. */
+  json: jsonDefaults,
   /**
    * How often a providing sidecar refreshes its discovery record, and after how long peers forget
    * a record they stopped hearing of while discovery worked. 15 s outlasts a JetStream leader

@@ -12,7 +12,22 @@ export type IdlFiles = Readonly<Record<string, string>>;
 export interface ToJsonOptions {
   /** Write 64-bit integers as bare JSON numbers (exact) instead of strings. */
   readonly int64AsNumber: boolean;
+  /**
+   * The other JSON output options as bits (`JsonShape`): each codec compiles one writer per
+   * combination on first use and picks it by this index.
+   */
+  readonly shape?: number;
 }
+
+/** The bits of `ToJsonOptions.shape` (docs/http-api.md, "JSON output options"). */
+export const JsonShape = {
+  /** Every field the IDL declares, with its default value when unset. */
+  emitDefaults: 1,
+  /** `.proto` field names as written in the IDL instead of lowerCamelCase. */
+  protoNames: 2,
+  /** Enum values as numbers. */
+  enumNumbers: 4,
+} as const;
 
 /** A provider's OK answer as the peer hop delivered it. */
 export interface PeerAnswer {

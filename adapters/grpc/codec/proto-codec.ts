@@ -6,6 +6,7 @@ import type { JsonValue } from '../../../src/json/json-value';
 import { toInvalidArgument } from '../../../src/codec/json-path';
 import { messageWriter } from './json-to-proto';
 import { messageOut } from './proto-to-json';
+import type { MessageOut } from './message-types';
 import { releaseWriter, takeWriter } from './wire-writer';
 
 /**
@@ -25,7 +26,8 @@ export function protoCodec(type: protobuf.Type): MessageCodec {
   if (cached) return cached;
   const typeName = type.fullName.slice(1);
   const input = messageWriter(type);
-  const output = messageOut(type);
+  // One writer per JSON shape a caller asked for, compiled on first use.
+  const outputs: MessageOut[] = [];
   const codec: MessageCodec = {
     typeName,
     encode(value: JsonValue): Uint8Array {
@@ -47,7 +49,8 @@ export function protoCodec(type: protobuf.Type): MessageCodec {
         throw new MeshError('INTERNAL', `cannot decode ${typeName}: ${reason(err)}`);
       }
       try {
-        return output.write(message, opts.int64AsNumber);
+        const shape = opts.shape ?? 0;
+        return (outputs[shape] ??= messageOut(type, shape)).write(message, opts.int64AsNumber);
       } catch (err) {
         throw new MeshError('INTERNAL', `cannot write ${typeName} as JSON: ${reason(err)}`);
       }

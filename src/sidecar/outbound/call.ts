@@ -25,6 +25,8 @@ export interface OutboundCall {
   readonly requestId: string;
   readonly caller: string;
   readonly int64AsNumber: boolean;
+  /** The JSON shape bits (`JsonShape`) the caller asked for, with the app's `--json` defaults (none when absent). */
+  readonly shape?: number;
   /** `x-transmesh-timeout-ms` as sent, validated by the deadline layer. */
   readonly timeoutHeader: string | undefined;
   /** Headers that travel to the provider as they are: trace context and `grpc-metadata-*` keys. */

@@ -11,6 +11,7 @@ import { CancelToken } from '../../timing/cancel-token';
 import { InFlight } from '../in-flight';
 import { TimeoutSweep } from '../timeout-sweep';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
+import { applyJsonOptions, defaultJsonOptions, type JsonOptions } from '../../protocol/json-options';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
@@ -39,6 +40,8 @@ export class HttpListener {
     private readonly caller: string,
     private readonly log: Logger,
     private readonly limits: Limits = defaultLimits,
+    /** The app's `--json` defaults; a request's `x-transmesh-json` changes them option by option. */
+    private readonly jsonDefaults: JsonOptions = defaultJsonOptions,
   ) {
     this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http.createServer(
@@ -106,6 +109,8 @@ export class HttpListener {
     } catch (err) {
       return this.sendError(res, MeshError.from(err), requestId, true);
     }
+    const json = this.jsonOptionsOf(req);
+    if (typeof json === 'string') return this.sendError(res, new MeshError('INVALID_ARGUMENT', `x-transmesh-json: ${json}`), requestId, true);
     this.inFlight.begin();
     // `close` comes whether the answer was sent or the caller went away mid-upload.
     const cancel = new CancelToken();
@@ -145,7 +150,8 @@ export class HttpListener {
         body: bytes.toString('utf8'),
         requestId,
         caller: this.caller,
-        int64AsNumber: header(req, 'x-transmesh-int64') === 'number',
+        int64AsNumber: json.int64AsNumber,
+        shape: json.shape,
         timeoutHeader: header(req, 'x-transmesh-timeout-ms'),
         metadata,
         headers: req.headers,
@@ -178,6 +184,15 @@ export class HttpListener {
   }
 
   /** `close`: answer before the body is read, and close the connection rather than read what is left. */
+  /** The call's JSON output options: the app's, then `x-transmesh-int64`, then `x-transmesh-json`; a string names an unknown option. */
+  private jsonOptionsOf(req: IncomingMessage): JsonOptions | string {
+    let json = this.jsonDefaults;
+    const int64 = header(req, 'x-transmesh-int64');
+    if (int64 === 'number' || int64 === 'string') json = int64 === 'number' === json.int64AsNumber ? json : { ...json, int64AsNumber: int64 === 'number' };
+    const opts = header(req, 'x-transmesh-json');
+    return opts ? applyJsonOptions(opts, json) : json;
+  }
+
   private sendError(res: ServerResponse, err: MeshError, requestId: string, close = false, status = httpStatusOf(err.code)): void {
     if (err.code === 'INTERNAL' || err.code === 'UNKNOWN') this.log.warn({ err, requestId }, 'call failed');
     const body = errorBody(err, requestId);
