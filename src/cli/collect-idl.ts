@@ -7,6 +7,10 @@ import { UsageError } from './args';
 /** The well-known and google.rpc protos ship with the mesh; they are never uploaded. */
 const builtin = /^google\/(protobuf|rpc|api)\//;
 
+export function builtinImport(path: string): boolean {
+  return builtin.test(path);
+}
+
 export interface CollectedIdl {
   files: Record<string, string>;
   entries: string[];
