@@ -113,5 +113,7 @@ describe('idl push refuses breaking changes', () => {
     const ok = await pushOrders(edit(orders, '  9: i64 createdAtMillis,', '  9: i64 createdAtMillis,\n  10: optional string channel,'));
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
+    const diff = await cli('idl', 'diff', 'orders.OrderService');
+    expect(diff.stdout).toMatch(/^orders\.OrderService: version \d+ → \d+, 1 change\n {2}\+ field 10: channel added to struct orders\.Order$/);
   });
 });
