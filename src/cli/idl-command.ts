@@ -7,7 +7,6 @@ import { Subjects } from '../registry/names';
 import { encodeJson } from '../registry/kv';
 import type { IdlDiff, PushResult, ServiceListing, VersionHistory } from '../registry/idl-store';
 import { diffLines } from './idl-diff-output';
-import { reflectIdl } from './idl-reflect';
 import { collectIdl } from './collect-idl';
 import { randomUUID } from 'node:crypto';
 import { ControlPlaneUnavailable, requestWithRetry } from '../registry/request-retry';
@@ -75,7 +74,8 @@ async function runSub(sub: string, values: Record<string, unknown>, positionals:
       if (reflect !== undefined && positionals.length) throw new UsageError('idl push takes files or --reflect HOST:PORT, not both');
       if (reflect === undefined && values.service) throw new UsageError('--service goes with --reflect HOST:PORT');
       if (reflect === undefined && !positionals.length) throw new UsageError('idl push needs at least one .proto or .thrift file (or --reflect HOST:PORT)');
-      const bundle = reflect !== undefined ? await reflectIdl(reflect, (values.service as string[] | undefined) ?? []) : collectIdl(positionals, (values.include as string[] | undefined) ?? []);
+      // The reflection client (HTTP/2, descriptor.proto) is loaded only when asked for.
+      const bundle = reflect !== undefined ? await (await import('./idl-reflect')).reflectIdl(reflect, (values.service as string[] | undefined) ?? []) : collectIdl(positionals, (values.include as string[] | undefined) ?? []);
       const allowBreaking = !!values['allow-breaking'];
       const res = await ask<PushResult>(nats, Subjects.idlPush, { ...bundle, pushId: randomUUID(), allowBreaking }, { idempotent: true });
       print(json, res, () => [
