@@ -24,24 +24,33 @@ describe('proto breaking-change rules: the corpus', () => {
 });
 
 describe('proto breaking-change rules: the same verdict as buf breaking --against', () => {
+  // One buf run over every pair: case i lives in c<i>/compat.proto, its package made its own
+  // (buf pairs packages across files), and buf's problems are sorted back to cases by path.
+  let byCase: Map<number, string[]>;
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'transmesh-buf-'));
+    const sides = { before: join(dir, 'before'), after: join(dir, 'after') };
+    cases.forEach((c, i) => {
+      const pair = pairOf('proto', c);
+      for (const side of ['before', 'after'] as const) {
+        mkdirSync(join(sides[side], `c${i}`), { recursive: true });
+        writeFileSync(join(sides[side], `c${i}`, 'compat.proto'), pair[side].replace(/acme\.compat\./g, `acme.compat.c${i}.`));
+      }
+    });
+    for (const side of Object.values(sides)) writeFileSync(join(side, 'buf.yaml'), BUF_YAML);
+    byCase = new Map();
+    for (const p of bufProblems(sides.after, sides.before)) {
+      const m = /(?:^|\/)c(\d+)\//.exec(p.path ?? '');
+      if (!m) throw new Error(`a buf problem outside the cases: ${JSON.stringify(p)}`);
+      const i = Number(m[1]);
+      byCase.set(i, [...new Set([...(byCase.get(i) ?? []), p.type])].sort());
+    }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test.each(cases.map((c, i) => [c.name, c, i] as const))('%s', (_name, c, i) => {
-    const { before, after } = pairOf('proto', c);
-    const write = (side: string, text: string) => {
-      const root = join(dir, String(i), side);
-      mkdirSync(join(root, 'acme/compat/v1'), { recursive: true });
-      writeFileSync(join(root, 'buf.yaml'), BUF_YAML);
-      writeFileSync(join(root, FILE), text);
-      return root;
-    };
-    const against = write('before', before);
-    const input = write('after', after);
-    expect(bufRules(input, against)).toEqual([...c.rules].sort());
+    expect(byCase.get(i) ?? []).toEqual([...c.rules].sort());
   });
 });
 
@@ -81,7 +90,7 @@ function bufProject(): string {
   return project;
 }
 
-function bufRules(input: string, against: string): string[] {
+function bufProblems(input: string, against: string): Array<{ path: string; type: string }> {
   let out: string;
   try {
     out = execFileSync(bufBin(), ['breaking', input, '--against', against, '--error-format', 'json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -91,6 +100,5 @@ function bufRules(input: string, against: string): string[] {
     if (e.status !== 100) throw new Error(`buf failed (${e.status}): ${e.stderr}`, { cause: err });
     out = e.stdout ?? '';
   }
-  const rules = out.split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { type: string }).type);
-  return [...new Set(rules)].sort();
+  return out.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { path: string; type: string });
 }
