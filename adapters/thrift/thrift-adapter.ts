@@ -3,6 +3,7 @@ import { checkedBy, type ProtocolAdapter } from '../../src/protocol/protocol-ada
 import { parseThriftUrl } from './transport/thrift-url';
 import { ThriftProvider } from './thrift-provider';
 import type * as ThriftCompile from './thrift-compile';
+import type * as ThriftCompare from './compat/compare';
 
 /**
  * The IDL compiler, loaded on the first Thrift bundle, not at start: the Thrift IDL parser is
@@ -20,6 +21,8 @@ export const thriftAdapter: ProtocolAdapter = {
     extensions: ['.thrift'],
     compile: (files, entries) => compiler().compileThrift(files, entries),
     // Includes are keyed relative to the including file, as Thrift resolves them.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    compare: (before, after, scope) => (require('./compat/compare') as typeof ThriftCompare).compareThriftSources(before, after, scope),
     importsOf: (key: string, content: string) => compiler().thriftIncludesOf(content).map((ref) => ({ ref, key: normalize(`${key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : ''}${ref}`) })),
   },
   providers: {

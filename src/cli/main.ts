@@ -18,7 +18,7 @@ const usage = `usage: transmesh <command> [flags]
 commands:
   sidecar         the data plane, one per host or pod
   control-plane   validation and storage of IDL and policy; stateless, N replicas
-  idl             push, ls, show, rollback: the IDL registry
+  idl             push, ls, show, diff, rollback: the IDL registry (breaking changes refused)
   policy          apply, ls, show, rollback, delete: routing and resilience per service
   quota           ls: quota use per caller in the current window
   dev             a whole local mesh in one process tree

@@ -5,7 +5,7 @@ import { IdlError } from '../idl/model';
 import { IdentityError } from '../identity/ca';
 import { IdlStore, RegistryError } from '../registry/idl-store';
 import { controlPlaneQueue, Subjects } from '../registry/names';
-import { pushRequest, Reply, rollbackRequest, showRequest } from '../registry/records';
+import { diffRequest, historyRequest, pushRequest, Reply, rollbackRequest, showRequest } from '../registry/records';
 import { encodeJson } from '../registry/kv';
 import { describeService } from './idl-show';
 
@@ -25,9 +25,12 @@ export class ControlPlane {
   start(): void {
     this.handle(Subjects.idlPush, pushRequest, async (req) => {
       const res = await this.store.push(req);
-      this.log.info({ version: res.version, services: res.services }, 'idl pushed');
+      if (res.forced.length) this.log.warn({ version: res.version, services: res.services, breaking: res.forced }, 'idl pushed with --allow-breaking');
+      else this.log.info({ version: res.version, services: res.services }, 'idl pushed');
       return res;
     });
+    this.handle(Subjects.idlHistory, historyRequest, (req) => this.store.history(req.service));
+    this.handle(Subjects.idlDiff, diffRequest, (req) => this.store.diff(req.service, req.from, req.to));
     this.handle(Subjects.idlList, z.object({}).passthrough(), () => this.store.list());
     this.handle(Subjects.idlShow, showRequest, async (req) => describeService(await this.store.show(req.service)));
     this.handle(Subjects.idlRollback, rollbackRequest, async (req) => {

@@ -4,7 +4,8 @@ import { runToEnd, type ProcessTree } from './processes';
 import { repoRoot } from '../config/repo-root';
 import type { DevConfig } from '../config/dev-config';
 import { sidecarNodeFlags } from '../config/node-flags';
-import { applyPolicy, pushIdl } from './push-idl';
+import { pushExampleIdl } from './idl-history-demo';
+import { applyPolicy } from './push-idl';
 
 const root = repoRoot;
 const jar = join(root, 'examples-java', 'target', 'transmesh-examples.jar');
@@ -21,7 +22,7 @@ export async function runExamples(tree: ProcessTree, config: DevConfig, cli: str
   const ordersPort = portOf(await tree.start('java orders', 'java', ['-jar', jar, 'orders', '--port', '0', '--host', '127.0.0.1'], listening));
   say(`Java providers: acme.users.v1.UserService (gRPC) on ${usersPort}, orders.OrderService (Thrift) on ${ordersPort}`);
 
-  await pushIdl(cli, config.nats, [join(root, 'idl/acme/users/v1/users.proto'), join(root, 'idl/orders.thrift')], [join(root, 'idl')]);
+  await pushExampleIdl(cli, config.nats, root);
 
   const sidecar = (app: string, extra: string[]) =>
     tree.start(`sidecar ${app}`, process.execPath, [...sidecarNodeFlags(), ...cli, 'sidecar', '--app', app, '--nats', config.nats, ...joinArgs(app), ...extra], (l) => l.includes('sidecar ready'));

@@ -1,8 +1,8 @@
 import { runToEnd } from './processes';
 
 /** Pushes IDL with the CLI itself, as an operator would, and says what was pushed. */
-export async function pushIdl(cli: string[], nats: string, files: string[], include: string[]): Promise<void> {
-  const args = ['idl', 'push', ...files];
+export async function pushIdl(cli: string[], nats: string, files: string[], include: string[], flags: string[] = []): Promise<void> {
+  const args = ['idl', 'push', ...files, ...flags];
   for (const d of include) args.push('-I', d);
   say(`pushed IDL: ${await runCli(cli, nats, args)}`);
 }

@@ -9,6 +9,12 @@ import type { JsonValue } from '../json/json-value';
 /** A bundle of IDL sources: path (as imported/included) to file content. */
 export type IdlFiles = Readonly<Record<string, string>>;
 
+/** The files of a push and the ones it names (the rest are what those import). */
+export interface IdlSources {
+  readonly files: IdlFiles;
+  readonly entries: readonly string[];
+}
+
 export interface ToJsonOptions {
   /** Write 64-bit integers as bare JSON numbers (exact) instead of strings. */
   readonly int64AsNumber: boolean;

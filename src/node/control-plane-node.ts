@@ -12,6 +12,7 @@ import { createLogger } from '../log/logger';
 import { connectNats, type NatsAuth, redact } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
 import { PolicyStore } from '../registry/policy-store';
+import { methodsNamedByPolicy } from '../control-plane/policy-method-use';
 import { registerPolicyHandlers } from '../control-plane/policy-handlers';
 import { encodeJson, openBucket } from '../registry/kv';
 import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
@@ -42,7 +43,10 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   const nc = await connectNats(options.nats, 'transmesh-control-plane', options.natsAuth);
   const js = nc.jetstream();
   const kv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
-  const store = new IdlStore(kv);
+  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
+  const policies = new PolicyStore(policyKv);
+  // A push may not remove a method a stored policy names, even when forced.
+  const store = new IdlStore(kv, (service) => methodsNamedByPolicy(policies, service));
   const cp = new ControlPlane(nc, store, log);
   cp.start();
   if (signer) {
@@ -52,9 +56,8 @@ export async function startControlPlane(options: ControlPlaneOptions) {
     const record: CaRecord = { cert: signer.ca.certPem, trustDomain: signer.ca.trustDomain };
     await caKv.put(caKey, encodeJson(record));
   }
-  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
-  registerPolicyHandlers(cp, { store: new PolicyStore(policyKv), idl: store, endpoints: epKv, log });
+  registerPolicyHandlers(cp, { store: policies, idl: store, endpoints: epKv, log });
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();
   const accessLog = options.accessLog ? new AccessLogWriter(nc, options.accessLog, log) : undefined;

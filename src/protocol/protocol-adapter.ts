@@ -1,4 +1,5 @@
-import type { CompiledBundle, IdlFiles } from '../idl/model';
+import type { CompatScope, IdlChange } from '../idl/compat';
+import type { CompiledBundle, IdlFiles, IdlSources } from '../idl/model';
 import type { Provider, ProviderOptions } from './provider';
 
 /**
@@ -30,6 +31,14 @@ export interface IdlCompiler {
    * the bundle. Imports that ship with the mesh are left out.
    */
   importsOf(key: string, content: string): readonly { ref: string; key: string }[];
+  /**
+   * Every change between two versions of this adapter's files, for the services in `scope`;
+   * breaking ones carry their rule (docs/idl-compatibility.md). The control plane refuses a push
+   * with breaking changes unless it is forced. Without it, nothing is compared.
+   */
+  compare?(before: IdlSources, after: IdlSources, scope: CompatScope): IdlChange[];
+  /** The IDL of a running server, read the way the protocol offers (gRPC reflection), for `idl push --reflect`. */
+  fromServer?(target: string, services: readonly string[]): Promise<IdlSources>;
 }
 
 export interface ProviderFactory {

@@ -31,6 +31,11 @@ export function idlCompilerFor(file: string): IdlCompiler | undefined {
   return dot < 0 ? undefined : byExtension.get(file.slice(dot));
 }
 
+/** Every registered IDL compiler, in registration order. */
+export function idlCompilers(): IdlCompiler[] {
+  return [...new Set(byExtension.values())];
+}
+
 /** The IDL extensions registered, for messages (`.proto, .thrift`). */
 export function idlExtensions(): string[] {
   return [...byExtension.keys()];

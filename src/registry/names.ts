@@ -19,6 +19,8 @@ export const Subjects = {
   idlList: 'transmesh.idl.ls',
   idlShow: 'transmesh.idl.show',
   idlRollback: 'transmesh.idl.rollback',
+  idlHistory: 'transmesh.idl.history',
+  idlDiff: 'transmesh.idl.diff',
   /** Sidecars publish metric batches here (`transmesh.telemetry.<app>`); the control plane aggregates. */
   telemetry: 'transmesh.telemetry',
   /** Sidecars publish access-log batches here (`transmesh.logs.<app>`); see telemetry/access-log.ts. */

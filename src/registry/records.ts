@@ -15,7 +15,14 @@ export const serviceRecord = z.object({
   /** The protocol adapter that compiled it (`grpc`, `thrift`). */
   protocol: z.string(),
   current: z.number().int().positive(),
-  versions: z.array(z.object({ version: z.number().int().positive(), pushedAt: z.string() })),
+  versions: z.array(
+    z.object({
+      version: z.number().int().positive(),
+      pushedAt: z.string(),
+      /** Stored with --allow-breaking: the breaking changes it was pushed with, one problem a line. */
+      forced: z.array(z.string()).optional(),
+    }),
+  ),
 });
 export type ServiceRecord = z.infer<typeof serviceRecord>;
 
@@ -24,11 +31,15 @@ export const pushRequest = z.object({
   entries: z.array(z.string()).min(1),
   /** Chosen by the client and kept on retries: a push retried after a lost reply gets the same version. */
   pushId: z.string().regex(/^[\w-]{8,64}$/).optional(),
+  /** Store it even when it breaks callers or providers of the current version (the history records it). */
+  allowBreaking: z.boolean().default(false),
 });
-export type PushRequest = z.infer<typeof pushRequest>;
+export type PushRequest = z.input<typeof pushRequest>;
 
 export const rollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional() });
 export const showRequest = z.object({ service: z.string().min(1) });
+export const historyRequest = z.object({ service: z.string().min(1) });
+export const diffRequest = z.object({ service: z.string().min(1), from: z.number().int().positive().optional(), to: z.number().int().positive().optional() });
 
 /** Every reply from the control plane: `ok` with a result, or a one-line error (and, for a refused policy, every problem). */
 export type Reply<T> = { ok: true; result: T } | { ok: false; error: string; problems?: string[] };

@@ -26,5 +26,8 @@ const skip = process.env.TRANSMESH_SKIP_EXAMPLES === '1';
     expect(Number(summary[2])).toBe(0);
     expect(Number(summary[1])).toBeGreaterThan(50);
     expect(out).toContain('9223372036854775807');
+    // The IDL history shows one forced push: a draft of users.proto, then the real one over it.
+    expect(out).toMatch(/pushed IDL: version 1 acme\.users\.v1\.UserService \(grpc\)\n/);
+    expect(out).toMatch(/pushed IDL: version 2 \(forced: 2 breaking changes stored with --allow-breaking\) .*FIELD_SAME_NAME: field 3 of message acme\.users\.v1\.User changed name from "name" to "display_name"/);
   });
 });

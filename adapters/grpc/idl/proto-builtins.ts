@@ -21,6 +21,11 @@ const PACKAGE_PROTOS = [
   'google/api/annotations.proto',
 ];
 
+/** The protos that ship with the mesh and are never uploaded: google/protobuf, google/rpc, google/api. */
+export function isShippedProto(path: string): boolean {
+  return /^google\/(protobuf|rpc|api)\//.test(path);
+}
+
 export const BUILTIN_PROTO_PATHS: readonly string[] = [...COMMON, ...PACKAGE_PROTOS, ...Object.keys(GOOGLE_RPC_PROTOS)];
 
 const packageTexts = new Map<string, string>();

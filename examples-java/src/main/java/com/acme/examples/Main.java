@@ -15,7 +15,7 @@ public final class Main {
       case "users", "UserServer" -> UserServer.main(rest);
       case "orders", "OrderServer" -> OrderServer.main(rest);
       default -> {
-        System.err.println("usage: java -jar transmesh-examples.jar users [--port 50051] [--host 0.0.0.0]");
+        System.err.println("usage: java -jar transmesh-examples.jar users [--port 50051] [--host 0.0.0.0] [--reflection on|off]");
         System.err.println("       java -jar transmesh-examples.jar orders [--port 9090] [--host 0.0.0.0]"
             + " [--transport framed|buffered] [--protocol binary|compact]");
         System.exit(2);

@@ -4,6 +4,7 @@ import com.acme.examples.Flags;
 import com.acme.examples.Lifecycle;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
@@ -23,16 +24,23 @@ public final class UserServer {
 
   /** Binds and starts; port 0 picks a free port (see {@link #port()}). */
   public static UserServer start(String host, int port) throws IOException {
+    return start(host, port, false);
+  }
+
+  /**
+   * As above; with {@code reflection} the server also answers gRPC reflection (v1), so
+   * {@code transmesh idl push --reflect host:port} can read its .proto files.
+   */
+  public static UserServer start(String host, int port, boolean reflection) throws IOException {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "users-delay");
       t.setDaemon(true);
       return t;
     });
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-        .addService(new UserServiceImpl(UserStore.seeded(), timer))
-        .intercept(new EchoMetadataInterceptor())
-        .build()
-        .start();
+    NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        .addService(new UserServiceImpl(UserStore.seeded(), timer));
+    if (reflection) builder.addService(ProtoReflectionServiceV1.newInstance());
+    Server server = builder.intercept(new EchoMetadataInterceptor()).build().start();
     return new UserServer(server, timer);
   }
 
@@ -53,8 +61,13 @@ public final class UserServer {
   }
 
   public static void main(String[] args) throws IOException {
-    Flags flags = Flags.parse("UserServer", args, Map.of("port", "50051", "host", "0.0.0.0"));
-    UserServer s = start(flags.get("host"), flags.port("UserServer"));
+    Flags flags = Flags.parse("UserServer", args, Map.of("port", "50051", "host", "0.0.0.0", "reflection", "off"));
+    String reflection = flags.get("reflection");
+    if (!reflection.equals("on") && !reflection.equals("off")) {
+      System.err.println("UserServer: --reflection must be on or off, got " + reflection);
+      System.exit(2);
+    }
+    UserServer s = start(flags.get("host"), flags.port("UserServer"), reflection.equals("on"));
     Lifecycle.ready(s.port());
     Lifecycle.awaitTermination("UserServer", s::drain);
   }
