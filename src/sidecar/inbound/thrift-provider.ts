@@ -35,7 +35,7 @@ export class ThriftProvider implements Provider {
       }
       const args = unframe([call.body]);
       if (!isOneStruct(this.thriftProtocol, args)) throw new MeshError('INVALID_ARGUMENT', `the arguments of ${call.method} are not exactly one ${this.thriftProtocol} struct`);
-      const res = await this.upstream.call(call.method, model.oneway, args, call.deadline);
+      const res = await this.upstream.call(call.method, model.oneway, args, call.deadline, call.cancel);
       return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { [PeerHeaders.thriftKind]: res.kind } };
     } catch (err) {
       const e = MeshError.from(err);
