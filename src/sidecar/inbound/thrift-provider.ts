@@ -31,7 +31,7 @@ export class ThriftProvider implements Provider {
       // not know yet (a push still on its way) is sent nowhere, and may be retried elsewhere.
       const model = call.model;
       if (!model || model.kind !== 'thrift') {
-        throw Object.assign(new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`), { retryable: true });
+        throw new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`, { retryable: true });
       }
       const args = unframe([call.body]);
       if (!isOneStruct(this.thriftProtocol, args)) throw new MeshError('INVALID_ARGUMENT', `the arguments of ${call.method} are not exactly one ${this.thriftProtocol} struct`);

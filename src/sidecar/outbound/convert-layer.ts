@@ -60,9 +60,7 @@ async function thriftCall(call: OutboundCall, method: ThriftMethod, peer: PeerHa
   if (method.oneway) return { json: '{}', metadata: res.metadata };
   const protocol = (req.endpoint as Endpoint | undefined)?.thriftProtocol ?? 'binary';
   if (res.headers[PeerHeaders.thriftKind] === 'exception') {
-    const err = applicationExceptionToError(res.payload, protocol);
-    err.metadata = res.metadata;
-    throw err;
+    throw applicationExceptionToError(res.payload, protocol).withMetadata(res.metadata);
   }
   try {
     t = performance.now();
@@ -70,8 +68,7 @@ async function thriftCall(call: OutboundCall, method: ThriftMethod, peer: PeerHa
     call.convertMs += performance.now() - t;
     return { json, metadata: res.metadata };
   } catch (err) {
-    if (err instanceof MeshError) err.metadata = res.metadata;
-    throw err;
+    throw err instanceof MeshError ? err.withMetadata(res.metadata) : err;
   }
 }
 
@@ -83,9 +80,7 @@ function parseBody(body: string) {
 function providerError(call: OutboundCall, res: PeerResponse): MeshError {
   const root = call.route!.entry.root;
   const details = res.detailsBin && root ? statusDetailsToJson(res.detailsBin, root) : [];
-  const err = new MeshError(codeName(res.status), res.message, details);
-  err.metadata = res.metadata;
   const retryAfter = res.headers[PeerHeaders.retryAfter];
-  if (retryAfter !== undefined) err.retryAfterSeconds = Number(retryAfter) || 1;
-  return err;
+  const retryAfterSeconds = retryAfter === undefined ? undefined : Number(retryAfter) || 1;
+  return new MeshError(codeName(res.status), res.message, { details, metadata: res.metadata, retryAfterSeconds });
 }
