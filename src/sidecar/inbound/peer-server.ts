@@ -32,6 +32,8 @@ export class PeerServer {
   private readonly h2: Http2Server;
   private readonly calls: PeerCalls;
   private readonly sessions = new Set<ServerHttp2Session | MuxSession>();
+  /** Every accepted connection, whatever it turned out to speak, until it closes. */
+  private readonly sockets = new Set<Socket>();
   private closing = false;
 
   constructor(
@@ -68,6 +70,11 @@ export class PeerServer {
     return closed;
   }
 
+  /** Ends every connection at once, calls in flight too (a drain that ran out of time). */
+  closeConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
   /** Resolves when no call is in flight. */
   idle(): Promise<void> {
     return this.calls.idle();
@@ -80,6 +87,8 @@ export class PeerServer {
   /** Tells the protocols apart: ALPN under TLS, else the first bytes (the mux magic or the HTTP/2 preface). */
   private onSocket(socket: Socket): void {
     socket.on('error', () => undefined);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     if ((socket as TLSSocket).alpnProtocol === 'h2') return void this.h2.emit('connection', socket);
     // A connection that never says which it speaks is not kept for ever.
     socket.setTimeout(this.limits.idleTimeoutMs, () => socket.destroy());
