@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * One access-log record: the keys CONTRACT.md (Logs and traces) lists, plus the sidecar's own
+ * One access-log record: the keys docs/observability.md (Access logs) lists, plus the sidecar's own
  * conversion time. Sidecars publish batches of these; the control plane validates them with
  * this schema before it writes them.
  */
