@@ -32,7 +32,7 @@ export class PeerServer {
   private readonly h2: Http2Server;
   private readonly calls: PeerCalls;
   private readonly sessions = new Set<ServerHttp2Session | MuxSession>();
-  /** Every accepted connection, whatever it turned out to speak, until it closes. */
+  /** Every accepted TCP connection, whatever it turned out to speak, until it closes. */
   private readonly sockets = new Set<Socket>();
   private closing = false;
 
@@ -60,6 +60,11 @@ export class PeerServer {
     });
     this.h2.on('sessionError', (err) => log.debug({ err }, 'peer session error'));
     this.server = guard.createListener((socket) => this.onSocket(socket));
+    // Every TCP connection, TLS handshakes still under way included.
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
   }
 
   /** Stops accepting: GOAWAY to every peer, so streams in flight finish and new ones go elsewhere. */
@@ -87,8 +92,6 @@ export class PeerServer {
   /** Tells the protocols apart: ALPN under TLS, else the first bytes (the mux magic or the HTTP/2 preface). */
   private onSocket(socket: Socket): void {
     socket.on('error', () => undefined);
-    this.sockets.add(socket);
-    socket.once('close', () => this.sockets.delete(socket));
     if ((socket as TLSSocket).alpnProtocol === 'h2') return void this.h2.emit('connection', socket);
     // A connection that never says which it speaks is not kept for ever.
     socket.setTimeout(this.limits.idleTimeoutMs, () => socket.destroy());
