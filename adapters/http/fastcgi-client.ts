@@ -102,7 +102,7 @@ export class FcgiClient {
             } else if (r.type === FcgiType.endRequest) {
               const { protocolStatus } = endRequestOf(r.content);
               // OVERLOADED and the like: the script never ran, so another provider may take the call.
-              if (protocolStatus !== requestComplete) return finish(Object.assign(new MeshError('UNAVAILABLE', `FastCGI server ${this.where} refused the request (protocol status ${protocolStatus})`), { retryable: true }), false);
+              if (protocolStatus !== requestComplete) return finish(new MeshError('UNAVAILABLE', `FastCGI server ${this.where} refused the request (protocol status ${protocolStatus})`, { retryable: true }), false);
               if (size === 0 && stderr) return finish(new MeshError('UNKNOWN', `the script wrote nothing but errors: ${stderr.trim()}`), true);
               finish(undefined, true);
             }
@@ -113,7 +113,7 @@ export class FcgiClient {
       };
       const onError = (err: NodeJS.ErrnoException) => {
         // Refused: the script provably never ran, so another provider may take the call.
-        finish(Object.assign(new MeshError('UNAVAILABLE', `FastCGI server ${this.where}: ${err.message}`), { retryable: err.code === 'ECONNREFUSED' || err.code === 'ENOENT' }), false);
+        finish(new MeshError('UNAVAILABLE', `FastCGI server ${this.where}: ${err.message}`, { retryable: err.code === 'ECONNREFUSED' || err.code === 'ENOENT' }), false);
       };
       const onEnd = () => finish(new MeshError('UNAVAILABLE', `FastCGI server ${this.where} closed the connection before the answer was whole`), false);
       socket.on('data', onData);

@@ -44,7 +44,7 @@ export class HttpProvider extends JsonProvider {
       const req = http.request({ agent: this.agent, host: this.url.host, port: this.url.port, method: 'POST', path: `${this.url.prefix}${call.path}`, headers });
       req.on('error', (err: NodeJS.ErrnoException) => {
         // A refused connection proves the provider never saw the call: another one may take it.
-        finish(Object.assign(new MeshError('UNAVAILABLE', `${this.url.host}:${this.url.port}: ${err.message}`), { retryable: err.code === 'ECONNREFUSED' }));
+        finish(new MeshError('UNAVAILABLE', `${this.url.host}:${this.url.port}: ${err.message}`, { retryable: err.code === 'ECONNREFUSED' }));
       });
       req.on('response', (res) => {
         const declared = Number(res.headers['content-length'] ?? 0);

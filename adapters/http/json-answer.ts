@@ -35,9 +35,7 @@ export function replyOfAnswer(model: MethodModel, status: number, body: string, 
   }
   const code = envelope?.code ?? codeOfHttpStatus(status);
   const message = envelope?.message ?? `the provider answered HTTP ${status}`;
-  const err = new MeshError(code, message);
-  err.metadata = metadata;
-  throw err;
+  throw new MeshError(code, message, { metadata });
 }
 
 interface Envelope {

@@ -28,7 +28,7 @@ export abstract class JsonProvider implements Provider {
   async call(call: InboundCall): Promise<InboundReply> {
     try {
       const model = call.model;
-      if (!model) throw Object.assign(new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`), { retryable: true });
+      if (!model) throw new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`, { retryable: true });
       const body = Buffer.from(model.provider.decodeRequest(unframe([call.body]), undefined, { int64AsNumber: this.int64AsNumber }));
       const remaining = call.deadline - Date.now();
       if (remaining <= 0) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent');

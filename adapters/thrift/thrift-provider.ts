@@ -31,11 +31,11 @@ export class ThriftProvider implements Provider {
       // not know yet (a push still on its way) is sent nowhere, and may be retried elsewhere.
       const model = call.model;
       if (!model) {
-        throw Object.assign(new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`), { retryable: true });
+        throw new MeshError('UNAVAILABLE', `${call.service}/${call.method} is not in this sidecar's IDL snapshot`, { retryable: true });
       }
       const args = unframe([call.body]);
       if (!isOneStruct(this.encoding, args)) throw new MeshError('INVALID_ARGUMENT', `the arguments of ${call.method} are not exactly one ${this.encoding} struct`);
-      const res = await this.upstream.call(call.method, model.oneway, args, call.deadline);
+      const res = await this.upstream.call(call.method, model.oneway, args, call.deadline, call.cancel);
       return { status: 0, message: '', detailsBin: undefined, metadata: {}, payload: res.body, extraHeaders: { [ThriftHeaders.kind]: res.kind } };
     } catch (err) {
       return errorReplyFor(MeshError.from(err));

@@ -72,58 +72,16 @@ export async function validatePolicy(fileName: string, text: string, ctx: Valida
     });
     return { ok: false, problems, warnings: [] };
   }
-  const parsed = policyDocumentSchema.safeParse(yamlDoc.toJS());
-  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error), warnings: [] };
-  const doc = parsed.data;
-  const problems: string[] = [];
+  // The shape and the meaning are checked together, so one refusal names every problem: the
+  // semantic checks read the document as written, skipping only values of the wrong type.
+  const raw: unknown = yamlDoc.toJS();
+  const parsed = policyDocumentSchema.safeParse(raw);
+  const problems = parsed.success ? [] : zodProblems(parsed.error);
   const warnings: string[] = [];
-  const problem = (path: ReadonlyArray<PropertyKey>, message: string) => problems.push(`${formatPath(path)}: ${message}`);
-
-  for (const key of Object.keys(doc) as Array<keyof PolicyDocument>) {
-    if (doc[key] !== undefined && !supportedSections.has(key)) problem([key], 'not supported yet');
-  }
-
-  const methods = await ctx.methods(doc.service);
-  if (!methods) problem(['service'], `no service ${doc.service} in the IDL registry (push its IDL first)`);
-  const knownMethod = (path: ReadonlyArray<PropertyKey>, name: string, star = false) => {
-    if (methods && !methods.has(name) && !(star && name === '*')) problem(path, `no method ${name} in ${doc.service}`);
-  };
-
-  for (const [name, settings] of Object.entries(doc.methods ?? {})) {
-    knownMethod(['methods', name], name);
-    if (settings.retry?.budget !== undefined) problem(['methods', name, 'retry', 'budget'], 'a retry budget is set only in defaults (one budget per service)');
-    if (settings.retry?.on?.length && methods?.has(name) && !methods.get(name)!.idempotent) {
-      problem(['methods', name, 'retry', 'on'], `${name} is not idempotent in the IDL, so only calls that never reached a provider may be retried (mark it idempotent: idempotency_level in .proto, (transmesh.idempotent = "true") in .thrift)`);
-    }
-  }
-
+  await semanticProblems(raw, ctx, (path, message) => problems.push(`${formatPath(path)}: ${message}`));
+  if (!parsed.success || problems.length) return { ok: false, problems, warnings };
+  const doc = parsed.data;
   const subsets = doc.subsets ?? {};
-  (doc.routes ?? []).forEach((r, i) => {
-    (r.match?.methods ?? []).forEach((m, j) => knownMethod(['routes', i, 'match', 'methods', j], m));
-    let sum = 0;
-    for (const [name, weight] of Object.entries(r.to)) {
-      sum += weight;
-      if (!Object.hasOwn(subsets, name)) problem(['routes', i, 'to', name], `no subset ${name}`);
-    }
-    if (sum !== 100) problem(['routes', i, 'to'], `weights sum to ${sum}, not 100`);
-  });
-
-  (doc.faults ?? []).forEach((f, i) => {
-    (f.match?.methods ?? []).forEach((m, j) => knownMethod(['faults', i, 'match', 'methods', j], m));
-    if (f.expiresAt !== undefined) problem(['faults', i, 'expiresAt'], 'set by the control plane when the document is applied; give `expires` (a duration)');
-    if (!f.delay && !f.abort) problem(['faults', i], 'needs a delay, an abort or both');
-  });
-
-  (doc.access?.allow ?? []).forEach((a, i) => a.methods.forEach((m, j) => knownMethod(['access', 'allow', i, 'methods', j], m, true)));
-  (doc.quotas ?? []).forEach((q, i) => {
-    (q.methods ?? []).forEach((m, j) => knownMethod(['quotas', i, 'methods', j], m));
-    if (!appName.test(q.caller)) problem(['quotas', i, 'caller'], `"${q.caller}" is not an app name (letters, digits, . _ - only)`);
-  });
-  for (const caller of Object.keys(doc.rateLimit?.perCaller ?? {})) {
-    if (!appName.test(caller)) problem(['rateLimit', 'perCaller', caller], `"${caller}" is not an app name (letters, digits, . _ - only)`);
-  }
-
-  if (problems.length) return { ok: false, problems, warnings };
 
   // Teams apply before they deploy: a subset nothing matches yet is a warning, not a refusal.
   // Only a warning depends on discovery, so a discovery that cannot be read does not refuse the policy.
@@ -151,4 +109,74 @@ export async function validatePolicy(fileName: string, text: string, ctx: Valida
   // Stored as the operator wrote it; re-printed (comments kept) only when expiry times were filled in.
   const yaml = doc.faults?.length ? yamlDoc.toString({ flowCollectionPadding: false }) : text;
   return { ok: true, value: { service: doc.service, yaml, document: doc }, warnings };
+}
+
+type Problem = (path: ReadonlyArray<PropertyKey>, message: string) => void;
+
+/** A mapping as written, or nothing to check when the value is of another type (the schema names that). */
+function fields(v: unknown): Readonly<Record<string, unknown>> {
+  return isMapping(v) ? v : {};
+}
+
+function isMapping(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function items(v: unknown): readonly unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** What the registry and the document's own cross-references decide: methods, subsets, weights, sections. */
+async function semanticProblems(raw: unknown, ctx: ValidationContext, problem: Problem): Promise<void> {
+  const doc = fields(raw);
+  for (const key of Object.keys(doc)) {
+    if (doc[key] !== undefined && Object.hasOwn(policyDocumentSchema.shape, key) && !supportedSections.has(key as keyof PolicyDocument)) problem([key], 'not supported yet');
+  }
+
+  const service = typeof doc.service === 'string' && doc.service !== '' ? doc.service : undefined;
+  const methods = service === undefined ? undefined : await ctx.methods(service);
+  if (service !== undefined && !methods) problem(['service'], `no service ${service} in the IDL registry (push its IDL first)`);
+  const knownMethod = (path: ReadonlyArray<PropertyKey>, name: unknown, star = false) => {
+    if (methods && typeof name === 'string' && !methods.has(name) && !(star && name === '*')) problem(path, `no method ${name} in ${service}`);
+  };
+  const matchedMethods = (match: unknown, path: ReadonlyArray<PropertyKey>) => items(fields(match).methods).forEach((m, j) => knownMethod([...path, j], m));
+
+  for (const [name, settings] of Object.entries(fields(doc.methods))) {
+    knownMethod(['methods', name], name);
+    const retry = fields(fields(settings).retry);
+    if (retry.budget !== undefined) problem(['methods', name, 'retry', 'budget'], 'a retry budget is set only in defaults (one budget per service)');
+    if (items(retry.on).length && methods?.get(name)?.idempotent === false) {
+      problem(['methods', name, 'retry', 'on'], `${name} is not idempotent in the IDL, so only calls that never reached a provider may be retried (mark it idempotent: idempotency_level in .proto, (transmesh.idempotent = "true") in .thrift)`);
+    }
+  }
+
+  const subsets = fields(doc.subsets);
+  items(doc.routes).forEach((r, i) => {
+    const route = fields(r);
+    matchedMethods(route.match, ['routes', i, 'match', 'methods']);
+    if (!isMapping(route.to)) return;
+    let sum = 0;
+    for (const [name, weight] of Object.entries(route.to)) {
+      sum += typeof weight === 'number' ? weight : NaN;
+      if (!Object.hasOwn(subsets, name)) problem(['routes', i, 'to', name], `no subset ${name}`);
+    }
+    if (!Number.isNaN(sum) && sum !== 100) problem(['routes', i, 'to'], `weights sum to ${sum}, not 100`);
+  });
+
+  items(doc.faults).forEach((fault, i) => {
+    if (!isMapping(fault)) return;
+    matchedMethods(fault.match, ['faults', i, 'match', 'methods']);
+    if (fault.expiresAt !== undefined) problem(['faults', i, 'expiresAt'], 'set by the control plane when the document is applied; give `expires` (a duration)');
+    if (!fault.delay && !fault.abort) problem(['faults', i], 'needs a delay, an abort or both');
+  });
+
+  items(fields(doc.access).allow).forEach((a, i) => items(fields(a).methods).forEach((m, j) => knownMethod(['access', 'allow', i, 'methods', j], m, true)));
+  items(doc.quotas).forEach((q, i) => {
+    const quota = fields(q);
+    items(quota.methods).forEach((m, j) => knownMethod(['quotas', i, 'methods', j], m));
+    if (typeof quota.caller === 'string' && !appName.test(quota.caller)) problem(['quotas', i, 'caller'], `"${quota.caller}" is not an app name (letters, digits, . _ - only)`);
+  });
+  for (const caller of Object.keys(fields(fields(doc.rateLimit).perCaller))) {
+    if (!appName.test(caller)) problem(['rateLimit', 'perCaller', caller], `"${caller}" is not an app name (letters, digits, . _ - only)`);
+  }
 }

@@ -135,6 +135,8 @@ export function runToEnd(cmd: string, args: string[], opts: { env?: Record<strin
 
 export interface NatsProcess {
   readonly url: string;
+  /** `http://127.0.0.1:<port>` of its monitoring endpoints (`/connz`, …), when started with `monitor`. */
+  readonly monitorUrl: string | undefined;
   proc: Proc;
   /** Stops the server and removes its store. */
   stop(): Promise<void>;
@@ -144,24 +146,27 @@ export interface NatsProcess {
 }
 
 /** A real nats-server with JetStream and a fresh store, on `port` or one the OS picks. */
-export async function startNats(opts: { port?: number; onLine?: (raw: string) => void } = {}): Promise<NatsProcess> {
+export async function startNats(opts: { port?: number; monitor?: boolean; onLine?: (raw: string) => void } = {}): Promise<NatsProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-nats-'));
-  const launch = async (port: string) => {
-    const proc = spawnProc('nats-server', natsServerBinary(), ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port], { onLine: opts.onLine });
+  const launch = async (port: string, monitorPort = '-1') => {
+    const proc = spawnProc('nats-server', natsServerBinary(), ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', port, ...(opts.monitor ? ['-m', monitorPort] : [])], { onLine: opts.onLine });
+    const monitor = opts.monitor ? proc.waitFor((l) => /Starting http monitor on/.test(l.msg), 'nats-server monitoring') : undefined;
     const line = await proc.waitFor((l) => /Listening for client connections on/.test(l.msg), 'nats-server to listen');
     await proc.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');
-    return { proc, port: /:(\d+)\s*$/.exec(line.msg)![1] };
+    const monitorLine = await monitor;
+    return { proc, port: /:(\d+)\s*$/.exec(line.msg)![1], monitorPort: monitorLine && /:(\d+)\s*$/.exec(monitorLine.msg)![1] };
   };
   let current = await launch(String(opts.port ?? -1));
-  const port = current.port;
+  const { port, monitorPort } = current;
   const handle: NatsProcess = {
     url: `nats://127.0.0.1:${port}`,
+    monitorUrl: monitorPort && `http://127.0.0.1:${monitorPort}`,
     proc: current.proc,
     kill: async () => {
       await current.proc.stop();
     },
     restart: async () => {
-      current = await launch(port);
+      current = await launch(port, monitorPort);
       handle.proc = current.proc;
     },
     stop: async () => {

@@ -8,7 +8,7 @@ import { Dashboard } from '../control-plane/dashboard';
 import { PolicyPeek } from '../control-plane/policy-peek';
 import { EndpointsWatcher } from '../discovery/endpoints-watcher';
 import { emptyEndpoints, EndpointsSnapshot } from '../snapshot/snapshots';
-import { createLogger } from '../log/logger';
+import { createLogger, type Logger } from '../log/logger';
 import { connectNats, type NatsAuth, redact } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
 import { PolicyStore } from '../registry/policy-store';
@@ -17,6 +17,7 @@ import { registerPolicyHandlers } from '../control-plane/policy-handlers';
 import { encodeJson, openBucket } from '../registry/kv';
 import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
 import { signRequest, type CaRecord } from '../registry/records';
+import { Teardown } from './teardown';
 import { registerProtocols } from './protocols';
 import { contentType } from '../telemetry/exposition';
 import { ProcessMetrics } from '../telemetry/process-metrics';
@@ -38,9 +39,22 @@ export interface ControlPlaneOptions {
 export async function startControlPlane(options: ControlPlaneOptions) {
   registerProtocols();
   const log = createLogger('control-plane');
+  const undo = new Teardown(log);
+  await undo.guard(() => start(options, log, undo));
+  return {
+    stop: async () => {
+      await undo.run();
+      log.info('stopped');
+    },
+  };
+}
+
+/** Each step registers its undo as soon as it has started: stop runs them last first, and so does a start that fails halfway. */
+async function start(options: ControlPlaneOptions, log: Logger, undo: Teardown): Promise<void> {
   // Load the CA first: a bad --ca dir fails at once, before anything is announced.
   const signer = options.ca ? await CertSigner.load(options.ca, options.certTtlMs ?? defaultCertTtlMs, log) : undefined;
   const nc = await connectNats(options.nats, 'transmesh-control-plane', options.natsAuth);
+  undo.add('NATS connection', () => nc.drain());
   const js = nc.jetstream();
   const kv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
   const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
@@ -49,6 +63,7 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   const store = new IdlStore(kv, (service) => methodsNamedByPolicy(policies, service));
   const cp = new ControlPlane(nc, store, log);
   cp.start();
+  undo.add('request handlers', () => cp.drain());
   if (signer) {
     cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req));
     // From now on the mesh has a CA: sidecars read this record and know they need a token.
@@ -60,38 +75,33 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   registerPolicyHandlers(cp, { store: policies, idl: store, endpoints: epKv, log });
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();
+  undo.add('telemetry', () => telemetry.stop());
   const accessLog = options.accessLog ? new AccessLogWriter(nc, options.accessLog, log) : undefined;
-  accessLog?.start();
+  if (accessLog) {
+    accessLog.start();
+    undo.add('access log', () => accessLog.stop());
+  }
   const reopen = () => accessLog?.reopen();
   process.on('SIGHUP', reopen);
+  undo.add('SIGHUP handler', () => process.off('SIGHUP', reopen));
   // The dashboard's view of discovery: the same watcher and liveness rule as the sidecars'.
   let endpoints: EndpointsSnapshot = emptyEndpoints;
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: 1000, ttlMs: options.endpointTtlMs ?? 15_000 }, (s) => (endpoints = s), log);
+  undo.add('endpoints watcher', () => epWatcher.stop());
   await epWatcher.start();
   const dashboard = new Dashboard({ telemetry, endpoints: () => endpoints, idl: store, policies: new PolicyPeek(js) }, log);
   dashboard.start();
+  undo.add('dashboard', () => dashboard.stop());
   const admin = Fastify({ logger: false });
   dashboard.routes(admin);
   admin.get('/healthz', async () => ({ status: 'ok' }));
   admin.get('/readyz', async (_req, reply) => (nc.isClosed() ? reply.code(503).send({ status: 'not ready' }) : { status: 'ready' }));
   const proc = new ProcessMetrics();
   admin.get('/metrics', async (_req, reply) => reply.header('content-type', contentType).send(telemetry.render() + proc.render()));
+  undo.add('admin listener', () => admin.close());
   const adminUrl = await admin.listen({ host: options.admin.host, port: options.admin.port });
   await nc.flush();
   proc.start();
+  undo.add('process metrics', () => proc.stop());
   log.info({ nats: redact(options.nats), admin: adminUrl, accessLog: options.accessLog ?? null, trustDomain: signer?.ca.trustDomain }, 'control plane ready');
-  return {
-    stop: async () => {
-      await admin.close();
-      proc.stop();
-      telemetry.stop();
-      dashboard.stop();
-      epWatcher.stop();
-      process.off('SIGHUP', reopen);
-      await accessLog?.stop();
-      await cp.drain();
-      await nc.drain();
-      log.info('stopped');
-    },
-  };
 }

@@ -19,6 +19,7 @@ import { createOtlpTracer } from '../sidecar/tracing/otlp-tracer';
 import { joinMesh } from './mesh-identity';
 import { quotaLeaseSource } from '../quota/quota-bucket';
 import { registerProtocols } from './protocols';
+import { Teardown } from './teardown';
 
 /**
  * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
@@ -26,12 +27,20 @@ import { registerProtocols } from './protocols';
  * The CLI only parses flags and calls startSidecar; tests can start a whole sidecar in process.
  */
 
-function seesItself(sidecar: Sidecar, instance: string): Promise<void> {
-  return new Promise((resolve) =>
-    sidecar.endpoints.onSwap((snap) => {
-      for (const list of snap.byService.values()) if (list.some((e) => e.instance === instance)) return resolve();
-    }),
-  );
+/** Resolves once discovery lists this sidecar's own instance, or after `ms`; either way it stops listening. */
+function seesItself(sidecar: Sidecar, instance: string, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    const off = sidecar.endpoints.onSwap((snap) => {
+      for (const list of snap.byService.values()) if (list.some((e) => e.instance === instance)) return done();
+    });
+  });
 }
 
 /** Logs NATS going away and coming back, and tells discovery, which must not age endpoints meanwhile. */
@@ -66,18 +75,29 @@ export function firstNonLoopback(): string {
 export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   registerProtocols();
   const log = createLogger('sidecar');
+  const undo = new Teardown(log);
+  const started = await undo.guard(() => start(config, otel, log, undo));
+  const stop = async () => {
+    log.info('draining');
+    await undo.run();
+    log.info('stopped');
+  };
+  return { ...started, stop };
+}
+
+/** Each step registers its undo as soon as it has started: stop runs them last first, and so does a start that fails halfway. */
+async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: Logger, undo: Teardown) {
   const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`, config.natsAuth);
+  undo.add('NATS connection', () => nc.close());
   // Before listening: on a mesh with a CA, no valid token means no certificate and no sidecar.
-  const identity = await joinMesh(nc, config.app, config.token, log).catch(async (err) => {
-    await nc.close();
-    throw err;
-  });
+  const identity = await joinMesh(nc, config.app, config.token, log);
   const stopRenewal = identity?.renew();
+  if (stopRenewal) undo.add('certificate renewal', stopRenewal);
   const tracer = otel?.url ? startTracing({ ...otel, url: otel.url }, otel.serviceName ?? config.app, log) : undefined;
+  if (tracer) undo.add('tracer', () => tracer.shutdown().catch((err: unknown) => log.warn({ err }, 'spans not exported at shutdown')));
   // Quota counters: the sidecar's fallback share needs the app's live sidecars, which discovery knows once it runs.
   let appSidecars = (_app: string) => 1;
   const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls, quotas: { source: quotaLeaseSource(nc), appSidecars: (app) => appSidecars(app) } });
-  const bound = await sidecar.listen();
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
@@ -99,9 +119,14 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
     },
     log,
   );
+  undo.add('watchers', () => {
+    idlWatcher.stop();
+    epWatcher.stop();
+    policyWatcher.stop();
+  });
   await Promise.all([idlWatcher.start(), epWatcher.start()]);
   await policyWatcher.start();
-  sidecar.idl.onSwap(() => policyWatcher.idlChanged());
+  undo.add('policy rebuild on IDL change', sidecar.idl.onSwap(() => policyWatcher.idlChanged()));
   followConnection(nc, log, (up) => {
     if (!up) return epWatcher.disconnected();
     Promise.all([epWatcher.reconnected(), idlWatcher.restart(), policyWatcher.restart()]).then(
@@ -116,6 +141,13 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   telemetry.start();
   const accessLogs = new AccessLogPublisher(nc, sidecar.accessLog, { instance, app: config.app }, Math.min(config.telemetryMs, 1000), log);
   accessLogs.start();
+  undo.add('telemetry and access logs', () => {
+    telemetry.stop();
+    accessLogs.stop();
+  });
+  // Listening last but for the announcement: drained once it is withdrawn, before telemetry sends its last report.
+  undo.add('listeners', () => sidecar.drain());
+  const bound = await sidecar.listen();
   // Every sidecar announces itself, so the control plane knows whom a policy apply waits for;
   // a consumer's record lists no services, so nobody routes to it.
   const host = config.advertise ?? firstNonLoopback();
@@ -135,24 +167,11 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
     epWatcher,
   );
   announce = (report) => void announcer.update(report);
-  const seen = config.provide.length ? seesItself(sidecar, instance) : Promise.resolve();
-  await announcer.start();
   // Ready means discovery already routes to this sidecar's own providers too.
-  await Promise.race([seen, new Promise((r) => setTimeout(r, 2000).unref())]);
+  const seen = config.provide.length ? seesItself(sidecar, instance, 2000) : Promise.resolve();
+  undo.add('announcement', () => announcer.withdraw());
+  await announcer.start();
+  await seen;
   log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin, mtls: !!identity }, 'sidecar ready');
-  const stop = async () => {
-    log.info('draining');
-    await announcer.withdraw();
-    await sidecar.drain();
-    telemetry.stop();
-    accessLogs.stop();
-    await tracer?.shutdown().catch((err: unknown) => log.warn({ err }, 'spans not exported at shutdown'));
-    stopRenewal?.();
-    idlWatcher.stop();
-    epWatcher.stop();
-    policyWatcher.stop();
-    await nc.close();
-    log.info('stopped');
-  };
-  return { sidecar, bound, stop };
+  return { sidecar, bound };
 }

@@ -22,7 +22,7 @@ const noCodes: ReadonlySet<CodeName> = Object.freeze(new Set<CodeName>());
 
 /**
  * Turns one stored revision of a validated document into the frozen `ServicePolicy` the data
- * plane reads: every default filled in (CONTRACT.md, Policy), durations and rates in numbers,
+ * plane reads: every default filled in (docs/policy.md, The document), durations and rates in numbers,
  * route weights cumulative. `retry.on` survives only on methods `methods` marks idempotent, so
  * the compiled `defaults` never retries codes (the methods that may are listed one by one).
  * Faults keep the absolute expiry set at apply time; ones already expired at `now` are dropped.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Code, type CodeName } from '../errors/codes';
 
 /**
- * A policy document as operators write it (CONTRACT.md, "Policy"): one per provider service,
+ * A policy document as operators write it (docs/policy.md, "The document"): one per provider service,
  * YAML 1.2 or JSON. Strict: an unknown field anywhere is refused. This schema checks shapes and
  * units only; what needs the registry or discovery (the service and its methods exist, retry
  * codes on idempotent methods only, subsets) is checked by the control plane on top of it.

@@ -15,7 +15,7 @@ export function windowEnd(now: number, per: QuotaWindow): number {
   return windowStart(now, per) + windowLengthMs[per];
 }
 
-/** `retry-after` in whole seconds, rounded up (CONTRACT.md): the time left in the window, at least 1. */
+/** `retry-after` in whole seconds, rounded up (docs/policy.md, Quotas): the time left in the window, at least 1. */
 export function secondsToWindowEnd(now: number, per: QuotaWindow): number {
   return Math.max(1, Math.ceil((windowEnd(now, per) - now) / 1000));
 }

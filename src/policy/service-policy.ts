@@ -98,7 +98,7 @@ export interface PolicySnapshot {
   readonly byService: ReadonlyMap<string, ServicePolicy>;
 }
 
-/** The mesh defaults when a service has no policy or a section is absent (CONTRACT.md). */
+/** The mesh defaults when a service has no policy or a section is absent (docs/policy.md, The document). */
 export const meshDefaults: MethodPolicy = Object.freeze({
   timeoutMs: undefined,
   balance: Object.freeze({ kind: 'least-loaded' }) as Balance,

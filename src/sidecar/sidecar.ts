@@ -39,9 +39,9 @@ export interface SidecarQuotas {
  * (inbound) and the admin listener. It reads only the snapshot cells it is given.
  */
 export class Sidecar {
-  readonly idl = new SnapshotCell<IdlSnapshot>(emptyIdl);
-  readonly endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints);
-  readonly policies = new SnapshotCell<PolicySnapshot>(emptyPolicies);
+  readonly idl: SnapshotCell<IdlSnapshot>;
+  readonly endpoints: SnapshotCell<EndpointsSnapshot>;
+  readonly policies: SnapshotCell<PolicySnapshot>;
   readonly metrics = new Metrics();
   readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
@@ -62,6 +62,10 @@ export class Sidecar {
     opts: { tracer?: MeshTracer; tls?: MeshTls; quotas?: SidecarQuotas } = {},
   ) {
     const { tracer, tls, quotas } = opts;
+    const failed = (snapshot: string) => (err: unknown) => log.error({ err, snapshot }, 'a listener of a new snapshot failed; the others ran');
+    this.idl = new SnapshotCell<IdlSnapshot>(emptyIdl, failed('idl'));
+    this.endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints, failed('endpoints'));
+    this.policies = new SnapshotCell<PolicySnapshot>(emptyPolicies, failed('policies'));
     this.ledger = quotas && this.quotaLedger(quotas, log);
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
     const clientTls = tls && peerTls(tls, this.endpoints);
@@ -123,11 +127,19 @@ export class Sidecar {
     return { listen: listenAddr, inbound: inboundPort, admin: adminAddr };
   }
 
-  /** Stops taking calls, lets the ones in flight finish (up to drainMs), then closes. */
+  /** Stops taking calls, lets the ones in flight finish (up to drainMs), then closes the connections still open. */
   async drain(): Promise<void> {
     this.draining = true;
-    const timeout = new Promise<void>((r) => setTimeout(r, this.config.drainMs).unref());
-    await Promise.race([Promise.all([this.http.close(), this.peerServer.idle(), this.peerServer.close()]), timeout]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.config.drainMs)));
+    const closed = Promise.all([this.http.close(), this.peerServer.idle(), this.peerServer.close()]);
+    if ((await Promise.race([closed, timeout])) === 'timeout') {
+      // Calls still in flight are cut off: their callers see the connection go, not a hang.
+      this.http.closeConnections();
+      this.peerServer.closeConnections();
+      await closed;
+    }
+    clearTimeout(timer);
     await this.admin.close();
     for (const p of this.providers.values()) p.close();
     this.peers.close();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { joinLines, writeHeader, writeSample } from './exposition';
 
 /**
- * One access-log record: the keys CONTRACT.md (Logs and traces) lists, plus the sidecar's own
+ * One access-log record: the keys docs/observability.md (Access logs) lists, plus the sidecar's own
  * conversion time. Sidecars publish batches of these; the control plane validates them with
  * this schema before it writes them.
  */

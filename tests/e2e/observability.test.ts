@@ -17,7 +17,7 @@ const appSpanId = '00f067aa0ba902b7';
 const traceparent = `00-${traceId}-${appSpanId}-01`;
 
 /**
- * Logs and traces (CONTRACT.md) with real processes: two control-plane replicas writing access
+ * Logs and traces (docs/observability.md) with real processes: two control-plane replicas writing access
  * logs, `transmesh logs` followers, two sidecars exporting spans over OTLP/HTTP JSON to a
  * receiver in the test, and a real grpc-js provider.
  */

@@ -11,7 +11,7 @@ const methods = new Map([
 const doc = (yaml: string) => policyDocumentSchema.parse(parse(yaml, { version: '1.2' }));
 
 describe('compilePolicy', () => {
-  test('an empty document gets every mesh default (CONTRACT: least-loaded, 15 s, never-sent retries only, breaker 5/10s/50%)', () => {
+  test('an empty document gets every mesh default (docs/policy.md: least-loaded, 15 s, never-sent retries only, breaker 5/10s/50%)', () => {
     const p = compilePolicy(doc('service: a.B'), 1, methods);
     expect(p.revision).toBe(1);
     expect(p.defaults).toEqual(meshDefaults);

@@ -38,7 +38,7 @@ describe('the one code-to-HTTP mapping', () => {
 
 describe('the JSON error body', () => {
   test('has the contract shape, with protocol extras inside error', () => {
-    const err = new MeshError('NOT_FOUND', 'no user 42', [{ '@type': 'x' }], { thrift: { exception: 'm.E', value: {} } });
+    const err = new MeshError('NOT_FOUND', 'no user 42', { details: [{ '@type': 'x' }], extra: { thrift: { exception: 'm.E', value: {} } } });
     expect(JSON.parse(errorBody(err, 'req-1'))).toEqual({
       error: { code: 'NOT_FOUND', message: 'no user 42', details: [{ '@type': 'x' }], requestId: 'req-1', thrift: { exception: 'm.E', value: {} } },
     });

@@ -178,7 +178,7 @@ describe('retry layer without a policy', () => {
     });
     return { handler, attempts: () => attempts, seen };
   }
-  const refused = () => Object.assign(new MeshError('UNAVAILABLE', 'refused'), { retryable: true });
+  const refused = () => new MeshError('UNAVAILABLE', 'refused', { retryable: true });
 
   test('retries only attempts that never reached a provider, numbering them and avoiding the endpoints tried', async () => {
     const { handler, attempts, seen } = failing([refused(), refused()]);

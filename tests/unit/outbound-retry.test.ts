@@ -124,7 +124,7 @@ test('the budget: retries over 10 s stay within ratio × calls + perSecond × 10
 
 test('a call that never reached a provider is always retried: not idempotent, budget spent, no back-off', async () => {
   const env = new FakeEnv();
-  const refused = () => Object.assign(new MeshError('UNAVAILABLE', 'refused'), { retryable: true });
+  const refused = () => new MeshError('UNAVAILABLE', 'refused', { retryable: true });
   const { handler, attempts, metrics } = setup([refused(), { ...unavailable, headers: { 'x-transmesh-not-sent': '1' } }], env);
   await expect(handler(call(false, [], { budget: { ratio: 0, perSecond: 0 }, deadline: deadlineIn(env, 10_000) }))).resolves.toBe(okPeer);
   expect(attempts()).toBe(3);

@@ -88,10 +88,47 @@ routes:
         expect.stringMatching(/^defaults\.retry\.on\[0\]: /),
         expect.stringMatching(/^defaults\.retry\.budget: not a percentage/),
         'defaults.retry.tries: unknown field',
-        expect.stringMatching(/^routes\[0\]\.to\.v1: /),
+        expect.stringMatching(/^routes\[0\]\.to\.v1: Too big/),
+        'routes[0].to.v1: no subset v1',
+        'routes[0].to: weights sum to 101, not 100',
       ]),
     );
-    expect(res.problems).toHaveLength(7);
+    expect(res.problems).toHaveLength(9);
+  });
+
+  test('schema and semantic problems are named together: a bad duration, an unknown method and an unknown subset', async () => {
+    const res = await validate(`
+service: a.Ledger
+subsets: {v1: {version: v1}}
+methods:
+  Get: {timeout: 5 parsecs}
+  Nope: {timeout: 1s}
+routes:
+  - to: {v1: 50, v3: 50}
+`);
+    expect(res).toEqual({
+      ok: false,
+      warnings: [],
+      problems: ['methods.Get.timeout: not a duration (e.g. 300ms, 2s, 5m, 1h, 1d)', 'methods.Nope: no method Nope in a.Ledger', 'routes[0].to.v3: no subset v3'],
+    });
+  });
+
+  test('values of the wrong type get their schema problem and no semantic noise', async () => {
+    const res = await validate(`
+service: a.Ledger
+methods: [Get]
+routes:
+  - to: {v1: lots}
+  - oops
+faults: [nothing]
+quotas: [{caller: 7, methods: Get, limit: 1, per: second}]
+`);
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    // Each wrong value once, from the schema; v1 is also not a subset (none are declared).
+    expect(res.problems.filter((p) => !/^(methods|routes\[[01]\]|routes\[0\]\.to\.v1|faults\[0\]|quotas\[0\]\.(caller|methods)): /.test(p))).toEqual([]);
+    expect(res.problems).toContain('routes[0].to.v1: no subset v1');
+    expect(res.problems.some((p) => /weights sum|needs a delay|not an app name|no method/.test(p))).toBe(false);
   });
 
   test('an unknown service is refused', async () => {

@@ -12,7 +12,7 @@ describe('stringifyWithRaw', () => {
   });
 
   test('the error body carries a Thrift exception written with exact numbers', () => {
-    const err = new MeshError('NOT_FOUND', 'gone', [], { thrift: { exception: 'm.NotFound', value: new RawJson('{"id":18446744073709551615}') } });
+    const err = new MeshError('NOT_FOUND', 'gone', { extra: { thrift: { exception: 'm.NotFound', value: new RawJson('{"id":18446744073709551615}') } } });
     expect(errorBody(err, 'r1')).toBe('{"error":{"code":"NOT_FOUND","message":"gone","details":[],"requestId":"r1","thrift":{"exception":"m.NotFound","value":{"id":18446744073709551615}}}}');
   });
 });

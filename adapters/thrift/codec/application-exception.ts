@@ -47,7 +47,7 @@ export function applicationExceptionToError(bytes: Buffer, protocol: ThriftProto
   const known = TYPES[type];
   const name = known?.name ?? String(type);
   const code = known?.code ?? 'UNKNOWN';
-  return new MeshError(code, message || `TApplicationException ${name}`, [], {
-    thrift: { exception: 'TApplicationException', value: { message, type: name } },
+  return new MeshError(code, message || `TApplicationException ${name}`, {
+    extra: { thrift: { exception: 'TApplicationException', value: { message, type: name } } },
   });
 }

@@ -81,7 +81,7 @@ export class ThriftCodecCompiler {
           const text = ex.dec(r, opts);
           const value = parseJson(text) as Record<string, JsonValue>;
           const message = ex.messageField && typeof value.message === 'string' && value.message !== '' ? value.message : ex.def.name;
-          thrown = new MeshError(ex.code, message, [], { thrift: { exception: ex.def.name, value: opts.int64AsNumber ? new RawJson(text) : value } });
+          thrown = new MeshError(ex.code, message, { extra: { thrift: { exception: ex.def.name, value: opts.int64AsNumber ? new RawJson(text) : value } } });
           return true;
         });
       } catch (err) {

@@ -48,10 +48,9 @@ export class ThriftConnection {
       this.connected = true;
     });
     this.socket.on('error', (err: NodeJS.ErrnoException) => {
-      const e = new MeshError('UNAVAILABLE', `${this.connected ? 'connection failed to' : 'cannot connect to'} ${url.address}: ${err.code ?? err.message}`);
       // Nothing reached the server before the connection was made: another attempt is safe.
-      e.retryable = !this.connected;
-      this.fail(e);
+      const retryable = !this.connected;
+      this.fail(new MeshError('UNAVAILABLE', `${this.connected ? 'connection failed to' : 'cannot connect to'} ${url.address}: ${err.code ?? err.message}`, { retryable, cause: err }));
     });
     this.socket.on('end', () => this.fail(new MeshError('UNAVAILABLE', `${url.address} closed the connection`)));
     this.socket.on('close', () => this.fail(new MeshError('UNAVAILABLE', `${url.address} closed the connection`)));

@@ -1,4 +1,5 @@
 import { MeshError } from '../../../src/errors/mesh-error';
+import type { CancelToken } from '../../../src/timing/cancel-token';
 import { MessageType } from '../codec/wire-types';
 import { encodeEnvelope } from './envelope';
 import { ThriftConnection, ThriftReply } from './thrift-connection';
@@ -40,11 +41,13 @@ export class ThriftUpstream {
   /**
    * Calls `method` with its encoded `<method>_args` struct. `deadlineMs` is an absolute time
    * (ms since epoch, as Date.now()); undefined waits as long as the server takes.
-   * Rejects with MeshError UNAVAILABLE (connect refused, connection lost) or DEADLINE_EXCEEDED.
+   * Rejects with MeshError UNAVAILABLE (connect refused, connection lost), DEADLINE_EXCEEDED, or
+   * CANCELLED when `cancel` fires first.
    */
-  call(method: string, oneway: boolean, argsStruct: Buffer, deadlineMs: number | undefined): Promise<ThriftReply> {
+  call(method: string, oneway: boolean, argsStruct: Buffer, deadlineMs: number | undefined, cancel?: CancelToken): Promise<ThriftReply> {
     if (this.closed) return Promise.reject(new MeshError('UNAVAILABLE', `thrift upstream ${this.url.address} is closed`));
     if (deadlineMs !== undefined && Date.now() >= deadlineMs) return Promise.reject(this.deadlineError(method));
+    if (cancel?.cancelled) return Promise.reject(cancelledError());
     this.seqid = (this.seqid + 1) & 0x7fffffff;
     const seqid = this.seqid;
     const envelope = encodeEnvelope(this.url.protocol, method, oneway ? MessageType.ONEWAY : MessageType.CALL, seqid);
@@ -56,6 +59,7 @@ export class ThriftUpstream {
         if (settled) return;
         settled = true;
         if (timer) clearTimeout(timer);
+        cancel?.set(undefined);
         if (err) reject(err);
         else resolve(reply!);
       };
@@ -76,15 +80,16 @@ export class ThriftUpstream {
         },
         reject: (e) => finish(e),
       };
-      if (deadlineMs !== undefined) {
-        timer = setTimeout(() => {
-          const i = this.waiters.indexOf(waiter);
-          if (i >= 0) this.waiters.splice(i, 1);
-          // The reply may still come: its connection can't be trusted with another call.
-          conn?.destroy();
-          finish(this.deadlineError(method));
-        }, Math.max(0, deadlineMs - Date.now()));
-      }
+      // Replies come in order on a connection: one still owed would answer the next call, so a
+      // call given up (deadline or cancel) closes its connection, which frees the slot at once.
+      const abandon = (err: MeshError): void => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        conn?.destroy();
+        finish(err);
+      };
+      if (deadlineMs !== undefined) timer = setTimeout(() => abandon(this.deadlineError(method)), Math.max(0, deadlineMs - Date.now()));
+      cancel?.set(() => abandon(cancelledError()));
       this.acquire(waiter);
     });
   }
@@ -133,4 +138,8 @@ export class ThriftUpstream {
     // A slot opened up: a waiting call gets a fresh connection.
     if (!this.closed && this.waiters.length > 0 && this.all.size < this.max) this.waiters.shift()!.grant(this.open());
   }
+}
+
+function cancelledError(): MeshError {
+  return new MeshError('CANCELLED', 'the caller went away');
 }

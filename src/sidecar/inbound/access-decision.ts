@@ -1,6 +1,6 @@
 import type { AccessPolicy } from '../../policy/service-policy';
 
-/** What the `access` section says about one call (CONTRACT.md, Policy). */
+/** What the `access` section says about one call (docs/security.md, Access). */
 export type AccessDecision = 'allow' | 'deny';
 
 /**

@@ -85,7 +85,7 @@ export class PeerCalls {
     const { provider, service, method, headers } = call;
     if (!provider) {
       // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
-      return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
+      return errorReplyFor(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`, { retryable: true }));
     }
     const refused = this.guard.admit(call.caller, service, method);
     if (refused) return errorReplyFor(refused);

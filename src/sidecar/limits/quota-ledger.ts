@@ -38,7 +38,7 @@ export function leaseSize(remaining: number): number {
 }
 
 /**
- * A consumer sidecar's side of mesh-wide quotas (CONTRACT.md: quotas). Each sidecar of the
+ * A consumer sidecar's side of mesh-wide quotas (docs/policy.md, Quotas). Each sidecar of the
  * calling app takes leases of what is left in the window and admits calls locally against them;
  * while the store answers, the calls admitted mesh-wide never exceed the limit. When the store
  * does not answer, the sidecar falls back to an even share (what was left / live sidecars of the

@@ -14,7 +14,7 @@ interface ServiceBuckets {
 }
 
 /**
- * The provider side's rate limits (CONTRACT.md: rateLimit), before a call reaches the provider:
+ * The provider side's rate limits (docs/policy.md, Rate limits), before a call reaches the provider:
  * `perCaller` (a bucket per calling app named there) and then `perInstance` (one bucket for this
  * sidecar's whole service). A rate `N/s` refills N tokens a second and holds `burst` (default N).
  * A refusal is RESOURCE_EXHAUSTED with `retry-after` (seconds until a token is due, rounded up),

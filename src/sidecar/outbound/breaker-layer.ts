@@ -6,7 +6,7 @@ import type { PeerLayer } from './call';
 import type { LayerEnv } from './layer-env';
 
 /**
- * What counts as a provider failing (CONTRACT.md): not RESOURCE_EXHAUSTED, which is a provider
+ * What counts as a provider failing (docs/policy.md, breaker): not RESOURCE_EXHAUSTED, which is a provider
  * sidecar's rate limit refusing on purpose, nor the app's own errors or a caller going away.
  */
 const failureCodes: ReadonlySet<number> = new Set([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.INTERNAL, Code.UNKNOWN]);

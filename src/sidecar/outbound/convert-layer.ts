@@ -40,8 +40,7 @@ export function convertLayer(peer: PeerHandler): CallHandler {
       call.convertMs += performance.now() - t;
       return { json: out, metadata: res.metadata };
     } catch (err) {
-      if (err instanceof MeshError) err.metadata = res.metadata;
-      throw err;
+      throw err instanceof MeshError ? err.withMetadata(res.metadata) : err;
     }
   };
 }
@@ -53,9 +52,7 @@ function parseBody(body: string) {
 
 function providerError(json: JsonConversion, res: PeerResponse): MeshError {
   const details = res.detailsBin ? json.statusDetails(res.detailsBin) : [];
-  const err = new MeshError(codeName(res.status), res.message, details);
-  err.metadata = res.metadata;
   const retryAfter = res.headers[PeerHeaders.retryAfter];
-  if (retryAfter !== undefined) err.retryAfterSeconds = Number(retryAfter) || 1;
-  return err;
+  const retryAfterSeconds = retryAfter === undefined ? undefined : Number(retryAfter) || 1;
+  return new MeshError(codeName(res.status), res.message, { details, metadata: res.metadata, retryAfterSeconds });
 }

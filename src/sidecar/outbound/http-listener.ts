@@ -87,6 +87,11 @@ export class HttpListener {
     await closed;
   }
 
+  /** Ends every connection at once, calls in flight too (a drain that ran out of time). */
+  closeConnections(): void {
+    this.server.closeAllConnections();
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = header(req, 'x-request-id') || randomUUID();
     const url = req.url ?? '/';

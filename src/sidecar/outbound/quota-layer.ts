@@ -7,7 +7,7 @@ import type { PeerResponse } from '../../transport/grpc/h2-client';
 import type { OutboundCall, PeerHandler, PeerLayer, PeerRequest } from './call';
 
 /**
- * Mesh-wide quotas (CONTRACT.md: quotas), at the consumer sidecar: every quota of the service's
+ * Mesh-wide quotas (docs/policy.md, Quotas), at the consumer sidecar: every quota of the service's
  * policy whose caller is this sidecar's app and whose methods include the call's is checked
  * against the ledger's lease. It sits among the peer-level layers, under retry and above
  * balance, so it runs once per attempt: a retry is a call like any other and counts (docs/policy.md).

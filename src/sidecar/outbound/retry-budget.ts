@@ -1,7 +1,7 @@
 /** The window a retry budget looks back over, in one-second buckets. */
 const windowSeconds = 10;
 
-/** The budget of a service without a policy (CONTRACT.md's example: 20% plus 10 a second). */
+/** The budget of a service without a policy (docs/policy.md: 20% plus 10 a second). */
 export const defaultRetryBudget = Object.freeze({ ratio: 0.2, perSecond: 10 });
 
 /**

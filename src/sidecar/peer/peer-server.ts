@@ -32,6 +32,8 @@ export class PeerServer {
   private readonly h2: Http2Server;
   private readonly calls: PeerCalls;
   private readonly sessions = new Set<ServerHttp2Session | MuxSession>();
+  /** Every accepted TCP connection, whatever it turned out to speak, until it closes. */
+  private readonly sockets = new Set<Socket>();
   private closing = false;
 
   constructor(
@@ -58,6 +60,11 @@ export class PeerServer {
     });
     this.h2.on('sessionError', (err) => log.debug({ err }, 'peer session error'));
     this.server = guard.createListener((socket) => this.onSocket(socket));
+    // Every TCP connection, TLS handshakes still under way included.
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
   }
 
   /** Stops accepting: GOAWAY to every peer, so streams in flight finish and new ones go elsewhere. */
@@ -66,6 +73,11 @@ export class PeerServer {
     const closed = new Promise<void>((r) => this.server.close(() => r()));
     for (const s of this.sessions) s.close();
     return closed;
+  }
+
+  /** Ends every connection at once, calls in flight too (a drain that ran out of time). */
+  closeConnections(): void {
+    for (const s of this.sockets) s.destroy();
   }
 
   /** Resolves when no call is in flight. */

@@ -215,7 +215,5 @@ function neverReachedPeer(err: unknown): boolean {
 
 /** UNAVAILABLE; `notSent`: the provider provably never saw the call, so it may go elsewhere. */
 export function unavailable(authority: string, err: unknown, notSent: boolean): MeshError {
-  const e = new MeshError('UNAVAILABLE', `${authority}: ${(err as Error)?.message ?? err}`);
-  e.retryable = notSent;
-  return e;
+  return new MeshError('UNAVAILABLE', `${authority}: ${(err as Error)?.message ?? err}`, { retryable: notSent, cause: err });
 }
