@@ -13,9 +13,10 @@ import { connectNats, type NatsAuth, redact } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
 import { PolicyStore } from '../registry/policy-store';
 import { registerPolicyHandlers } from '../control-plane/policy-handlers';
-import { encodeJson, openBucket } from '../registry/kv';
-import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
-import { signRequest, type CaRecord } from '../registry/records';
+import { openBucket, patientKv } from '../registry/kv';
+import { bucketOptions, Buckets, Subjects } from '../registry/names';
+import { revokeRequest, signRequest } from '../registry/records';
+import { TrustStore } from '../control-plane/trust-store';
 
 export interface ControlPlaneOptions {
   readonly nats: string;
@@ -42,11 +43,18 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   const cp = new ControlPlane(nc, store, log);
   cp.start();
   if (signer) {
-    cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req));
-    // From now on the mesh has a CA: sidecars read this record and know they need a token.
-    const caKv = await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca]);
-    const record: CaRecord = { cert: signer.ca.certPem, trustDomain: signer.ca.trustDomain };
-    await caKv.put(caKey, encodeJson(record));
+    // From now on the mesh has a CA: sidecars read its record and know they need a token.
+    const trust = new TrustStore(patientKv(await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca])));
+    await trust.adopt(signer.ca, options.ca!).catch(async (err) => {
+      await nc.close();
+      throw err;
+    });
+    cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req, trust));
+    cp.handle(Subjects.caRevoke, revokeRequest, async (req) => {
+      const rec = await trust.revoke(req);
+      log.info(rec, 'revoked');
+      return rec;
+    });
   }
   const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);

@@ -59,7 +59,7 @@ export class PeerCalls {
     const model = provider ? findMethod(this.idl.current, service, method)?.method : undefined;
     // Labels a peer cannot choose: methods outside the IDL snapshot and callers beyond a bounded set share one.
     const caller = this.callers.label(this.guard.callerOf(socket, headers));
-    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, this.observer.begin(headers, caller, service, method, provider?.protocol));
+    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, this.observer.begin(headers, caller, service, method, provider?.protocol), socket);
     if (this.inFlight.count >= this.limits.maxInFlight) {
       // Nothing ran: the consumer's retry goes to another provider.
       sink.refuse(ref);
@@ -87,7 +87,7 @@ export class PeerCalls {
       // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
       return errorReplyFor(Object.assign(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`), { retryable: true }));
     }
-    const refused = this.guard.admit(call.caller, service, method);
+    const refused = this.guard.admit(call.caller, service, method, call.socket);
     if (refused) return errorReplyFor(refused);
     const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
     try {
@@ -117,6 +117,8 @@ export class PeerCall<R> {
     readonly provider: Provider | undefined,
     readonly model: MethodModel | undefined,
     private readonly watch: InboundWatch,
+    /** The connection it came on: its caller certificate is checked against the deny list. */
+    readonly socket: Socket | undefined,
   ) {}
 
   get caller(): string {
