@@ -35,7 +35,10 @@ export async function publishRotation(caKv: KV, oldCa: MeshCa, newCa: MeshCa): P
 /** The live sidecars (`<app>/<instance>`) whose announced certificate was issued by the CA with this fingerprint. */
 export async function sidecarsOnCa(epKv: KV, fingerprint: string, now = Date.now()): Promise<string[]> {
   const out: string[] = [];
-  for await (const key of await epKv.keys()) {
+  const keys: string[] = [];
+  // Listed whole first: heartbeats keep arriving while the records are read.
+  for await (const key of await epKv.keys()) keys.push(key);
+  for (const key of keys) {
     const e = await epKv.get(key);
     if (!e || e.operation !== 'PUT') continue;
     const rec = decodeJson(endpointRecord, e.value);

@@ -96,7 +96,8 @@ export class MeshIdentity {
     this.watcher = new TrustWatcher(this.kv, { bundle: (certs) => this.trust(certs), revocations: (r) => hooks.revocations(r) }, this.log);
     await this.watcher.start();
     hooks.certChanged(this.tls.certInfo());
-    this.schedule(this.nextRenewalMs());
+    // Joined during a rotation with a certificate from the old CA: it moves like the others.
+    this.schedule(this.fromSigningCa() ? this.nextRenewalMs() : this.moveDelay());
   }
 
   /** NATS came back: watch again with a full resync. */
@@ -120,12 +121,23 @@ export class MeshIdentity {
     this.log.info({ cas: certs.length, issuer: info.issuer ?? null }, 'mesh trust bundle changed');
     if (!this.fromSigningCa()) {
       this.moveRetry = moveRetryMs.first;
-      this.schedule(moveWindowMs.min + Math.random() * (moveWindowMs.max - moveWindowMs.min));
+      this.schedule(this.moveDelay());
     }
   }
 
   private fromSigningCa(): boolean {
     return this.tls.certInfo().issuer === fingerprintOf(signingCa({ trustDomain: this.tls.trustDomain, certs: this.tls.trusted }));
+  }
+
+  private moveDelay(): number {
+    return moveWindowMs.min + Math.random() * (moveWindowMs.max - moveWindowMs.min);
+  }
+
+  /** The wait before asking again for a certificate from the newest CA: doubling, up to 5 minutes. */
+  private nextMove(): number {
+    const ms = this.moveRetry;
+    this.moveRetry = Math.min(this.moveRetry * 2, moveRetryMs.max);
+    return ms;
   }
 
   private nextRenewalMs(): number {
@@ -166,8 +178,7 @@ export class MeshIdentity {
             this.schedule(this.nextRenewalMs());
           } else {
             // A control plane still on the old CA answered: ask again until one with the new CA does.
-            this.schedule(Math.min(this.moveRetry, this.nextRenewalMs()));
-            this.moveRetry = Math.min(this.moveRetry * 2, moveRetryMs.max);
+            this.schedule(Math.min(this.nextMove(), this.nextRenewalMs()));
           }
         },
         (err: Error) => {
@@ -177,7 +188,9 @@ export class MeshIdentity {
             return;
           }
           this.log.error({ reason: err.message, notAfter: new Date(this.tls.notAfter).toISOString() }, 'mesh certificate renewal failed; retrying');
-          this.schedule((this.tls.notAfter - Date.now()) / 10);
+          // Moving to a new CA (control planes being restarted) is retried on its own, shorter clock.
+          const tenth = (this.tls.notAfter - Date.now()) / 10;
+          this.schedule(this.fromSigningCa() ? tenth : Math.min(tenth, this.nextMove()));
         },
       )
       .finally(() => {
