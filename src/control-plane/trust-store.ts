@@ -27,9 +27,13 @@ export class TrustStore {
    * find its CA in the bundle (same CA, or rotated in with `ca rotate`), else it would sign
    * certificates nobody trusts; it refuses to start, saying why.
    */
-  async adopt(ca: MeshCa, dir: string): Promise<void> {
+  async adopt(ca: MeshCa, dir: string, replace = false): Promise<void> {
     const current = await this.bundle();
-    if (current && holds(current, ca.certPem)) return;
+    if (current && holds(current, ca.certPem) && !(replace && current.certs.length > 1)) return;
+    if (current && replace) {
+      await this.kv.put(caKey, encodeJson({ cert: ca.certPem, trustDomain: ca.trustDomain, bundle: [ca.certPem] } satisfies CaRecord));
+      return;
+    }
     if (current) {
       throw new IdentityError(`the CA in ${dir} is not in the mesh's trust bundle (${current.certs.length} CA${current.certs.length === 1 ? '' : 's'} in ${caKey}): start with the mesh's current --ca, or add this one with transmesh ca rotate`);
     }

@@ -24,6 +24,8 @@ export interface ControlPlaneOptions {
   readonly admin: HostPort;
   /** The CA directory: with it this replica signs sidecar certificates. */
   readonly ca?: string;
+  /** `--ca-replace`: the CA becomes the mesh's whole trust bundle (a throw-away mesh, `transmesh dev`). */
+  readonly caReplace?: boolean;
   readonly certTtlMs?: number;
   /** Where access-log records go: a file path, `-` for stdout, or nowhere when absent. */
   readonly accessLog?: string;
@@ -45,7 +47,7 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   if (signer) {
     // From now on the mesh has a CA: sidecars read its record and know they need a token.
     const trust = new TrustStore(patientKv(await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca])));
-    await trust.adopt(signer.ca, options.ca!).catch(async (err) => {
+    await trust.adopt(signer.ca, options.ca!, options.caReplace).catch(async (err) => {
       await nc.close();
       throw err;
     });

@@ -102,6 +102,11 @@ describe('CA rotation', () => {
     extra.push(p);
     expect(await p.exited).not.toBe(0);
     expect(p.lines.filter((l) => l.raw).map((l) => l.msg).pop()).toMatch(/the join token has a bad signature/);
+    // A control plane started with the retired CA refuses to start, saying why.
+    const stale = spawnCli('control-plane old CA', ['control-plane', '--nats', mesh.nats.url, '--admin', '127.0.0.1:0', '--ca', mesh.caDir]);
+    extra.push(stale);
+    expect(await stale.exited).not.toBe(0);
+    expect(stale.lines.filter((l) => l.raw).map((l) => l.msg).pop()).toMatch(/is not in the mesh's trust bundle/);
     const newToken = (await runCli(['token', 'create', '--app', 'later', '--ca', newDir])).stdout.trim();
     const fresh = await mesh.join('later', newToken);
     extra.push(fresh.proc);
