@@ -20,8 +20,12 @@ const signTimeoutMs = 5000;
  * a thousand sidecars should not ask the control planes at the same moment.
  */
 export const moveWindowMs = { min: 2000, max: 15_000 };
-/** While control planes still sign with the old CA, a sidecar asks again after this, doubling up to 5 minutes. */
-const moveRetryMs = { first: 5000, max: 300_000 };
+/**
+ * While control planes still sign with the old CA, a sidecar asks again after this, doubling up to
+ * 30 s: so it is on the new CA within half a minute of the first control plane restarted with it,
+ * at the price of one signing per sidecar every 30 s meanwhile.
+ */
+const moveRetryMs = { first: 5000, max: 30_000 };
 
 /** What the composition root is told as the identity changes. */
 export interface IdentityHooks {
@@ -133,7 +137,7 @@ export class MeshIdentity {
     return moveWindowMs.min + Math.random() * (moveWindowMs.max - moveWindowMs.min);
   }
 
-  /** The wait before asking again for a certificate from the newest CA: doubling, up to 5 minutes. */
+  /** The wait before asking again for a certificate from the newest CA: doubling, up to 30 s. */
   private nextMove(): number {
     const ms = this.moveRetry;
     this.moveRetry = Math.min(this.moveRetry * 2, moveRetryMs.max);
