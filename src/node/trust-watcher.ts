@@ -25,6 +25,7 @@ export class TrustWatcher {
   ) {}
 
   async start(): Promise<void> {
+    if (this.stopped) return;
     const run = ++this.watchRun;
     const denied = new Map<string, RevocationRecord>();
     let loaded = false;
@@ -51,8 +52,12 @@ export class TrustWatcher {
     this.backoff.reset();
   }
 
+  /** Watches again with a full resync; a failure is retried with backoff, not left to the caller. */
   restart(): Promise<void> {
-    return this.start();
+    return this.start().catch((err: unknown) => {
+      this.log.warn({ err }, 'could not watch the CA bucket again; retrying');
+      this.again();
+    });
   }
 
   stop(): void {
@@ -63,12 +68,7 @@ export class TrustWatcher {
 
   private again(): void {
     if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.start().catch((err: unknown) => {
-        this.log.warn({ err }, 'could not watch the CA bucket again; retrying');
-        this.again();
-      });
-    }, this.backoff.next());
+    const t = setTimeout(() => void this.restart(), this.backoff.next());
     t.unref();
   }
 }
