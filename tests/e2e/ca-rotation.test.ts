@@ -23,6 +23,9 @@ describe('CA rotation', () => {
   const failures: string[] = [];
   let calls = 0;
   let running = true;
+  const callWaiters: Array<{ at: number; resolve: () => void }> = [];
+  /** Resolves once `n` more calls have come back. */
+  const moreCalls = (n: number) => new Promise<void>((resolve) => callWaiters.push({ at: calls + n, resolve }));
   let traffic: Promise<void>;
 
   /** Sequential calls from each consumer, as fast as they come back, recording every failure. */
@@ -33,6 +36,10 @@ describe('CA rotation', () => {
           const res = await call(sc.url, `/${svc}/Echo`, { text: 'steady' }).catch((err: Error) => ({ status: 0, text: err.message }));
           calls++;
           if (res.status !== 200) failures.push(`${res.status} ${res.text}`);
+          for (const w of callWaiters.filter((w) => calls >= w.at)) {
+            callWaiters.splice(callWaiters.indexOf(w), 1);
+            w.resolve();
+          }
         }
       }),
     ).then(() => undefined);
@@ -77,10 +84,8 @@ describe('CA rotation', () => {
     await newCp.waitForMsg('control plane ready');
     await mesh.cp.stop();
     await Promise.all(moved);
-    // Calls went on over the new certificates.
-    const before = calls;
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(calls).toBeGreaterThan(before);
+    // Calls go on over the new certificates.
+    await moreCalls(20);
     expect(failures).toEqual([]);
   });
 
@@ -110,7 +115,7 @@ describe('CA rotation', () => {
     const newToken = (await runCli(['token', 'create', '--app', 'later', '--ca', newDir])).stdout.trim();
     const fresh = await mesh.join('later', newToken);
     extra.push(fresh.proc);
-    await new Promise((r) => setTimeout(r, 1000));
+    await moreCalls(20);
     running = false;
     await traffic;
     expect(calls).toBeGreaterThan(0);
