@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -20,7 +20,8 @@ init writes DIR/ca.crt and DIR/ca.key (EC P-256, readable only by their owner). 
 control planes with --ca DIR, then give each sidecar a join token
 (transmesh token create --app NAME --ca DIR). An existing CA is never overwritten.
 
-rotate writes a new CA to NEWDIR (same trust domain) and publishes in NATS a trust bundle of the
+rotate writes a new CA to NEWDIR (same trust domain; a CA already there is used, so a rotation
+whose publish failed can be run again) and publishes in NATS a trust bundle of the
 CAs trusted so far and the new one. Restart control planes one by one with --ca NEWDIR; every
 sidecar trusts both and moves to a certificate from the new CA within a minute, with no restart.
 
@@ -75,8 +76,11 @@ async function withCaBuckets<T>(url: string, values: Record<string, unknown>, fn
 
 async function rotate(config: z.output<typeof rotateSchema>, values: Record<string, unknown>): Promise<number> {
   const old = await loadCa(config.ca);
-  await initCa(config.out, old.trustDomain);
+  // A rotation whose publish failed (NATS away) is run again as it was: the CA written then is used.
+  if (existsSync(join(config.out, 'ca.crt'))) process.stderr.write(`using the CA already in ${config.out}\n`);
+  else await initCa(config.out, old.trustDomain);
   const fresh = await loadCa(config.out);
+  if (fresh.trustDomain !== old.trustDomain) throw new IdentityError(`the CA in ${config.out} is for trust domain ${fresh.trustDomain}, the mesh's is ${old.trustDomain}`);
   const bundle = await withCaBuckets(config.nats, values, (b) => publishRotation(b.ca, old, fresh));
   process.stdout.write(
     [
