@@ -1,4 +1,4 @@
-import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, readFlags, validate } from './args';
+import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, readFlags, UsageError, validate } from './args';
 import { z } from 'zod';
 import { hostPort, natsUrl } from '../config/addresses';
 import { startControlPlane } from '../node/control-plane-node';
@@ -20,6 +20,9 @@ same NATS (cluster).
                       share the work: each record is written once.
   --ca DIR            the mesh CA (from transmesh ca init): sign sidecar certificates; from then on
                       the mesh needs join tokens and the peer hop is mTLS. Replicas share one DIR.
+                      It must be in the mesh's trust bundle, if the mesh has one (ca rotate adds it).
+  --ca-replace        make --ca the mesh's only trusted CA, whatever the bundle held (transmesh dev,
+                      a throw-away mesh: sidecars of any other CA can no longer call or be called)
   --nats-creds FILE   NATS credentials file (default $TRANSMESH_NATS_CREDS)
   --nats-ca FILE      CA of the NATS server's TLS certificate (default $TRANSMESH_NATS_CA)
 
@@ -33,6 +36,7 @@ const schema = z.object({
   'access-log': z.string().min(1).optional(),
   endpointTtlMs: z.coerce.number().int().positive().default(15000),
   ca: z.string().min(1).optional(),
+  'ca-replace': z.boolean().default(false),
   certTtlMs: z
     .string()
     .optional()
@@ -43,13 +47,14 @@ const schema = z.object({
       return ms ?? 0;
     }),
 });
-const flags: FlagSpec = { ...commonFlags, admin: { type: 'string' }, 'access-log': { type: 'string' }, ca: { type: 'string' } };
+const flags: FlagSpec = { ...commonFlags, admin: { type: 'string' }, 'access-log': { type: 'string' }, ca: { type: 'string' }, 'ca-replace': { type: 'boolean' } };
 
 export async function run(argv: string[]): Promise<number> {
   const values = readFlags(argv, flags, help);
   if (!values) return 0;
   const config = validate(schema, { ...values, nats: defaultNatsUrl(values.nats), endpointTtlMs: process.env.TRANSMESH_ENDPOINT_TTL_MS, certTtlMs: process.env.TRANSMESH_CERT_TTL });
-  const { stop } = await startControlPlane({ ...config, accessLog: config['access-log'], natsAuth: natsAuthFrom(values) });
+  if (config['ca-replace'] && !config.ca) throw new UsageError('--ca-replace needs --ca');
+  const { stop } = await startControlPlane({ ...config, caReplace: config['ca-replace'], accessLog: config['access-log'], natsAuth: natsAuthFrom(values) });
   await onShutdown(stop);
   return 0;
 }

@@ -52,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     const nats = await ensureNats(config.nats, tree);
     say(`NATS at ${config.nats} (${nats})`);
     const cli = [process.argv[1]];
-    const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', '127.0.0.1:0', '--ca', ca.dir], (l) => l.includes('control plane ready'));
+    const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', '127.0.0.1:0', '--ca', ca.dir, '--ca-replace'], (l) => l.includes('control plane ready'));
     const cpAdmin = (JSON.parse(cpReady) as { admin: string }).admin;
     say(`control plane: dashboard at ${cpAdmin}/, mesh-wide metrics at ${cpAdmin}/metrics; access logs: transmesh logs; mesh CA in ${ca.dir} (peer hop: mTLS)`);
     if (config.examples) {

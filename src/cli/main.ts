@@ -10,6 +10,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   logs: () => import('./logs-command'),
   ca: () => import('./ca-command'),
   token: () => import('./token-command'),
+  cert: () => import('./cert-command'),
   quota: () => import('./quota-command'),
 };
 
@@ -23,8 +24,9 @@ commands:
   quota           ls: quota use per caller in the current window
   dev             a whole local mesh in one process tree
   logs            follow the access-log records of every sidecar, live
-  ca init         create the mesh CA (certificates for sidecars, mTLS on the peer hop)
-  token create    a join token for one app, signed by the mesh CA
+  ca              init, rotate, retire: the mesh CA (certificates for sidecars, mTLS on the peer hop)
+  token           create, revoke: join tokens, one app each, signed by the mesh CA
+  cert revoke     refuse every certificate of an app (or of one of its sidecars) from now on
 
 every command takes --nats URL[,URL...] (or TRANSMESH_NATS_URL; default nats://127.0.0.1:4222) and --help
 `;

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultTrustDomain, spiffeId } from './spiffe';
+import { certSubject } from './revocation';
 import { CryptoKey, ecdsa, generateKeys, importPrivateKeyPem, privateKeyPem, randomSerial, signingAlgorithm, x509 } from './pem';
 
 /** A refused signing request or CA problem: its message is the one-line reason a sidecar prints. */
@@ -79,11 +80,17 @@ export function trustDomainOf(caCert: X509Certificate): string {
   return m[1];
 }
 
+/** Which sidecar a certificate is for, and its app's generation in the deny list (revocation.ts). */
+export interface CertFor {
+  readonly instance?: string;
+  readonly generation?: number;
+}
+
 /**
  * Signs a sidecar's certificate request for `app`: the subject and SAN come from the proven app,
  * never from the request, which only contributes its public key (after its signature checks).
  */
-export async function signCsr(ca: MeshCa, csrPem: string, app: string, ttlMs: number): Promise<string> {
+export async function signCsr(ca: MeshCa, csrPem: string, app: string, ttlMs: number, to: CertFor = {}): Promise<string> {
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(csrPem);
@@ -95,7 +102,7 @@ export async function signCsr(ca: MeshCa, csrPem: string, app: string, ttlMs: nu
   const caCert = new x509.X509Certificate(ca.certPem);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
-    subject: `CN=${app}, O=${ca.trustDomain}`,
+    subject: certSubject(app, ca.trustDomain, to.instance, to.generation ?? 0),
     issuer: caCert.subject,
     notBefore: new Date(now - 60_000),
     notAfter: new Date(now + ttlMs),

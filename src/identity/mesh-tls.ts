@@ -2,13 +2,23 @@ import { createSecureContext, type PeerCertificate, type SecureContext } from 'n
 import type { SecureClientSessionOptions, SecureServerOptions } from 'node:http2';
 import { X509Certificate } from 'node:crypto';
 import { appOfSubjectAltName, spiffeId } from './spiffe';
+import { certIdentityOf, type CertIdentity } from './revocation';
+import { issuerOf } from './trust-bundle';
 
-/** What a sidecar holds to speak mTLS: its key and certificate, and the mesh CA to verify peers with. */
+/** What a sidecar holds to speak mTLS: its key and certificate, and the mesh CA (or the CAs of the trust bundle) to verify peers with. */
 export interface TlsMaterial {
   readonly keyPem: string;
   readonly certPem: string;
-  readonly caPem: string;
+  readonly caPem: string | readonly string[];
   readonly trustDomain: string;
+}
+
+/** What a sidecar announces about the certificate it presents, so `ca retire` knows who still uses an old CA. */
+export interface CertInfo {
+  /** SHA-256 fingerprint of the CA that issued it (of those trusted), or undefined when none of them did. */
+  readonly issuer: string | undefined;
+  readonly fingerprint: string;
+  readonly notAfter: string;
 }
 
 /**
@@ -46,6 +56,23 @@ export class MeshTls {
     for (const l of this.listeners) l();
   }
 
+  /** A new trust bundle: peers are verified against these CAs from the next connection on. */
+  trust(caPems: readonly string[]): void {
+    this.update({ ...this.current, caPem: caPems });
+  }
+
+  get trusted(): readonly string[] {
+    const ca = this.current.caPem;
+    return typeof ca === 'string' ? [ca] : ca;
+  }
+
+  /** The certificate in force, and which trusted CA issued it. */
+  certInfo(): CertInfo {
+    const cert = new X509Certificate(this.current.certPem);
+    const issuer = issuerOf(cert, this.trusted.map((p) => new X509Certificate(p)));
+    return { issuer: issuer?.fingerprint256, fingerprint: cert.fingerprint256, notAfter: new Date(Date.parse(cert.validTo)).toISOString() };
+  }
+
   onUpdate(listener: () => void): void {
     this.listeners.push(listener);
   }
@@ -81,7 +108,13 @@ export class MeshTls {
     return appOfSubjectAltName(cert?.subjectaltname, this.current.trustDomain);
   }
 
+  /** The app, instance and generation a verified peer certificate proves (what revocation is checked against), or undefined. */
+  identityOf(cert: PeerCertificate | undefined): CertIdentity | undefined {
+    const app = this.appOf(cert);
+    return app === undefined ? undefined : certIdentityOf(app, cert?.subject as unknown as Record<string, string | string[]>);
+  }
+
   private contextOptions() {
-    return { key: this.current.keyPem, cert: this.current.certPem, ca: this.current.caPem, minVersion: 'TLSv1.3' as const };
+    return { key: this.current.keyPem, cert: this.current.certPem, ca: [...this.trusted], minVersion: 'TLSv1.3' as const };
   }
 }

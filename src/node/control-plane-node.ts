@@ -14,9 +14,10 @@ import { IdlStore } from '../registry/idl-store';
 import { PolicyStore } from '../registry/policy-store';
 import { methodsNamedByPolicy } from '../control-plane/policy-method-use';
 import { registerPolicyHandlers } from '../control-plane/policy-handlers';
-import { encodeJson, openBucket } from '../registry/kv';
-import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
-import { signRequest, type CaRecord } from '../registry/records';
+import { openBucket, patientKv } from '../registry/kv';
+import { bucketOptions, Buckets, Subjects } from '../registry/names';
+import { revokeRequest, signRequest } from '../registry/records';
+import { TrustStore } from '../control-plane/trust-store';
 import { Teardown } from './teardown';
 import { registerProtocols } from './protocols';
 import { contentType } from '../telemetry/exposition';
@@ -28,6 +29,8 @@ export interface ControlPlaneOptions {
   readonly admin: HostPort;
   /** The CA directory: with it this replica signs sidecar certificates. */
   readonly ca?: string;
+  /** `--ca-replace`: the CA becomes the mesh's whole trust bundle (a throw-away mesh, `transmesh dev`). */
+  readonly caReplace?: boolean;
   readonly certTtlMs?: number;
   /** Where access-log records go: a file path, `-` for stdout, or nowhere when absent. */
   readonly accessLog?: string;
@@ -65,11 +68,15 @@ async function start(options: ControlPlaneOptions, log: Logger, undo: Teardown):
   cp.start();
   undo.add('request handlers', () => cp.drain());
   if (signer) {
-    cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req));
-    // From now on the mesh has a CA: sidecars read this record and know they need a token.
-    const caKv = await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca]);
-    const record: CaRecord = { cert: signer.ca.certPem, trustDomain: signer.ca.trustDomain };
-    await caKv.put(caKey, encodeJson(record));
+    // From now on the mesh has a CA: sidecars read its record and know they need a token.
+    const trust = new TrustStore(patientKv(await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca])));
+    await trust.adopt(signer.ca, options.ca!, options.caReplace);
+    cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req, trust));
+    cp.handle(Subjects.caRevoke, revokeRequest, async (req) => {
+      const rec = await trust.revoke(req);
+      log.info(rec, 'revoked');
+      return rec;
+    });
   }
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
   registerPolicyHandlers(cp, { store: policies, idl: store, endpoints: epKv, log });

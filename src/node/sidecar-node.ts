@@ -89,15 +89,28 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
 async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: Logger, undo: Teardown) {
   const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`, config.natsAuth);
   undo.add('NATS connection', () => nc.close());
+  // `<app>.<host-pid-random>`: the app is a subject token of its discovery key, so a NATS user per
+  // app can be allowed to write `$KV.transmesh_endpoints.<app>.>` and nothing else (docs/security.md).
+  // Its certificate names it too, so one sidecar can be revoked (transmesh cert revoke --instance).
+  const instance = `${config.app}.${`${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=a-zA-Z0-9]/g, '_')}`;
   // Before listening: on a mesh with a CA, no valid token means no certificate and no sidecar.
-  const identity = await joinMesh(nc, config.app, config.token, log);
-  const stopRenewal = identity?.renew();
-  if (stopRenewal) undo.add('certificate renewal', stopRenewal);
+  const identity = await joinMesh(nc, config.app, instance, config.token, log);
   const tracer = otel?.url ? startTracing({ ...otel, url: otel.url }, otel.serviceName ?? config.app, log) : undefined;
   if (tracer) undo.add('tracer', () => tracer.shutdown().catch((err: unknown) => log.warn({ err }, 'spans not exported at shutdown')));
   // Quota counters: the sidecar's fallback share needs the app's live sidecars, which discovery knows once it runs.
   let appSidecars = (_app: string) => 1;
   const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls, quotas: { source: quotaLeaseSource(nc), appSidecars: (app) => appSidecars(app) } });
+  // The deny list is loaded before the peer port listens, so a revoked caller is never let in.
+  let certInfo = identity?.tls.certInfo();
+  let announceCert = (): void => {};
+  if (identity) undo.add('certificate renewal and trust', () => identity.stop());
+  await identity?.start({
+    revocations: (r) => sidecar.revocations.swap(r),
+    certChanged: (info) => {
+      certInfo = info;
+      announceCert();
+    },
+  });
   const js = nc.jetstream();
   const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
@@ -129,14 +142,11 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
   undo.add('policy rebuild on IDL change', sidecar.idl.onSwap(() => policyWatcher.idlChanged()));
   followConnection(nc, log, (up) => {
     if (!up) return epWatcher.disconnected();
-    Promise.all([epWatcher.reconnected(), idlWatcher.restart(), policyWatcher.restart()]).then(
+    Promise.all([epWatcher.reconnected(), idlWatcher.restart(), policyWatcher.restart(), identity?.restart()]).then(
       () => log.info('watching the registry and discovery again'),
       (err) => log.error({ err }, 'could not watch again after NATS came back'),
     );
   });
-  // `<app>.<host-pid-random>`: the app is a subject token of its discovery key, so a NATS user per
-  // app can be allowed to write `$KV.transmesh_endpoints.<app>.>` and nothing else (docs/security.md).
-  const instance = `${config.app}.${`${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`.replace(/[^-_=a-zA-Z0-9]/g, '_')}`;
   const telemetry = new TelemetryPublisher(nc, sidecar.metrics, { instance, app: config.app }, config.telemetryMs, log);
   telemetry.start();
   const accessLogs = new AccessLogPublisher(nc, sidecar.accessLog, { instance, app: config.app }, Math.min(config.telemetryMs, 1000), log);
@@ -161,12 +171,14 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
       labels: { ...config.label },
       ...policyReport,
       heartbeatMs: config.heartbeatMs,
+      ...(certInfo ? { cert: certInfo } : {}),
     },
     config.heartbeatMs,
     log,
     epWatcher,
   );
   announce = (report) => void announcer.update(report);
+  announceCert = () => void announcer.update({ cert: certInfo });
   // Ready means discovery already routes to this sidecar's own providers too.
   const seen = config.provide.length ? seesItself(sidecar, instance, 2000) : Promise.resolve();
   undo.add('announcement', () => announcer.withdraw());

@@ -8,7 +8,7 @@ export const Buckets = {
   endpoints: 'transmesh_endpoints',
   /** Policies: `seq.<service>` (last revision handed out), `doc.<service>.<revision>` (one stored document), `service.<service>` (revisions, current). */
   policy: 'transmesh_policy',
-  /** The mesh CA: `ca` → `{cert, trustDomain}`, put by every control plane started with --ca. Present = the mesh needs tokens. */
+  /** The mesh CA: `ca` → `{cert, trustDomain, bundle}` (created by the first control plane started with --ca; present = the mesh needs tokens), `revoked.{token,app,instance}.<id>` the deny list. */
   ca: 'transmesh_ca',
   /** Quotas: `q.<service>.<quota>.<caller>.<window start>` → calls taken in that window, by compare-and-set. */
   quota: 'transmesh_quota',
@@ -32,10 +32,14 @@ export const Subjects = {
   policyDelete: 'transmesh.policy.delete',
   /** A sidecar's certificate signing request with its join token → its certificate. */
   caSign: 'transmesh.ca.sign',
+  /** `transmesh token revoke` / `cert revoke` → the control plane adds to the deny list in the CA bucket. */
+  caRevoke: 'transmesh.ca.revoke',
 } as const;
 
 /** The key of the CA record in the `transmesh_ca` bucket. */
 export const caKey = 'ca';
+/** Keys of the deny list in the `transmesh_ca` bucket start with this. */
+export const revokedPrefix = 'revoked.';
 
 export const controlPlaneQueue = 'transmesh-control-plane';
 /** Control-plane replicas writing access logs share this queue group, so each record is written once. */

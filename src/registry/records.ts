@@ -71,6 +71,8 @@ export const endpointRecord = z.object({
   policyErrors: z.record(z.string(), z.object({ revision: z.number().int(), error: z.string() })).default({}),
   /** How often the record is re-put; readers judge liveness by it. */
   heartbeatMs: z.number().int().positive().default(1000),
+  /** The mesh certificate this sidecar presents (mesh with a CA): `ca retire` refuses while one from the CA to retire is live. */
+  cert: z.object({ issuer: z.string().optional(), fingerprint: z.string(), notAfter: z.string() }).optional(),
 });
 export type EndpointRecord = z.infer<typeof endpointRecord>;
 
@@ -101,17 +103,41 @@ export const policyShowRequest = z.object({ service: z.string().min(1), revision
 export const policyRollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional(), waitTimeoutMs: z.number().int().positive().default(10_000) });
 export const policyDeleteRequest = z.object({ service: z.string().min(1), waitTimeoutMs: z.number().int().positive().default(10_000) });
 
-/** The mesh CA as kept in NATS: its certificate (PEM) and trust domain; never the key. */
-export const caRecord = z.object({ cert: z.string().min(1), trustDomain: z.string().min(1) });
+/**
+ * The mesh CA as kept in NATS (never its key): `cert` the CA control planes sign with, `bundle`
+ * every CA trusted (oldest first, `cert` last; absent = only `cert`), `trustDomain`.
+ */
+export const caRecord = z.object({ cert: z.string().min(1), trustDomain: z.string().min(1), bundle: z.array(z.string().min(1)).min(1).optional() });
 export type CaRecord = z.infer<typeof caRecord>;
+
+/** The CAs a record trusts, oldest first. */
+export function trustedCerts(rec: CaRecord): string[] {
+  return rec.bundle ?? [rec.cert];
+}
+
+/** One entry of the deny list, under `revoked.<kind>.<id>` in the CA bucket. */
+export const revocationRecord = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('token'), id: z.string().min(1), at: z.string() }),
+  z.object({ kind: z.literal('app'), app: z.string().min(1), generation: z.number().int().positive(), at: z.string() }),
+  z.object({ kind: z.literal('instance'), app: z.string().min(1), instance: z.string().min(1), at: z.string() }),
+]);
+
+const kvToken = /^[-\w=.]+$/;
+/** `transmesh token revoke` (a token's id) or `transmesh cert revoke` (an app, or one of its sidecars). */
+export const revokeRequest = z.union([
+  z.object({ tokenId: z.string().regex(kvToken, 'not a token id') }),
+  z.object({ app: z.string().regex(/^[\w.-]+$/, 'not an app name'), instance: z.string().regex(kvToken, 'not an instance id').optional() }),
+]);
+export type RevokeRequest = z.infer<typeof revokeRequest>;
 
 /**
  * A sidecar asks for a certificate for `app`, proving it with its join token, or (renewal) with
  * its current certificate and a signature of the new CSR by that certificate's key.
  */
+const instance = z.string().regex(/^[-\w=.]{1,200}$/).optional();
 export const signRequest = z.union([
-  z.object({ app: z.string().min(1), csr: z.string().min(1), token: z.string().min(1) }),
-  z.object({ app: z.string().min(1), csr: z.string().min(1), renew: z.object({ cert: z.string().min(1), proof: z.string().min(1) }) }),
+  z.object({ app: z.string().min(1), csr: z.string().min(1), token: z.string().min(1), instance }),
+  z.object({ app: z.string().min(1), csr: z.string().min(1), renew: z.object({ cert: z.string().min(1), proof: z.string().min(1) }), instance }),
 ]);
 export type SignRequest = z.infer<typeof signRequest>;
 export interface SignResult {

@@ -26,6 +26,8 @@ import { quotaId, type LeaseSource } from '../policy/quota-lease';
 import { QuotaLedger } from './limits/quota-ledger';
 import { LimitMetrics } from './limits/limit-metrics';
 import { RateGate } from './limits/rate-gate';
+import { noRevocations, type Revocations } from '../identity/revocation';
+import { RevocationGate } from './inbound/revocation-gate';
 
 export interface SidecarQuotas {
   /** The mesh-wide counters (KV with compare-and-set in src/quota; the data plane sees only the interface). */
@@ -42,6 +44,8 @@ export class Sidecar {
   readonly idl: SnapshotCell<IdlSnapshot>;
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
   readonly policies: SnapshotCell<PolicySnapshot>;
+  /** The mesh's deny list (mesh with a CA): callers with a revoked certificate are refused. */
+  readonly revocations: SnapshotCell<Revocations>;
   readonly metrics = new Metrics();
   readonly accessLog: AccessLog;
   readonly providers: ReadonlyMap<string, Provider>;
@@ -66,6 +70,7 @@ export class Sidecar {
     this.idl = new SnapshotCell<IdlSnapshot>(emptyIdl, failed('idl'));
     this.endpoints = new SnapshotCell<EndpointsSnapshot>(emptyEndpoints, failed('endpoints'));
     this.policies = new SnapshotCell<PolicySnapshot>(emptyPolicies, failed('policies'));
+    this.revocations = new SnapshotCell<Revocations>(noRevocations, failed('revocations'));
     this.ledger = quotas && this.quotaLedger(quotas, log);
     this.accessLog = new AccessLog({ ...defaultAccessLogOptions, sample: config.accessLogSample, slowMs: config.accessLogSlowMs });
     const clientTls = tls && peerTls(tls, this.endpoints);
@@ -80,11 +85,13 @@ export class Sidecar {
     const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
     this.http = new HttpListener(handler, config.app, log, config, config.json);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
-    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config, inboundGuard(tls, this.access, new RateGate(this.policies, this.limits)));
+    const revoked = tls && new RevocationGate(tls, this.revocations, log);
+    if (tls) this.recycleOnTrustChange(tls);
+    this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config, inboundGuard(tls, this.access, new RateGate(this.policies, this.limits), revoked));
     this.admin = createAdminServer({
       metrics: this.metrics,
       accessLog: this.accessLog,
-      extraMetrics: () => this.access.render() + this.limits.render(this.ledger) + (tracer?.render?.() ?? ''),
+      extraMetrics: () => this.access.render() + (revoked?.render() ?? '') + this.limits.render(this.ledger) + (tracer?.render?.() ?? ''),
       idl: this.idl,
       endpoints: this.endpoints,
       policies: this.policies,
@@ -99,6 +106,22 @@ export class Sidecar {
         providers: config.provide,
         policyRevisions: Object.fromEntries([...this.policies.current.byService].map(([s, p]) => [s, p.revision])),
       }),
+    });
+  }
+
+  /**
+   * When the trust bundle or the CA of this sidecar's own certificate changes (a CA rotation),
+   * sessions to providers are closed gracefully (calls in flight finish; the next call opens a
+   * new one), so no session outlives the CA it was verified with. A plain renewal keeps them.
+   */
+  private recycleOnTrustChange(tls: MeshTls): void {
+    const key = () => `${tls.trusted.join('')}|${tls.certInfo().issuer}`;
+    let last = key();
+    tls.onUpdate(() => {
+      const now = key();
+      if (now === last) return;
+      last = now;
+      this.peers.retain(new Set());
     });
   }
 

@@ -7,6 +7,7 @@ import { PeerHeaders } from '../../protocol/peer-headers';
 import { muxAlpn } from '../peer/mux-frame';
 import type { AccessGate } from './access-gate';
 import type { RateGate } from '../limits/rate-gate';
+import type { RevocationGate } from './revocation-gate';
 
 /** Who may reach the peer listener, who the caller is, and whether its call may go on. */
 export interface InboundGuard {
@@ -17,8 +18,8 @@ export interface InboundGuard {
   createListener(onSocket: (socket: Socket) => void): net.Server;
   /** The calling app: from the client certificate under mTLS (any caller header is ignored), else the header. */
   callerOf(socket: Socket | undefined, headers: IncomingHttpHeaders): string;
-  /** undefined lets the call through; a MeshError refuses it before it reaches the provider (access, then rate limits). */
-  admit(caller: string, service: string, method: string): MeshError | undefined;
+  /** undefined lets the call through; a MeshError refuses it before it reaches the provider (a revoked certificate, access, then rate limits). */
+  admit(caller: string, service: string, method: string, socket: Socket | undefined): MeshError | undefined;
 }
 
 /**
@@ -26,7 +27,7 @@ export interface InboundGuard {
  * foreign-CA clients; a renewed certificate is swapped into the listening server for new
  * connections. Without a CA the caller is whatever the calling sidecar says (docs/security.md).
  */
-export function inboundGuard(meshTls: MeshTls | undefined, access: AccessGate | undefined, rate?: RateGate): InboundGuard {
+export function inboundGuard(meshTls: MeshTls | undefined, access: AccessGate | undefined, rate?: RateGate, revoked?: RevocationGate): InboundGuard {
   const callers = new WeakMap<Socket, string>();
   return {
     createListener(onSocket) {
@@ -48,7 +49,7 @@ export function inboundGuard(meshTls: MeshTls | undefined, access: AccessGate | 
       }
       return caller;
     },
-    // Access first: a caller refused outright spends no rate tokens.
-    admit: (caller, service, method) => access?.admit(caller, service, method) ?? rate?.admit(caller, service),
+    // Who before what: a revoked caller is not asked about access; a caller refused outright spends no rate tokens.
+    admit: (caller, service, method, socket) => (socket && revoked?.refusal(socket, caller)) || (access?.admit(caller, service, method) ?? rate?.admit(caller, service)),
   };
 }

@@ -59,7 +59,7 @@ export class PeerCalls {
     // Labels a peer cannot choose: methods outside the IDL snapshot and callers beyond a bounded set share one.
     const identity = this.guard.callerOf(socket, headers);
     const caller = this.callers.label(identity);
-    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, identity, this.observer.begin(headers, caller, service, method, provider?.rpcSystem));
+    const call = new PeerCall(this, ref, sink, headers, path, service, method, provider, model, identity, this.observer.begin(headers, caller, service, method, provider?.rpcSystem), socket);
     if (this.inFlight.count >= this.limits.maxInFlight) {
       // Nothing ran: the consumer's retry goes to another provider.
       sink.refuse(ref);
@@ -87,7 +87,7 @@ export class PeerCalls {
       // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
       return errorReplyFor(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`, { retryable: true }));
     }
-    const refused = this.guard.admit(call.caller, service, method);
+    const refused = this.guard.admit(call.caller, service, method, call.socket);
     if (refused) return errorReplyFor(refused);
     const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
     try {
@@ -119,6 +119,8 @@ export class PeerCall<R> {
     /** The calling app as its certificate proves (or, without a CA, as its sidecar says); metrics use a bounded label of it. */
     readonly identity: string,
     private readonly watch: InboundWatch,
+    /** The connection it came on: its caller certificate is checked against the deny list. */
+    readonly socket: Socket | undefined,
   ) {}
 
   get caller(): string {
