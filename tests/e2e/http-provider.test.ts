@@ -51,6 +51,15 @@ const skip = process.env.TRANSMESH_SKIP_EXAMPLES === '1';
     expect(ada.body).toEqual({ id: '42', email: 'ada@example.com', displayName: 'Ada', status: 'ACTIVE', roles: ['admin'] });
   });
 
+  test('JSON output options per request: emit-defaults, proto-names, enum-numbers; an unknown one is a 400 naming it', async () => {
+    const r = await call(mesh.consumer.url, '/acme.users.v1.UserService/GetUser', { id: 42 }, { 'x-transmesh-json': 'emit-defaults,proto-names,enum-numbers' });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id: '42', email: 'ada@example.com', display_name: 'Ada', status: 1, labels: {}, address: null, created_at: null });
+    const bad = await call(mesh.consumer.url, '/acme.users.v1.UserService/GetUser', { id: 42 }, { 'x-transmesh-json': 'emit-defaults,shout' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/unknown JSON option "shout"/);
+  });
+
   test("the provider's error envelope is the caller's error; an answer the IDL does not allow is INTERNAL naming the field", async () => {
     const missing = await call(mesh.consumer.url, '/acme.users.v1.UserService/GetUser', { id: 5 });
     expect(missing.status).toBe(404);

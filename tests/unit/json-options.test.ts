@@ -2,6 +2,7 @@ import { applyJsonOptions, defaultJsonOptions } from '../../src/protocol/json-op
 import { JsonShape } from '../../src/idl/model';
 import { codecOf } from '../fixtures/proto/load-fixture';
 import { parseJson } from '../../src/json/parse-json';
+import { shopService, thriftMethod } from '../helpers/thrift-fixtures';
 
 const { emitDefaults, protoNames, enumNumbers } = JsonShape;
 
@@ -43,5 +44,26 @@ describe('proto JSON shapes', () => {
     const json = '{"orderId": "o", "items": [{"itemId": "i", "color": "COLOR_RED"}]}';
     expect(out(order, json, 0)).toBe('{"orderId":"o","items":[{"itemId":"i","color":"COLOR_RED"}]}');
     expect(JSON.parse(out(order, json, protoNames | enumNumbers)).items).toEqual([{ item_id: 'i', color: 1 }]);
+  });
+});
+
+describe('Thrift JSON shapes', () => {
+  const get = thriftMethod(shopService(), 'get');
+  const reply = (json: string) => {
+    // The result struct as a provider sends it: field 0, the Item.
+    const success = get.provider.encodeReply(parseJson(json), 'binary');
+    return Buffer.from(success);
+  };
+
+  test('enum-numbers writes enums (and enum map keys) as numbers', () => {
+    const bytes = reply('{"id": 1, "name": "pen", "color": "BLUE", "byColor": {"GREEN": 1.5}}');
+    expect(JSON.parse(get.decodeResult(bytes, 'binary', { int64AsNumber: false }))).toMatchObject({ color: 'BLUE', byColor: { GREEN: 1.5 } });
+    expect(JSON.parse(get.decodeResult(bytes, 'binary', { int64AsNumber: false, shape: enumNumbers }))).toMatchObject({ color: 7, byColor: { '2': 1.5 } });
+  });
+
+  test('emit-defaults writes every declared field, unset ones as their zero value (null for structs and enums)', () => {
+    const out = JSON.parse(get.decodeResult(reply('{"id": 1, "name": "pen"}'), 'binary', { int64AsNumber: true, shape: emitDefaults }));
+    expect(out).toMatchObject({ id: 1, name: 'pen', price: null, tags: [], color: null, active: false, small: 0, count: 0, weight: 0, blob: '', codes: [], counters: {}, byPoint: [], byId: {}, children: [] });
+    expect(Object.keys(out)).toHaveLength(21);
   });
 });

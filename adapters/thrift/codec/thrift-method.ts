@@ -20,11 +20,22 @@ import { providerJson } from './provider-json';
 export class ThriftCodecCompiler {
   private readonly enc = new EncoderCompiler();
   private readonly dec = new DecoderCompiler();
+  /** One decoder compiler per JSON shape a caller asked for (`JsonShape` bits), made on first use. */
+  private readonly shaped: DecoderCompiler[] = [this.dec];
+
+  private decoders(shape: number): DecoderCompiler {
+    return (this.shaped[shape] ??= new DecoderCompiler(shape));
+  }
 
   /** `service`: the service's fully qualified name, for the call's path. */
   method(m: MethodDef, service: string): ThriftMethod {
     const encodeStruct = this.enc.compileStruct(m.args);
-    const decodeResult = this.resultDecoder(m);
+    // The result decoder of each JSON shape is compiled the first time a caller asks for it.
+    const results: ThriftMethod['decodeResult'][] = [];
+    const decodeResult: ThriftMethod['decodeResult'] = (bytes, protocol, opts) => {
+      const shape = opts.shape ?? 0;
+      return (results[shape] ??= this.resultDecoder(m, this.decoders(shape)))(bytes, protocol, opts);
+    };
     const encodeArgs = (value: JsonValue, protocol: ThriftProtocolName): Buffer => {
       const w = newWriter(protocol);
       try {
@@ -50,8 +61,8 @@ export class ThriftCodecCompiler {
     };
   }
 
-  private resultDecoder(m: MethodDef): ThriftMethod['decodeResult'] {
-    const success = m.returns ? this.dec.decoder(m.returns) : undefined;
+  private resultDecoder(m: MethodDef, decoders: DecoderCompiler): ThriftMethod['decodeResult'] {
+    const success = m.returns ? decoders.decoder(m.returns) : undefined;
     const successType = m.returns ? wireType(m.returns) : T.STOP;
     const throws = new Map<number, { def: StructDef; dec: Decoder; code: CodeName; messageField: boolean }>();
     for (const f of m.throws) {
@@ -60,7 +71,7 @@ export class ThriftCodecCompiler {
       const code = def.annotations['transmesh.code'];
       throws.set(f.id, {
         def,
-        dec: this.dec.structDecoder(def),
+        dec: decoders.structDecoder(def),
         code: code !== undefined && isCodeName(code) ? code : 'UNKNOWN',
         messageField: def.fields.some((x) => x.name === 'message' && x.type.kind === 'string'),
       });

@@ -1,4 +1,4 @@
-import type { ToJsonOptions } from '../../../src/idl/model';
+import { JsonShape, type ToJsonOptions } from '../../../src/idl/model';
 import { isObjectKey, wireType } from './json-to-thrift';
 import { fail, fieldSegment, indexSegment, JsonPathError, rethrowAt } from '../../../src/codec/json-path';
 import type { TReader } from './protocol';
@@ -27,9 +27,20 @@ function enumText(def: EnumDef, n: number): string {
   return name === undefined ? String(n) : `"${name}"`;
 }
 
-/** Compiles and caches decoders per named type; one instance per compiled bundle. */
+/**
+ * Compiles and caches decoders per named type; one instance per compiled bundle and JSON shape
+ * (`JsonShape` bits: `enumNumbers` writes enums as numbers, `emitDefaults` writes every declared
+ * field, an unset one as its type's zero value; names are the IDL's either way).
+ */
 export class DecoderCompiler {
   private readonly structs = new Map<StructDef, { fn: Decoder }>();
+  private readonly enumNumbers: boolean;
+  private readonly emitDefaults: boolean;
+
+  constructor(shape = 0) {
+    this.enumNumbers = (shape & JsonShape.enumNumbers) !== 0;
+    this.emitDefaults = (shape & JsonShape.emitDefaults) !== 0;
+  }
 
   decoder(t: ThriftType): Decoder {
     switch (t.kind) {
@@ -51,7 +62,7 @@ export class DecoderCompiler {
         return (r) => `"${r.binary().toString('base64')}"`;
       case 'enum': {
         const def = t.def;
-        return (r) => enumText(def, r.i32());
+        return this.enumNumbers ? (r) => String(r.i32()) : (r) => enumText(def, r.i32());
       }
       case 'list':
       case 'set':
@@ -90,7 +101,7 @@ export class DecoderCompiler {
         const def = key.def;
         return (r) => {
           const n = r.i32();
-          return `"${def.byValue.get(n) ?? n}"`;
+          return `"${(!this.enumNumbers && def.byValue.get(n)) || n}"`;
         };
       }
       case 'i64':
@@ -174,7 +185,9 @@ export class DecoderCompiler {
       byId.set(f.id, { bit, type: wireType(f.type), key: `${JSON.stringify(f.name)}:`, seg: fieldSegment(f.name), dec: this.decoder(f.type) });
       if (f.requiredness === 'required') required.push({ bit, seg: fieldSegment(f.name) });
     });
-    const track = required.length > 0;
+    // emit-defaults: fields not on the wire are written at the end, as their type's zero value.
+    const zeros = this.emitDefaults ? fields.map((f, bit) => ({ bit, key: `,${JSON.stringify(f.name)}:`, zero: zeroOf(f.type) })) : undefined;
+    const track = required.length > 0 || zeros !== undefined;
     const n = fields.length;
     // Up to 31 fields a bit mask marks the fields seen; more take an array.
     const small = n <= 31;
@@ -207,7 +220,39 @@ export class DecoderCompiler {
           if (seen ? !seen[q.bit] : (mask & (1 << q.bit)) === 0) rethrowAt(new JsonPathError('required field is missing'), q.seg);
         }
       }
+      if (zeros) {
+        for (const z of zeros) {
+          if (seen ? seen[z.bit] : (mask & (1 << z.bit)) !== 0) continue;
+          const text = typeof z.zero === 'string' ? z.zero : z.zero(o);
+          out += out.length > 1 ? z.key + text : z.key.slice(1) + text;
+        }
+      }
       return out + '}';
     };
+  }
+}
+
+/** The JSON of an unset field under emit-defaults: its type's zero value, `null` for a struct or an enum (which has no zero). */
+function zeroOf(t: ThriftType): string | ((o: ToJsonOptions) => string) {
+  switch (t.kind) {
+    case 'bool':
+      return 'false';
+    case 'byte':
+    case 'i16':
+    case 'i32':
+    case 'double':
+      return '0';
+    case 'i64':
+      return (o) => (o.int64AsNumber ? '0' : '"0"');
+    case 'string':
+    case 'binary':
+      return '""';
+    case 'list':
+    case 'set':
+      return '[]';
+    case 'map':
+      return isObjectKey(t.key) ? '{}' : '[]';
+    default:
+      return 'null';
   }
 }
