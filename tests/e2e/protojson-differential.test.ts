@@ -126,6 +126,26 @@ describe('proto JSON against Go protojson (differential)', () => {
     }
   });
 
+  test.each([
+    ['emit-defaults', 1],
+    ['proto-names', 2],
+    ['enum-numbers', 4],
+    ['emit-defaults,proto-names,enum-numbers', 7],
+  ])('JSON output options %s: the reply is what protojson writes with the matching MarshalOptions', async (opts, shape) => {
+    const cases = (await ref<GenCase>('gen', ['--service', SERVICE, '--seed', String(SEEDS[0]), '--count', String(Math.min(COUNT, 10))])).filter((c) => c.kind === 'valid');
+    const replies = await Promise.all(cases.map((c) => call(consumer.url, `/${SERVICE}/${c.method}`, c.json, { 'x-transmesh-json': opts })));
+    const results = await check(cases.map((c, i) => ({ type: c.type, sent: c.json, reply: replies[i]!.text, shape })));
+    const failures: string[] = [];
+    results.forEach((r, i) => {
+      const c = cases[i]!;
+      // protojson varies its whitespace on purpose and orders map keys its own way: the texts are
+      // compared as JSON values, object keys sorted (64-bit values are strings here, so nothing rounds).
+      const norm = (t: string) => JSON.stringify(JSON.parse(t), (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+      if (replies[i]!.status !== 200 || !r.shaped || norm(replies[i]!.text) !== norm(r.shaped)) failures.push(`${c.method} (${opts}) HTTP ${replies[i]!.status}:\n  protojson: ${r.shaped ?? r.error}\n  mesh:      ${replies[i]!.text}`);
+    });
+    expect(failures.slice(0, 5)).toEqual([]);
+  });
+
   test('hand-written probes of JSON syntax: the mesh reads what protojson reads and refuses the rest', async () => {
     const order = { method: 'Order', type: 'codec.v1.Order' };
     // JSON text as sent: '\\ud800' is the JSON escape, '\t' a raw tab, '\ufeff' a raw byte order mark.

@@ -25,6 +25,8 @@ export interface CheckIn {
   type: string;
   sent: string;
   reply?: string;
+  /** The mesh's JSON output options as `JsonShape` bits: the reference then writes `shaped` with protojson's matching options. */
+  shape?: number;
 }
 
 export interface CheckOut {
@@ -34,6 +36,7 @@ export interface CheckOut {
   error?: string;
   sentCanonical?: string;
   replyCanonical?: string;
+  shaped?: string;
 }
 
 function goBinary(): string {

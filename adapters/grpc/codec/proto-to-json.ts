@@ -65,10 +65,15 @@ function mapKeyOut(keyType: string): (k: string) => string {
   }
 }
 
+/** The name `proto-names` writes, as protojson's UseProtoNames does: the field's name, but a proto2 group's type name (its TextName). */
+function protoNameOf(field: protobuf.Field): string {
+  return field.delimited && field.resolvedType instanceof protobuf.Type ? field.resolvedType.name : field.name;
+}
+
 function fieldOut(field: protobuf.Field, shape: number): FieldOut {
   field.resolve();
   const name = field.name;
-  const prefix = ',' + JSON.stringify(shape & Shape.protoNames ? field.name : jsonNameOf(field)) + ':';
+  const prefix = ',' + JSON.stringify(shape & Shape.protoNames ? protoNameOf(field) : jsonNameOf(field)) + ':';
   const w = elementOut(field, shape);
   // Unpopulated fields as protojson's EmitUnpopulated writes them: empty lists and maps, the
   // default of a scalar, null for a field with presence; never a member of a oneof (proto3

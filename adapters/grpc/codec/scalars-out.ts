@@ -56,9 +56,26 @@ export function floatText(v: number): string {
   const f = Math.fround(v);
   for (let p = 1; p < 9; p++) {
     const n = Number(f.toPrecision(p));
-    if (Math.fround(n) === f) return String(n);
+    if (Math.fround(n) === f) return String(halfEven(f, p) ?? n);
   }
   return String(Number(f.toPrecision(9)));
+}
+
+/**
+ * toPrecision breaks an exact tie away from zero; Go (protojson) breaks it to the even digit
+ * (-252190.625 → -252190.62, not .63). Returns the even neighbour when `f` is exactly halfway at
+ * `p` digits and that neighbour also reads back as `f`; undefined otherwise.
+ */
+function halfEven(f: number, p: number): number | undefined {
+  // toExponential with enough digits is the exact decimal expansion of a float32.
+  const exact = f.toExponential(Math.min(100, p + 60));
+  const m = /^(-?)(\d)\.(\d+)e([-+]\d+)$/.exec(exact);
+  if (!m) return undefined;
+  const digits = m[2]! + m[3]!;
+  if (digits[p] !== '5' || !/^0*$/.test(digits.slice(p + 1))) return undefined;
+  if (Number(digits[p - 1]) % 2 !== 0) return undefined;
+  const truncated = Number(`${m[1]}${digits[0]}.${digits.slice(1, p)}e${m[4]}`);
+  return Math.fround(truncated) === f ? truncated : undefined;
 }
 
 export function base64Of(b: Uint8Array | number[] | null | undefined): string {

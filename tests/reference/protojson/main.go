@@ -118,6 +118,10 @@ type checkIn struct {
 	Type  string `json:"type"`
 	Sent  string `json:"sent"`
 	Reply string `json:"reply"`
+	// Shape: the mesh's JSON output options as bits (1 emit-defaults, 2 proto-names,
+	// 4 enum-numbers); when set, shaped is the sent message as protojson writes it with the
+	// matching MarshalOptions, for the mesh's reply to equal as JSON.
+	Shape int `json:"shape"`
 }
 
 type checkOut struct {
@@ -127,6 +131,7 @@ type checkOut struct {
 	Error          string `json:"error,omitempty"`
 	SentCanonical  string `json:"sentCanonical,omitempty"`
 	ReplyCanonical string `json:"replyCanonical,omitempty"`
+	Shaped         string `json:"shaped,omitempty"`
 }
 
 func check(idl *IDL) {
@@ -148,6 +153,14 @@ func check(idl *IDL) {
 		} else {
 			r.SentParses = true
 			r.SentCanonical = idl.canonical(sent)
+			if c.Shape != 0 {
+				opts := protojson.MarshalOptions{Resolver: idl.types, EmitUnpopulated: c.Shape&1 != 0, UseProtoNames: c.Shape&2 != 0, UseEnumNumbers: c.Shape&4 != 0}
+				if b, err := opts.Marshal(sent.Interface()); err != nil {
+					r.Shaped = "marshal error: " + err.Error()
+				} else {
+					r.Shaped = string(b)
+				}
+			}
 		}
 		if c.Reply != "" {
 			reply, err := idl.unmarshal(c.Type, c.Reply)
