@@ -15,6 +15,8 @@ export class MeshError extends Error {
   metadata: Readonly<Record<string, string>> | undefined;
   /** Set by transports when the request never reached a provider, so another one may be tried. */
   retryable = false;
+  /** A provider's `grpc-status-details-bin` (a google.rpc.Status, base64) as it came, passed on unread to native gRPC callers. */
+  detailsBin: string | undefined;
   /** Set on a quota or rate-limit refusal: whole seconds until a call may pass, sent as `retry-after`. Such a refusal is never retried. */
   retryAfterSeconds: number | undefined;
 

@@ -7,9 +7,11 @@ import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../sna
 import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
 import { H2Client } from '../transport/grpc/h2-client';
 import { MuxPeerClient } from './peer/mux-client';
-import { outboundStack } from './outbound/outbound-stack';
+import { outboundStacks } from './outbound/outbound-stack';
 import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
+import { GrpcListener } from './outbound/grpc-listener';
+import { AppListener } from './outbound/app-listener';
 import { PeerServer } from './peer/peer-server';
 import { createAdminServer } from './admin/admin-server';
 import { providerFactoryFor } from '../protocol/protocol-registry';
@@ -50,7 +52,8 @@ export class Sidecar {
   readonly limits = new LimitMetrics();
   /** Mesh-wide quota leases of this sidecar's app; undefined without a counter store. */
   readonly ledger: QuotaLedger | undefined;
-  private readonly http: HttpListener;
+  /** HTTP/JSON and native gRPC callers, on one port. */
+  private readonly app: AppListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
   private draining = false;
@@ -73,8 +76,8 @@ export class Sidecar {
     const breaker = new Breaker(this.metrics.policy);
     // Sessions to providers that left discovery are closed, not kept for ever.
     this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
-    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
-    this.http = new HttpListener(handler, config.app, log, config);
+    const stacks = outboundStacks({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
+    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config), new GrpcListener(stacks.grpc, config.app, log, config), config);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
     this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config, inboundGuard(tls, this.access, new RateGate(this.policies, this.limits)));
     this.admin = createAdminServer({
@@ -114,7 +117,7 @@ export class Sidecar {
   /** Binds all three listeners; returns the bound addresses (ports may have been 0). */
   async listen(): Promise<{ listen: string; inbound: number; admin: string }> {
     const { listen, inbound, admin } = this.config;
-    const listenAddr = await this.http.listen(listen.host, listen.port);
+    const listenAddr = await this.app.listen(listen.host, listen.port);
     const inboundPort = await new Promise<number>((resolve, reject) => {
       this.peerServer.server.once('error', reject);
       this.peerServer.server.listen(inbound.port, inbound.host, () => resolve((this.peerServer.server.address() as { port: number }).port));
@@ -127,7 +130,7 @@ export class Sidecar {
   async drain(): Promise<void> {
     this.draining = true;
     const timeout = new Promise<void>((r) => setTimeout(r, this.config.drainMs).unref());
-    await Promise.race([Promise.all([this.http.close(), this.peerServer.idle(), this.peerServer.close()]), timeout]);
+    await Promise.race([Promise.all([this.app.close(), this.peerServer.idle(), this.peerServer.close()]), timeout]);
     await this.admin.close();
     for (const p of this.providers.values()) p.close();
     this.peers.close();

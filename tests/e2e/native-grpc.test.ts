@@ -1,0 +1,125 @@
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { repoRoot } from '../helpers/processes';
+import { call, Mesh, startMesh } from '../helpers/mesh';
+import { echoFiles, loadEchoRoot, startEchoServer } from '../helpers/grpc-echo-server';
+import { startBytesEcho } from '../helpers/grpc-bytes-echo';
+import { NativeClient } from '../helpers/grpc-native-client';
+
+jest.setTimeout(60000);
+
+const fixtures = join(repoRoot, 'tests', 'fixtures', 'native-grpc');
+
+/** echo.proto and its imports, bytes.proto (mesh.test.v1.Bytes) and a Thrift service, in one push. */
+function pushArgs(): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'transmesh-idl-'));
+  const files: Record<string, string> = { ...echoFiles(), 'bytes.proto': readFileSync(join(fixtures, 'bytes.proto'), 'utf8'), 'ping.thrift': readFileSync(join(fixtures, 'ping.thrift'), 'utf8') };
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return [join(dir, 'echo.proto'), join(dir, 'bytes.proto'), join(dir, 'ping.thrift'), '-I', dir];
+}
+
+/**
+ * Native gRPC callers on the consumer sidecar's --listen port (grpc-js with createInsecure, as
+ * grpc-java's usePlaintext), with real processes: nats-server, the control plane, two sidecars,
+ * grpc-js providers behind the provider sidecar.
+ */
+describe('native gRPC callers on the app listener', () => {
+  let mesh: Mesh;
+  let echo: Awaited<ReturnType<typeof startEchoServer>>;
+  let bytes: Awaited<ReturnType<typeof startBytesEcho>>;
+  let client: NativeClient;
+  const root = loadEchoRoot();
+  const EchoRequest = root.lookupType('mesh.test.v1.EchoRequest');
+  const EchoReply = root.lookupType('mesh.test.v1.EchoReply');
+  const FailRequest = root.lookupType('mesh.test.v1.FailRequest');
+  const SlowRequest = root.lookupType('mesh.test.v1.SlowRequest');
+  const svc = 'mesh.test.v1.Echo';
+
+  beforeAll(async () => {
+    echo = await startEchoServer('A');
+    bytes = await startBytesEcho('mesh.test.v1.Bytes', ['Echo']);
+    mesh = await startMesh({ service: svc, idl: pushArgs(), upstream: `grpc://127.0.0.1:${echo.port}`, providerApp: 'echo-a', alsoProvide: [`mesh.test.v1.Bytes=grpc://127.0.0.1:${bytes.port}`] });
+    client = new NativeClient(new URL(mesh.consumer.url).host);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await mesh?.stop();
+    await echo?.stop();
+    await bytes?.stop();
+  });
+
+  test('a unary call passes the message through as it is, unknown fields and all', async () => {
+    // Field 99 is in no IDL: a mesh that decoded and re-encoded the message would drop it.
+    const message = Buffer.concat([Buffer.from(EchoRequest.encode({ text: 'as is', id: '9223372036854775807' }).finish()), Buffer.from([0x98, 0x06, 0x01])]);
+    const r = await client.unary('/mesh.test.v1.Bytes/Echo', message);
+    expect(r.status.code).toBe(grpc.status.OK);
+    expect(r.message!.equals(message)).toBe(true);
+  });
+
+  test('custom metadata reaches the provider and its response metadata comes back', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const r = await client.unary(`/${svc}/Echo`, Buffer.from(EchoRequest.encode({ text: 'm' }).finish()), { tenant: 't1', traceparent, 'x-request-id': 'req-9' });
+    expect(r.status.code).toBe(grpc.status.OK);
+    const reply = EchoReply.toObject(EchoReply.decode(r.message!)) as { text: string; server: string; metadata: Record<string, string> };
+    expect(reply).toMatchObject({ text: 'm', server: 'A' });
+    expect(reply.metadata).toMatchObject({ tenant: 't1', traceparent, 'x-request-id': 'req-9' });
+    expect(r.headers?.get('x-served-by')).toEqual(['A']);
+    expect(r.headers?.get('x-request-id')).toEqual(['req-9']);
+  });
+
+  test("a provider's error keeps its code, message, details and metadata", async () => {
+    const r = await client.unary(`/${svc}/Fail`, Buffer.from(FailRequest.encode({ code: 5, message: 'no such thing' }).finish()));
+    expect(r.status.code).toBe(grpc.status.NOT_FOUND);
+    expect(r.status.details).toBe('no such thing');
+    expect(r.status.metadata.get('x-fail-reason')).toEqual(['asked']);
+    const details = r.status.metadata.get('grpc-status-details-bin')[0] as Buffer;
+    const Status = (await import('protobufjs')).parse('syntax = "proto3"; message Any { string type_url = 1; bytes value = 2; } message Status { int32 code = 1; string message = 2; repeated Any details = 3; }').root.lookupType('Status');
+    expect(Status.toObject(Status.decode(details))).toMatchObject({ code: 5, message: 'no such thing', details: [{ typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo' }] });
+  });
+
+  test("the caller's deadline (grpc-timeout) is the call's: passed on, and DEADLINE_EXCEEDED when it passes", async () => {
+    const ok = await client.unary(`/${svc}/Echo`, Buffer.from(EchoRequest.encode({ text: 'd' }).finish()), {}, 5000);
+    expect(ok.status.code).toBe(grpc.status.OK);
+    const left = Number(ok.headers?.get('x-deadline-ms')[0]);
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(5000);
+    const late = await client.unary(`/${svc}/Slow`, Buffer.from(SlowRequest.encode({ delayMs: 10_000 }).finish()), {}, 300);
+    expect(late.status.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+  });
+
+  test('a Thrift service, an unknown method or service and a streaming method are UNIMPLEMENTED, saying how to call them', async () => {
+    const thrift = await client.unary('/ping.Ping/ping', Buffer.alloc(0));
+    expect(thrift.status.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(thrift.status.details).toContain('POST /ping.Ping/ping');
+    const method = await client.unary(`/${svc}/Nope`, Buffer.alloc(0));
+    expect(method.status.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(method.status.details).toContain('Echo, Fail, Slow');
+    const service = await client.unary('/no.such.Service/Call', Buffer.alloc(0));
+    expect(service.status.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(service.status.details).toContain('transmesh idl push');
+    const streaming = await client.unary('/mesh.test.v1.Bytes/Stream', Buffer.alloc(0));
+    expect(streaming.status.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(streaming.status.details).toContain('streaming');
+  });
+
+  test("the mesh's reserved metadata names are refused with INVALID_ARGUMENT before anything is sent", async () => {
+    const r = await client.unary(`/${svc}/Echo`, Buffer.alloc(0), { 'x-transmesh-caller': 'someone-else' });
+    expect(r.status.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(r.status.details).toContain('x-transmesh-caller');
+  });
+
+  test('HTTP/JSON callers share the port, and native calls are counted like theirs', async () => {
+    const r = await call(mesh.consumer.url, `/${svc}/Echo`, { text: 'json' });
+    expect(r.status).toBe(200);
+    expect(r.body.text).toBe('json');
+    const metrics = await (await fetch(`${mesh.consumer.admin}/metrics`)).text();
+    expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="mesh\.test\.v1\.Bytes"[^}]*method="Echo"[^}]*code="OK"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="mesh\.test\.v1\.Echo"[^}]*method="Fail"[^}]*code="NOT_FOUND"[^}]*\} [1-9]/);
+  });
+});
