@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { repoRoot } from '../helpers/processes';
-import { call, Mesh, startMesh } from '../helpers/mesh';
+import { call, Mesh, startMesh, startSidecar } from '../helpers/mesh';
+import { freePort } from '../helpers/processes';
 import { echoFiles, loadEchoRoot, startEchoServer } from '../helpers/grpc-echo-server';
 import { startBytesEcho } from '../helpers/grpc-bytes-echo';
 import { NativeClient } from '../helpers/grpc-native-client';
@@ -121,5 +122,45 @@ describe('native gRPC callers on the app listener', () => {
     const metrics = await (await fetch(`${mesh.consumer.admin}/metrics`)).text();
     expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="mesh\.test\.v1\.Bytes"[^}]*method="Echo"[^}]*code="OK"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="mesh\.test\.v1\.Echo"[^}]*method="Fail"[^}]*code="NOT_FOUND"[^}]*\} [1-9]/);
+  });
+
+  describe('gRPC health, answered by the sidecar', () => {
+    const request = (service: string) => Buffer.concat([Buffer.from([0x0a, Buffer.byteLength(service)]), Buffer.from(service)]);
+    const SERVING = Buffer.from([0x08, 1]);
+    const NOT_SERVING = Buffer.from([0x08, 2]);
+
+    test('Check: SERVING while a provider is up, NOT_SERVING without one, "" the sidecar itself, NOT_FOUND for a service nobody pushed', async () => {
+      const check = (service: string) => client.unary('/grpc.health.v1.Health/Check', request(service));
+      const sidecar = await check('');
+      expect(sidecar.status.code).toBe(grpc.status.OK);
+      expect(sidecar.message).toEqual(SERVING);
+      expect((await check(svc)).message).toEqual(SERVING);
+      expect((await check('ping.Ping')).message).toEqual(NOT_SERVING);
+      const unknown = await check('no.such.Service');
+      expect(unknown.status.code).toBe(grpc.status.NOT_FOUND);
+    });
+
+    test('Watch: the status now, then each change as providers come and go', async () => {
+      const seen: Buffer[] = [];
+      let waiter: (() => void) | undefined;
+      const watch = client.serverStream('/grpc.health.v1.Health/Watch', request('ping.Ping'), (m) => {
+        seen.push(m);
+        waiter?.();
+      });
+      const nth = (n: number) => new Promise<Buffer>((resolve) => {
+        const check = () => (seen.length >= n ? resolve(seen[n - 1]) : (waiter = check));
+        check();
+      });
+      expect(await nth(1)).toEqual(NOT_SERVING);
+      const pinger = await startSidecar(mesh.nats.url, 'ping-app', [`ping.Ping=thrift://127.0.0.1:${await freePort()}`]);
+      try {
+        expect(await nth(2)).toEqual(SERVING);
+      } finally {
+        await pinger.proc.stop();
+      }
+      expect(await nth(3)).toEqual(NOT_SERVING);
+      watch.cancel();
+      expect((await watch.status).code).toBe(grpc.status.CANCELLED);
+    });
   });
 });

@@ -45,6 +45,15 @@ export class NativeClient {
     });
   }
 
+  /** A server-streaming call: every message as it arrives, until `cancel()`. */
+  serverStream(path: string, message: Buffer, onMessage: (m: Buffer) => void): { cancel(): void; status: Promise<grpc.StatusObject> } {
+    const call = this.client.makeServerStreamRequest(path, identity, identity, message, new grpc.Metadata(), {});
+    call.on('data', onMessage);
+    call.on('error', () => undefined);
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    return { cancel: () => call.cancel(), status };
+  }
+
   close(): void {
     this.client.close();
   }

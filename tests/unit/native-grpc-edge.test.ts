@@ -4,6 +4,7 @@ import { callerMetadata, timeoutMsOf } from '../../src/sidecar/outbound/grpc-met
 import { decodeGrpcMessage, encodeGrpcMessage } from '../../src/transport/grpc/grpc-frame';
 import { exhausted, MeshError } from '../../src/errors/mesh-error';
 import { thrownBy } from '../helpers/thrown';
+import { serviceOf } from '../../src/sidecar/outbound/grpc-health';
 
 const preface = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 
@@ -75,5 +76,17 @@ describe("a gRPC caller's metadata", () => {
     expect(timeoutMsOf('5n')).toBe('1');
     expect(thrownBy(() => timeoutMsOf('soon'), MeshError).code).toBe('INVALID_ARGUMENT');
     expect(thrownBy(() => timeoutMsOf('123456789m'), MeshError).code).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('grpc.health.v1.HealthCheckRequest, read by hand', () => {
+  test('field 1 is the service; other fields are skipped; bytes that do not parse are INVALID_ARGUMENT', () => {
+    expect(serviceOf(Buffer.alloc(0))).toBe('');
+    expect(serviceOf(Buffer.from([0x0a, 0x03, 0x61, 0x2e, 0x42]))).toBe('a.B');
+    // An unknown varint (field 2), fixed64 (3) and fixed32 (4) around it.
+    expect(serviceOf(Buffer.from([0x10, 0x96, 0x01, 0x0a, 0x01, 0x78, 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 0x25, 1, 2, 3, 4]))).toBe('x');
+    for (const bad of [[0x0a, 0x05, 0x61], [0x0a], [0x10, 0xff], [0x0b], [0x19, 1, 2]]) {
+      expect(thrownBy(() => serviceOf(Buffer.from(bad)), MeshError).code).toBe('INVALID_ARGUMENT');
+    }
   });
 });

@@ -12,10 +12,22 @@ import type { NativeCallHandler, NativeReply, OutboundCall } from './call';
 import { grpcErrorTrailers } from './grpc-status';
 import { callerMetadata, timeoutMsOf } from './grpc-metadata';
 
-const { NGHTTP2_NO_ERROR } = http2.constants;
+const { NGHTTP2_NO_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
-/** A unary method the sidecar answers itself (gRPC health), keyed by its path: request message in, response message out. */
-export type LocalMethod = (message: Buffer) => Buffer;
+/** How a method the sidecar answers itself writes its answer: messages, then the end (OK). */
+export interface LocalReplies {
+  send(message: Buffer): void;
+  end(): void;
+  /** Runs when the stream closes, ended or abandoned by the caller. */
+  onClose(fn: () => void): void;
+}
+
+/**
+ * A method the sidecar answers itself (gRPC health), keyed by its path: the request message in,
+ * any number of messages out (unary or server streaming); a MeshError thrown before the first
+ * message is the call's status.
+ */
+export type LocalMethod = (message: Buffer, out: LocalReplies) => void;
 
 /**
  * Native gRPC callers on the app listener (HTTP/2 without TLS, prior knowledge; the app
@@ -30,6 +42,8 @@ export class GrpcListener {
   private readonly inFlight = new InFlight();
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly bodyTimeouts: TimeoutSweep;
+  /** The ends of the local streams open (health Watch), so a drain does not wait for them. */
+  private readonly localOpen = new Set<() => void>();
   private closing = false;
 
   constructor(
@@ -64,6 +78,7 @@ export class GrpcListener {
   /** GOAWAY to every caller; resolves once the calls in flight are answered. */
   async close(): Promise<void> {
     this.closing = true;
+    for (const end of this.localOpen) end();
     for (const s of this.sessions) s.close();
     await this.inFlight.idle();
   }
@@ -123,11 +138,8 @@ export class GrpcListener {
       }
       const local = this.local.get(path);
       if (local) {
-        try {
-          return answer({ message: local(message), metadata: {} }, undefined);
-        } catch (err) {
-          return answer(undefined, err);
-        }
+        answered = true;
+        return this.runLocal(stream, local, message, requestId);
       }
       const call: OutboundCall<Buffer> = {
         service: m![1],
@@ -150,6 +162,46 @@ export class GrpcListener {
         (err: unknown) => answer(undefined, err),
       );
     });
+  }
+
+  private runLocal(stream: ServerHttp2Stream, method: LocalMethod, message: Buffer, requestId: string): void {
+    let started = false;
+    let ended = false;
+    const closers: Array<() => void> = [];
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.localOpen.delete(end);
+      if (stream.destroyed || stream.closed) return;
+      if (started) stream.end();
+      else stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'x-request-id': requestId, 'grpc-status': '0' }, { endStream: true });
+    };
+    const out: LocalReplies = {
+      send: (m) => {
+        if (ended || stream.destroyed || stream.closed) return;
+        if (!started) {
+          started = true;
+          stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity', 'x-request-id': requestId }, { waitForTrailers: true });
+          stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+        }
+        stream.write(frame(m));
+      },
+      end,
+      onClose: (fn) => closers.push(fn),
+    };
+    this.localOpen.add(end);
+    stream.once('close', () => {
+      this.localOpen.delete(end);
+      for (const fn of closers) fn();
+    });
+    try {
+      method(message, out);
+    } catch (err) {
+      ended = true;
+      this.localOpen.delete(end);
+      if (started) stream.close(NGHTTP2_INTERNAL_ERROR);
+      else this.fail(stream, err, requestId);
+    }
   }
 
   private reply(stream: ServerHttp2Stream, reply: NativeReply, requestId: string): void {
