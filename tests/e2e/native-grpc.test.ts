@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { repoRoot } from '../helpers/processes';
 import { call, Mesh, startMesh, startSidecar } from '../helpers/mesh';
-import { freePort } from '../helpers/processes';
+import { freePort, runCli } from '../helpers/processes';
+import { policyFile } from '../helpers/policy';
+import { windowEnd } from '../../src/policy/quota-window';
 import { echoFiles, loadEchoRoot, startEchoServer } from '../helpers/grpc-echo-server';
 import { startBytesEcho } from '../helpers/grpc-bytes-echo';
 import { NativeClient } from '../helpers/grpc-native-client';
@@ -122,6 +124,25 @@ describe('native gRPC callers on the app listener', () => {
     const metrics = await (await fetch(`${mesh.consumer.admin}/metrics`)).text();
     expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="mesh\.test\.v1\.Bytes"[^}]*method="Echo"[^}]*code="OK"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="mesh\.test\.v1\.Echo"[^}]*method="Fail"[^}]*code="NOT_FOUND"[^}]*\} [1-9]/);
+  });
+
+  test("the service's policy applies: a fault matches gRPC metadata as a header, a quota refusal is RESOURCE_EXHAUSTED with grpc-retry-pushback-ms", async () => {
+    const doc = 'service: mesh.test.v1.Bytes\nquotas:\n  - {caller: php-app, methods: [Echo], limit: 2, per: hour}\nfaults:\n  - {match: {headers: {x-chaos: abort}}, abort: {code: ABORTED, percent: 100}, expires: 10m}\n';
+    // Counting must not straddle the hour's end.
+    const left = windowEnd(Date.now(), 'hour') - Date.now();
+    if (left < 10_000) await new Promise((r) => setTimeout(r, left + 50));
+    const applied = await runCli(['policy', 'apply', policyFile(doc), '--nats', mesh.nats.url]);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    const message = Buffer.from(EchoRequest.encode({ text: 'q' }).finish());
+    const chaos = await client.unary('/mesh.test.v1.Bytes/Echo', message, { 'x-chaos': 'abort' });
+    expect(chaos.status.code).toBe(grpc.status.ABORTED);
+    expect(chaos.status.details).toContain('fault injected');
+    for (let i = 0; i < 2; i++) expect((await client.unary('/mesh.test.v1.Bytes/Echo', message)).status.code).toBe(grpc.status.OK);
+    const refused = await client.unary('/mesh.test.v1.Bytes/Echo', message);
+    expect(refused.status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(refused.status.details).toContain('quota of php-app on mesh.test.v1.Bytes [Echo] exhausted: 2 per hour');
+    expect(Number(refused.status.metadata.get('grpc-retry-pushback-ms')[0])).toBeGreaterThan(0);
   });
 
   describe('gRPC health, answered by the sidecar', () => {
