@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { runToEnd } from '../../src/dev/processes';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { repoRoot } from '../helpers/processes';
 import { call, Mesh, startMesh, startSidecar } from '../helpers/mesh';
-import { freePort, runCli } from '../helpers/processes';
+import { freePort, repoRoot, runCli } from '../helpers/processes';
 import { policyFile } from '../helpers/policy';
 import { windowEnd } from '../../src/policy/quota-window';
 import { echoFiles, loadEchoRoot, startEchoServer } from '../helpers/grpc-echo-server';
@@ -16,8 +16,7 @@ jest.setTimeout(60000);
 const fixtures = join(repoRoot, 'tests', 'fixtures', 'native-grpc');
 
 /** echo.proto and its imports, bytes.proto (mesh.test.v1.Bytes) and a Thrift service, in one push. */
-function pushArgs(): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'transmesh-idl-'));
+function pushArgs(dir: string): string[] {
   const files: Record<string, string> = { ...echoFiles(), 'bytes.proto': readFileSync(join(fixtures, 'bytes.proto'), 'utf8'), 'ping.thrift': readFileSync(join(fixtures, 'ping.thrift'), 'utf8') };
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -42,11 +41,12 @@ describe('native gRPC callers on the app listener', () => {
   const FailRequest = root.lookupType('mesh.test.v1.FailRequest');
   const SlowRequest = root.lookupType('mesh.test.v1.SlowRequest');
   const svc = 'mesh.test.v1.Echo';
+  const idlDir = mkdtempSync(join(tmpdir(), 'transmesh-idl-'));
 
   beforeAll(async () => {
     echo = await startEchoServer('A');
     bytes = await startBytesEcho('mesh.test.v1.Bytes', ['Echo']);
-    mesh = await startMesh({ service: svc, idl: pushArgs(), upstream: `grpc://127.0.0.1:${echo.port}`, providerApp: 'echo-a', alsoProvide: [`mesh.test.v1.Bytes=grpc://127.0.0.1:${bytes.port}`] });
+    mesh = await startMesh({ service: svc, idl: pushArgs(idlDir), upstream: `grpc://127.0.0.1:${echo.port}`, providerApp: 'echo-a', alsoProvide: [`mesh.test.v1.Bytes=grpc://127.0.0.1:${bytes.port}`] });
     client = new NativeClient(new URL(mesh.consumer.url).host);
   });
 
@@ -143,6 +143,20 @@ describe('native gRPC callers on the app listener', () => {
     expect(refused.status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(refused.status.details).toContain('quota of php-app on mesh.test.v1.Bytes [Echo] exhausted: 2 per hour');
     expect(Number(refused.status.metadata.get('grpc-retry-pushback-ms')[0])).toBeGreaterThan(0);
+  });
+
+  test('grpcurl, with the .proto at hand, calls through the mesh and reads its errors', async () => {
+    // Built by scripts/ensure-tools.sh (ensure_grpcurl), as npm test and CI run it.
+    const grpcurl = process.env.TRANSMESH_GRPCURL ?? join(homedir(), '.cache', 'transmesh', 'bin', 'grpcurl');
+    if (!existsSync(grpcurl)) throw new Error(`no grpcurl at ${grpcurl}: run "source scripts/ensure-tools.sh; ensure_grpcurl"`);
+    const target = new URL(mesh.consumer.url).host;
+    const run = (...args: string[]) => runToEnd(grpcurl, ['-plaintext', '-import-path', idlDir, '-proto', 'echo.proto', ...args]);
+    const ok = await run('-H', 'tenant: t1', '-d', '{"text": "hi", "id": "9223372036854775807"}', target, `${svc}/Echo`);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ text: 'hi', id: '9223372036854775807', server: 'A', metadata: { tenant: 't1' } });
+    const failed = await run('-d', '{"code": 5, "message": "no such thing"}', target, `${svc}/Fail`);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toMatch(/Code: NotFound\s+Message: no such thing/);
   });
 
   describe('gRPC health, answered by the sidecar', () => {
