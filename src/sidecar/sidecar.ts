@@ -10,9 +10,10 @@ import { MuxPeerClient } from './peer/mux-client';
 import { outboundStacks } from './outbound/outbound-stack';
 import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
-import { GrpcListener } from './outbound/grpc-listener';
+import { GrpcListener, type LocalMethod, type LocalStreamMethod } from './outbound/grpc-listener';
 import { AppListener } from './outbound/app-listener';
 import { GrpcHealth } from './outbound/grpc-health';
+import { GrpcReflection } from './outbound/grpc-reflection';
 import { PeerServer } from './peer/peer-server';
 import { createAdminServer } from './admin/admin-server';
 import { providerFactoryFor } from '../protocol/protocol-registry';
@@ -78,7 +79,7 @@ export class Sidecar {
     // Sessions to providers that left discovery are closed, not kept for ever.
     this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
     const stacks = outboundStacks({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
-    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config), new GrpcListener(stacks.grpc, config.app, log, config, new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods()), config);
+    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config), new GrpcListener(stacks.grpc, config.app, log, config, new Map<string, LocalMethod | LocalStreamMethod>([...new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods(), ...new GrpcReflection(this.idl).methods()])), config);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
     this.peerServer = new PeerServer(this.providers, observer, config.defaultTimeoutMs, log, this.idl, config, inboundGuard(tls, this.access, new RateGate(this.policies, this.limits)));
     this.admin = createAdminServer({

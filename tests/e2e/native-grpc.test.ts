@@ -25,6 +25,13 @@ function pushArgs(dir: string): string[] {
   return [join(dir, 'echo.proto'), join(dir, 'bytes.proto'), join(dir, 'ping.thrift'), '-I', dir];
 }
 
+/** grpcurl, built by scripts/ensure-tools.sh (ensure_grpcurl), as npm test and CI run it. */
+function grpcurlPath(): string {
+  const grpcurl = process.env.TRANSMESH_GRPCURL ?? join(homedir(), '.cache', 'transmesh', 'bin', 'grpcurl');
+  if (!existsSync(grpcurl)) throw new Error(`no grpcurl at ${grpcurl}: run "source scripts/ensure-tools.sh; ensure_grpcurl"`);
+  return grpcurl;
+}
+
 /**
  * Native gRPC callers on the consumer sidecar's --listen port (grpc-js with createInsecure, as
  * grpc-java's usePlaintext), with real processes: nats-server, the control plane, two sidecars,
@@ -146,9 +153,7 @@ describe('native gRPC callers on the app listener', () => {
   });
 
   test('grpcurl, with the .proto at hand, calls through the mesh and reads its errors', async () => {
-    // Built by scripts/ensure-tools.sh (ensure_grpcurl), as npm test and CI run it.
-    const grpcurl = process.env.TRANSMESH_GRPCURL ?? join(homedir(), '.cache', 'transmesh', 'bin', 'grpcurl');
-    if (!existsSync(grpcurl)) throw new Error(`no grpcurl at ${grpcurl}: run "source scripts/ensure-tools.sh; ensure_grpcurl"`);
+    const grpcurl = grpcurlPath();
     const target = new URL(mesh.consumer.url).host;
     const run = (...args: string[]) => runToEnd(grpcurl, ['-plaintext', '-import-path', idlDir, '-proto', 'echo.proto', ...args]);
     const ok = await run('-H', 'tenant: t1', '-d', '{"text": "hi", "id": "9223372036854775807"}', target, `${svc}/Echo`);
@@ -157,6 +162,39 @@ describe('native gRPC callers on the app listener', () => {
     const failed = await run('-d', '{"code": 5, "message": "no such thing"}', target, `${svc}/Fail`);
     expect(failed.code).not.toBe(0);
     expect(failed.stdout + failed.stderr).toMatch(/Code: NotFound\s+Message: no such thing/);
+  });
+
+  test('server reflection: grpcurl lists, describes and calls the registry with no .proto at hand', async () => {
+    const target = new URL(mesh.consumer.url).host;
+    const run = (...args: string[]) => runToEnd(grpcurlPath(), ['-plaintext', ...args]);
+    const list = await run(target, 'list');
+    expect(list.stderr).toBe('');
+    expect(list.stdout.trim().split('\n')).toEqual(['mesh.test.v1.Bytes', 'mesh.test.v1.Echo']);
+    const methods = await run(target, 'list', svc);
+    expect(methods.stdout.trim().split('\n')).toEqual(['mesh.test.v1.Echo.Echo', 'mesh.test.v1.Echo.Fail', 'mesh.test.v1.Echo.Slow']);
+    const described = await run(target, 'describe', 'mesh.test.v1.EchoRequest');
+    expect(described.code).toBe(0);
+    expect(described.stdout).toContain('map<string, string> labels = 5;');
+    expect(described.stdout).toContain('.google.protobuf.Timestamp at = 6;');
+    expect(described.stdout).toContain('repeated .mesh.test.v1.Item items = 4;');
+    const called = await run('-d', '{"text": "reflected", "labels": {"k": "v"}, "at": "2024-05-01T10:00:00Z"}', target, `${svc}/Echo`);
+    expect(called.stderr).toBe('');
+    expect(JSON.parse(called.stdout)).toMatchObject({ text: 'reflected', labels: { k: 'v' }, at: '2024-05-01T10:00:00Z', server: 'A' });
+    // Older clients ask v1alpha: the same messages on another path. list_services, then half-close.
+    for (const version of ['v1', 'v1alpha']) {
+      const stream = client.client.makeBidiStreamRequest(`/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`, (b: Buffer) => b, (b: Buffer) => b);
+      const answers: Buffer[] = [];
+      stream.on('data', (m: Buffer) => answers.push(m));
+      const status = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
+      stream.write(Buffer.from([0x3a, 0x00]));
+      stream.end();
+      expect((await status).code).toBe(grpc.status.OK);
+      expect(answers).toHaveLength(1);
+      // original_request (field 2) echoed, then list_services_response (field 6) naming both services.
+      expect(answers[0].includes(Buffer.from([0x12, 0x02, 0x3a, 0x00]))).toBe(true);
+      expect(answers[0].toString('latin1')).toContain('mesh.test.v1.Bytes');
+      expect(answers[0].toString('latin1')).toContain('mesh.test.v1.Echo');
+    }
   });
 
   describe('gRPC health, answered by the sidecar', () => {

@@ -2,6 +2,7 @@ import { MeshError } from '../../errors/mesh-error';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 import type { LocalMethod, LocalReplies } from './grpc-listener';
+import { readFields, varintField } from './grpc-wire';
 
 /** grpc.health.v1.HealthCheckResponse.ServingStatus. */
 export const ServingStatus = { SERVING: 1, NOT_SERVING: 2 } as const;
@@ -71,39 +72,14 @@ const serviceUnknown = 3;
 
 /** HealthCheckResponse { ServingStatus status = 1; } */
 function statusMessage(status: number): Buffer {
-  return Buffer.from([0x08, status]);
+  return varintField(1, status);
 }
 
 /** HealthCheckRequest { string service = 1; }: field 1, other fields skipped as protobuf says. */
 export function serviceOf(message: Buffer): string {
   let service = '';
-  let i = 0;
-  const varint = (): number => {
-    let v = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (i >= message.length) throw malformed();
-      const b = message[i++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-    }
-    throw malformed();
-  };
-  while (i < message.length) {
-    const tag = varint();
-    const wire = tag & 7;
-    if (wire === 0) varint();
-    else if (wire === 1 || wire === 5) i += wire === 1 ? 8 : 4;
-    else if (wire === 2) {
-      const len = varint();
-      if (i + len > message.length) throw malformed();
-      if (tag >>> 3 === 1) service = message.toString('utf8', i, i + len);
-      i += len;
-    } else throw malformed();
-  }
-  if (i > message.length) throw malformed();
+  readFields(message, (field, value) => {
+    if (field === 1 && Buffer.isBuffer(value)) service = value.toString('utf8');
+  }, 'grpc.health.v1.HealthCheckRequest');
   return service;
-}
-
-function malformed(): MeshError {
-  return new MeshError('INVALID_ARGUMENT', 'not a grpc.health.v1.HealthCheckRequest');
 }

@@ -29,6 +29,12 @@ export interface LocalReplies {
  */
 export type LocalMethod = (message: Buffer, out: LocalReplies) => void;
 
+/** A bidirectional-streaming method the sidecar answers itself (server reflection): each request message as it arrives; the caller's half-close ends the call. */
+export interface LocalStreamMethod {
+  readonly streaming: true;
+  open(out: LocalReplies): (message: Buffer) => void;
+}
+
 /**
  * Native gRPC callers on the app listener (HTTP/2 without TLS, prior knowledge; the app
  * listener hands it the connections that start with the HTTP/2 preface). A unary call to
@@ -51,7 +57,7 @@ export class GrpcListener {
     private readonly caller: string,
     private readonly log: Logger,
     private readonly limits: Limits = defaultLimits,
-    private readonly local: ReadonlyMap<string, LocalMethod> = new Map(),
+    private readonly local: ReadonlyMap<string, LocalMethod | LocalStreamMethod> = new Map(),
   ) {
     this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } });
@@ -103,6 +109,8 @@ export class GrpcListener {
     } catch (err) {
       return this.fail(stream, err, requestId, true);
     }
+    const local = this.local.get(path);
+    if (local && typeof local !== 'function') return this.runLocalStream(stream, local, requestId);
     this.inFlight.begin();
     const cancel = new CancelToken();
     let answered = false;
@@ -136,8 +144,7 @@ export class GrpcListener {
       } catch (err) {
         return answer(undefined, err);
       }
-      const local = this.local.get(path);
-      if (local) {
+      if (typeof local === 'function') {
         answered = true;
         return this.runLocal(stream, local, message, requestId);
       }
@@ -163,6 +170,34 @@ export class GrpcListener {
       );
     });
   }
+
+  /** A local bidi stream: request messages split from the body as they arrive, each checked against the size limit from its length prefix. */
+  private runLocalStream(stream: ServerHttp2Stream, method: LocalStreamMethod, requestId: string): void {
+    this.inFlight.begin();
+    stream.once('close', () => this.inFlight.end());
+    let onMessage: ((m: Buffer) => void) | undefined;
+    this.runLocal(stream, (_m, out) => (onMessage = method.open(out)), Buffer.alloc(0), requestId);
+    let pending: Buffer = Buffer.alloc(0);
+    stream.on('data', (c: Buffer) => {
+      pending = pending.length ? Buffer.concat([pending, c]) : c;
+      while (pending.length >= 5) {
+        const len = pending.readUInt32BE(1);
+        if (len > this.limits.maxMessageBytes || pending[0] !== 0) return void stream.close(NGHTTP2_INTERNAL_ERROR);
+        if (pending.length < 5 + len) break;
+        const message = pending.subarray(5, 5 + len);
+        pending = pending.subarray(5 + len);
+        try {
+          onMessage?.(message);
+        } catch {
+          return void stream.close(NGHTTP2_INTERNAL_ERROR);
+        }
+      }
+    });
+    stream.once('end', () => this.localEnd.get(stream)?.());
+  }
+
+  /** The end of each open local stream, for the caller's half-close. */
+  private readonly localEnd = new WeakMap<ServerHttp2Stream, () => void>();
 
   private runLocal(stream: ServerHttp2Stream, method: LocalMethod, message: Buffer, requestId: string): void {
     let started = false;
@@ -190,6 +225,7 @@ export class GrpcListener {
       onClose: (fn) => closers.push(fn),
     };
     this.localOpen.add(end);
+    this.localEnd.set(stream, end);
     stream.once('close', () => {
       this.localOpen.delete(end);
       for (const fn of closers) fn();
