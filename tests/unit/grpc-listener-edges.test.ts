@@ -2,7 +2,8 @@ import pino from 'pino';
 import * as grpc from '@grpc/grpc-js';
 import { defaultLimits, Limits } from '../../src/config/sidecar-config';
 import { AppListener } from '../../src/sidecar/outbound/app-listener';
-import { GrpcListener } from '../../src/sidecar/outbound/grpc-listener';
+import { GrpcListener, type LocalMethod, type LocalStreamMethod } from '../../src/sidecar/outbound/grpc-listener';
+import { MeshError } from '../../src/errors/mesh-error';
 import { HttpListener } from '../../src/sidecar/outbound/http-listener';
 import type { NativeCallHandler, OutboundCall } from '../../src/sidecar/outbound/call';
 import { NativeClient } from '../helpers/grpc-native-client';
@@ -18,12 +19,12 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.close();
 });
 
-async function start(handler: NativeCallHandler, limits: Partial<Limits> = {}) {
+async function start(handler: NativeCallHandler, limits: Partial<Limits> = {}, local: ReadonlyMap<string, LocalMethod | LocalStreamMethod> = new Map()) {
   const all = { ...defaultLimits, ...limits };
   const calls: OutboundCall<Buffer>[] = [];
   const app = new AppListener(
     new HttpListener(async () => ({ json: '{"ok":true}', metadata: {} }), 'app', log, all),
-    new GrpcListener((c) => (calls.push(c), handler(c)), 'app', log, all),
+    new GrpcListener((c) => (calls.push(c), handler(c)), 'app', log, all, local),
     all,
   );
   const url = await app.listen('127.0.0.1', 0);
@@ -86,4 +87,49 @@ test('HTTP/1.1 callers share the port, keep-alive and all', async () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
   }
+});
+
+describe('methods the sidecar answers itself', () => {
+  const local = new Map<string, LocalMethod | LocalStreamMethod>([
+    ['/x.Local/Unary', (m, out) => {
+      if (m.length === 0) throw new MeshError('NOT_FOUND', 'nothing asked');
+      out.send(Buffer.concat([m, m]));
+      out.end();
+    }],
+    ['/x.Local/Bidi', { streaming: true, open: (out) => (m) => out.send(Buffer.from(m.toString().toUpperCase())) }],
+  ]);
+
+  test('unary: the answer, or the MeshError thrown as the status; the stack never sees them', async () => {
+    const { client, calls } = await start(echo, {}, local);
+    const ok = await client.unary('/x.Local/Unary', Buffer.from('ab'));
+    expect(ok.message).toEqual(Buffer.from('abab'));
+    const failed = await client.unary('/x.Local/Unary', Buffer.alloc(0));
+    expect(failed.status.code).toBe(grpc.status.NOT_FOUND);
+    expect(calls).toHaveLength(0);
+  });
+
+  test('bidi: one answer per message as it arrives, OK at the half-close; a message over the limit ends it RESOURCE_EXHAUSTED', async () => {
+    const { client } = await start(echo, { maxMessageBytes: 16 }, local);
+    const bidi = () => {
+      const stream = client.client.makeBidiStreamRequest('/x.Local/Bidi', (b: Buffer) => b, (b: Buffer) => b);
+      const got: string[] = [];
+      stream.on('data', (m: Buffer) => got.push(m.toString()));
+      stream.on('error', () => undefined);
+      const status = new Promise<grpc.StatusObject>((resolve) => stream.on('status', resolve));
+      return { stream, got, status };
+    };
+    const a = bidi();
+    a.stream.write(Buffer.from('one'));
+    a.stream.write(Buffer.from('two'));
+    a.stream.end();
+    expect((await a.status).code).toBe(grpc.status.OK);
+    expect(a.got).toEqual(['ONE', 'TWO']);
+    const b = bidi();
+    b.stream.write(Buffer.from('ok'));
+    b.stream.write(Buffer.alloc(17, 0x61));
+    const status = await b.status;
+    expect(status.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(status.details).toContain('TRANSMESH_MAX_MESSAGE_BYTES');
+    expect(b.got).toEqual(['OK']);
+  });
 });

@@ -12,7 +12,7 @@ import type { NativeCallHandler, NativeReply, OutboundCall } from './call';
 import { grpcErrorTrailers } from './grpc-status';
 import { callerMetadata, timeoutMsOf } from './grpc-metadata';
 
-const { NGHTTP2_NO_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
+const { NGHTTP2_NO_ERROR } = http2.constants;
 
 /** How a method the sidecar answers itself writes its answer: messages, then the end (OK). */
 export interface LocalReplies {
@@ -49,7 +49,7 @@ export class GrpcListener {
   private readonly sessions = new Set<ServerHttp2Session>();
   private readonly bodyTimeouts: TimeoutSweep;
   /** The ends of the local streams open (health Watch), so a drain does not wait for them. */
-  private readonly localOpen = new Set<() => void>();
+  private readonly localOpen = new Set<(err?: unknown) => void>();
   private closing = false;
 
   constructor(
@@ -171,45 +171,55 @@ export class GrpcListener {
     });
   }
 
-  /** A local bidi stream: request messages split from the body as they arrive, each checked against the size limit from its length prefix. */
+  /**
+   * A local bidi stream: request messages split from the body as they arrive, each checked
+   * against the size limit from its length prefix; the caller's half-close ends the call.
+   */
   private runLocalStream(stream: ServerHttp2Stream, method: LocalStreamMethod, requestId: string): void {
     this.inFlight.begin();
     stream.once('close', () => this.inFlight.end());
     let onMessage: ((m: Buffer) => void) | undefined;
-    this.runLocal(stream, (_m, out) => (onMessage = method.open(out)), Buffer.alloc(0), requestId);
+    const end = this.runLocal(stream, (_m, out) => (onMessage = method.open(out)), Buffer.alloc(0), requestId);
     let pending: Buffer = Buffer.alloc(0);
     stream.on('data', (c: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, c]) : c;
       while (pending.length >= 5) {
         const len = pending.readUInt32BE(1);
-        if (len > this.limits.maxMessageBytes || pending[0] !== 0) return void stream.close(NGHTTP2_INTERNAL_ERROR);
+        if (len > this.limits.maxMessageBytes) return end(new MeshError('RESOURCE_EXHAUSTED', `message of ${len} bytes is over the ${this.limits.maxMessageBytes}-byte limit (TRANSMESH_MAX_MESSAGE_BYTES)`));
+        if (pending[0] !== 0) return end(new MeshError('UNIMPLEMENTED', 'compressed messages are not accepted (grpc-accept-encoding: identity)'));
         if (pending.length < 5 + len) break;
         const message = pending.subarray(5, 5 + len);
         pending = pending.subarray(5 + len);
         try {
           onMessage?.(message);
-        } catch {
-          return void stream.close(NGHTTP2_INTERNAL_ERROR);
+        } catch (err) {
+          return end(err);
         }
       }
     });
-    stream.once('end', () => this.localEnd.get(stream)?.());
+    stream.once('end', () => end());
   }
 
-  /** The end of each open local stream, for the caller's half-close. */
-  private readonly localEnd = new WeakMap<ServerHttp2Stream, () => void>();
-
-  private runLocal(stream: ServerHttp2Stream, method: LocalMethod, message: Buffer, requestId: string): void {
+  /**
+   * Runs a local method on the stream; returns its end: OK, or the status of an error (trailers,
+   * or trailers-only before any message).
+   */
+  private runLocal(stream: ServerHttp2Stream, method: LocalMethod, message: Buffer, requestId: string): (err?: unknown) => void {
     let started = false;
     let ended = false;
+    let trailers: Record<string, string> = { 'grpc-status': '0' };
     const closers: Array<() => void> = [];
-    const end = () => {
+    const end = (err?: unknown) => {
       if (ended) return;
       ended = true;
       this.localOpen.delete(end);
       if (stream.destroyed || stream.closed) return;
-      if (started) stream.end();
-      else stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'x-request-id': requestId, 'grpc-status': '0' }, { endStream: true });
+      if (!started) {
+        if (err !== undefined) return this.fail(stream, err, requestId, true);
+        return void stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'x-request-id': requestId, 'grpc-status': '0' }, { endStream: true });
+      }
+      if (err !== undefined) trailers = grpcErrorTrailers(err);
+      stream.end();
     };
     const out: LocalReplies = {
       send: (m) => {
@@ -217,15 +227,14 @@ export class GrpcListener {
         if (!started) {
           started = true;
           stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity', 'x-request-id': requestId }, { waitForTrailers: true });
-          stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+          stream.once('wantTrailers', () => stream.sendTrailers(trailers));
         }
         stream.write(frame(m));
       },
-      end,
+      end: () => end(),
       onClose: (fn) => closers.push(fn),
     };
     this.localOpen.add(end);
-    this.localEnd.set(stream, end);
     stream.once('close', () => {
       this.localOpen.delete(end);
       for (const fn of closers) fn();
@@ -233,11 +242,9 @@ export class GrpcListener {
     try {
       method(message, out);
     } catch (err) {
-      ended = true;
-      this.localOpen.delete(end);
-      if (started) stream.close(NGHTTP2_INTERNAL_ERROR);
-      else this.fail(stream, err, requestId);
+      end(err);
     }
+    return end;
   }
 
   private reply(stream: ServerHttp2Stream, reply: NativeReply, requestId: string): void {
