@@ -91,6 +91,28 @@ ensure_go() {
   return 1
 }
 
+# grpcurl, a gRPC caller that is not grpc-js, for the native gRPC end-to-end test: built once from
+# the Go module proxy and cached beside nats-server (it reports no version of its own, so a stamp
+# file says which was built). Exports TRANSMESH_GRPCURL.
+GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
+ensure_grpcurl() {
+  local bin="${TRANSMESH_TOOLS_BIN:-$HOME/.cache/transmesh/bin}"
+  local exe="$bin/grpcurl"
+  if [ -x "$exe" ] && [ "$(cat "$bin/grpcurl.version" 2>/dev/null)" = "$GRPCURL_VERSION" ]; then
+    export TRANSMESH_GRPCURL="$exe"; return 0
+  fi
+  local go; go="$(command -v go || echo /usr/local/go/bin/go)"
+  if [ ! -x "$go" ]; then
+    echo "ensure_grpcurl: no Go toolchain (want Go in /usr/local/go or on PATH)" >&2
+    return 1
+  fi
+  mkdir -p "$bin"
+  echo "building grpcurl ${GRPCURL_VERSION} (first time on a machine: a few minutes)..."
+  GOBIN="$bin" nice "$go" install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}"
+  echo "$GRPCURL_VERSION" > "$bin/grpcurl.version"
+  export TRANSMESH_GRPCURL="$exe"
+}
+
 # Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
 ensure_all() {
   ensure_node_modules
@@ -99,6 +121,7 @@ ensure_all() {
   # The dashboard e2e test renders the page in a real headless browser.
   ensure_apt chromium chromium
   ensure_go
+  ensure_grpcurl
   if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
     ensure_php
     ensure_apt mvn maven

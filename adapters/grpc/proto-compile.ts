@@ -5,6 +5,7 @@ import { IdlError, type CompiledBundle, type IdlFiles, type JsonConversion, type
 import type { JsonValue } from '../../src/json/json-value';
 import { grpcContentType, type GrpcMethod } from './grpc-model';
 import { exampleOf } from './proto-example';
+import { bundleDescriptors, serviceFiles } from './proto-descriptors';
 import { builtinProto } from './idl/proto-builtins';
 import { loadProtoSources, type LoadedSources } from './idl/proto-loader';
 import { blankComments, findFieldType, findPattern, findRpcType, escapeRegExp, type SourcePos } from './idl/proto-source-positions';
@@ -24,10 +25,14 @@ export function compileProto(files: IdlFiles, entries?: string[]): { root: proto
     throw resolveError(err, sources);
   }
   const services: ServiceModel[] = [];
+  // Reflection's descriptors, built for the whole bundle on first use.
+  let descriptors: ReturnType<typeof bundleDescriptors> | undefined;
+  const allDescriptors = () => (descriptors ??= bundleDescriptors(root));
   for (const svc of servicesOf(root)) {
     // Services of bundled protos are not the pusher's to serve.
     if (svc.filename && builtinProto(svc.filename) !== undefined && files[svc.filename] === undefined) continue;
-    services.push(serviceModel(svc, root));
+    let reflection: ReturnType<typeof serviceFiles> | undefined;
+    services.push({ ...serviceModel(svc, root), reflection: () => (reflection ??= serviceFiles(allDescriptors(), svc)) });
   }
   return { root, bundle: { services } };
 }

@@ -16,6 +16,8 @@ export interface MeshErrorInit {
   readonly retryAfterSeconds?: number;
   /** What went wrong underneath (a socket error, a thrown exception), for logs. */
   readonly cause?: unknown;
+  /** A provider's `grpc-status-details-bin` as it came, for native gRPC callers. */
+  readonly detailsBin?: string;
 }
 
 const noInit: MeshErrorInit = {};
@@ -35,6 +37,8 @@ export class MeshError extends Error {
   readonly retryable: boolean;
   /** Set on a quota or rate-limit refusal. Such a refusal is never retried. */
   readonly retryAfterSeconds: number | undefined;
+  /** A provider's `grpc-status-details-bin` (a google.rpc.Status, base64) as it came, passed on unread to native gRPC callers. */
+  readonly detailsBin: string | undefined;
 
   constructor(code: CodeName, message: string, init: MeshErrorInit = noInit) {
     // A stack is captured only for errors that mean a bug (INTERNAL, UNKNOWN, DATA_LOSS): the
@@ -51,6 +55,7 @@ export class MeshError extends Error {
     this.metadata = init.metadata;
     this.retryable = init.retryable ?? false;
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.detailsBin = init.detailsBin;
   }
 
   get numericCode(): number {
@@ -59,8 +64,8 @@ export class MeshError extends Error {
 
   /** A copy carrying the provider's response metadata, for an error built by someone else. */
   withMetadata(metadata: Readonly<Record<string, string>> | undefined): MeshError {
-    const { details, extra, retryable, retryAfterSeconds, cause } = this;
-    const copy = new MeshError(this.code, this.message, { details, extra, metadata, retryable, retryAfterSeconds, cause });
+    const { details, extra, retryable, retryAfterSeconds, cause, detailsBin } = this;
+    const copy = new MeshError(this.code, this.message, { details, extra, metadata, retryable, retryAfterSeconds, cause, detailsBin });
     copy.stack = this.stack;
     return copy;
   }

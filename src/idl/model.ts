@@ -102,6 +102,16 @@ export interface ServiceDescription {
   readonly methods: readonly Record<string, unknown>[];
 }
 
+/**
+ * A service's IDL as gRPC server reflection serves it: the file the service is in and every file
+ * it needs, transitively, each an encoded google.protobuf.FileDescriptorProto with the fully
+ * qualified names it defines.
+ */
+export interface ReflectionFiles {
+  readonly file: string;
+  readonly files: ReadonlyMap<string, { readonly bytes: Uint8Array; readonly symbols: readonly string[] }>;
+}
+
 export interface ServiceModel {
   /** Fully qualified: `<proto package>.<Service>` or `<thrift module>.<Service>`. */
   readonly name: string;
@@ -111,6 +121,8 @@ export interface ServiceModel {
   readonly rpcSystem: string;
   readonly methods: ReadonlyMap<string, MethodModel>;
   describe(): ServiceDescription;
+  /** Only IDLs that have descriptors (`.proto`): built on first use, once per compiled bundle. */
+  reflection?(): ReflectionFiles;
 }
 
 /** The result of compiling one pushed bundle. */

@@ -7,9 +7,13 @@ import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../sna
 import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
 import { H2Client } from '../transport/grpc/h2-client';
 import { MuxPeerClient } from './peer/mux-client';
-import { outboundStack } from './outbound/outbound-stack';
+import { outboundStacks } from './outbound/outbound-stack';
 import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
+import { GrpcListener, type LocalMethod, type LocalStreamMethod } from './outbound/grpc-listener';
+import { AppListener } from './outbound/app-listener';
+import { GrpcHealth } from './outbound/grpc-health';
+import { GrpcReflection } from './outbound/grpc-reflection';
 import { PeerServer } from './peer/peer-server';
 import { createAdminServer } from './admin/admin-server';
 import { providerFactoryFor } from '../protocol/protocol-registry';
@@ -54,7 +58,8 @@ export class Sidecar {
   readonly limits = new LimitMetrics();
   /** Mesh-wide quota leases of this sidecar's app; undefined without a counter store. */
   readonly ledger: QuotaLedger | undefined;
-  private readonly http: HttpListener;
+  /** HTTP/JSON and native gRPC callers, on one port. */
+  private readonly app: AppListener;
   private readonly peerServer: PeerServer;
   private readonly admin;
   private draining = false;
@@ -82,8 +87,8 @@ export class Sidecar {
     const breaker = new Breaker(this.metrics.policy);
     // Sessions to providers that left discovery are closed, not kept for ever.
     this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
-    const handler = outboundStack({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
-    this.http = new HttpListener(handler, config.app, log, config, config.json);
+    const stacks = outboundStacks({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
+    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config, config.json), new GrpcListener(stacks.grpc, config.app, log, config, new Map<string, LocalMethod | LocalStreamMethod>([...new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods(), ...new GrpcReflection(this.idl).methods()])), config);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
     const revoked = tls && new RevocationGate(tls, this.revocations, log);
     if (tls) this.recycleOnTrustChange(tls);
@@ -141,7 +146,7 @@ export class Sidecar {
   /** Binds all three listeners; returns the bound addresses (ports may have been 0). */
   async listen(): Promise<{ listen: string; inbound: number; admin: string }> {
     const { listen, inbound, admin } = this.config;
-    const listenAddr = await this.http.listen(listen.host, listen.port);
+    const listenAddr = await this.app.listen(listen.host, listen.port);
     const inboundPort = await new Promise<number>((resolve, reject) => {
       this.peerServer.server.once('error', reject);
       this.peerServer.server.listen(inbound.port, inbound.host, () => resolve((this.peerServer.server.address() as { port: number }).port));
@@ -155,10 +160,10 @@ export class Sidecar {
     this.draining = true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.config.drainMs)));
-    const closed = Promise.all([this.http.close(), this.peerServer.idle(), this.peerServer.close()]);
+    const closed = Promise.all([this.app.close(), this.peerServer.idle(), this.peerServer.close()]);
     if ((await Promise.race([closed, timeout])) === 'timeout') {
       // Calls still in flight are cut off: their callers see the connection go, not a hang.
-      this.http.closeConnections();
+      this.app.closeConnections();
       this.peerServer.closeConnections();
       await closed;
     }

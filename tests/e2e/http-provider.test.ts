@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { call, Mesh, startMesh } from '../helpers/mesh';
 import { startPhpFpm } from '../helpers/php-fpm';
+import { NativeClient } from '../helpers/grpc-native-client';
 
 jest.setTimeout(60000);
 
@@ -58,6 +59,21 @@ const skip = process.env.TRANSMESH_SKIP_EXAMPLES === '1';
     const bad = await call(mesh.consumer.url, '/acme.users.v1.UserService/GetUser', { id: 42 }, { 'x-transmesh-json': 'emit-defaults,shout' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/unknown JSON option "shout"/);
+  });
+
+  test('a native gRPC caller reaches the PHP provider: its protobuf message converted to JSON and the answer back to protobuf', async () => {
+    const client = new NativeClient(new URL(mesh.consumer.url).host);
+    try {
+      // GetUserRequest { id: 42 }, written by hand: field 1, varint.
+      const ok = await client.unary('/acme.users.v1.UserService/GetUser', Buffer.from([0x08, 42]));
+      expect(ok.status.code).toBe(0);
+      expect(ok.message!.toString('latin1')).toContain('ada@example.com');
+      const missing = await client.unary('/acme.users.v1.UserService/GetUser', Buffer.from([0x08, 5]));
+      expect(missing.status.code).toBe(5);
+      expect(missing.status.details).toBe('no user 5');
+    } finally {
+      client.close();
+    }
   });
 
   test("the provider's error envelope is the caller's error; an answer the IDL does not allow is INTERNAL naming the field", async () => {

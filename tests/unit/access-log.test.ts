@@ -1,6 +1,6 @@
 import { AccessLog, AccessRecord, accessRecord, formatRecord, traceIdOf } from '../../src/telemetry/access-log';
 import { matches } from '../../src/node/access-log-follower';
-import { compose, OutboundCall } from '../../src/sidecar/outbound/call';
+import { compose, OutboundCall, OutboundReply } from '../../src/sidecar/outbound/call';
 import { telemetryLayer } from '../../src/sidecar/outbound/telemetry-layer';
 import { traceLayer } from '../../src/sidecar/outbound/trace-layer';
 import { Metrics } from '../../src/telemetry/metrics';
@@ -110,7 +110,7 @@ describe('outbound layers that observe', () => {
       },
       shutdown: async () => undefined,
     };
-    const handler = compose([telemetryLayer(metrics, log), traceLayer(tracer)], async (c) => {
+    const handler = compose<OutboundCall, OutboundReply>([telemetryLayer(metrics, log), traceLayer(tracer)], async (c) => {
       c.route = { entry: { model: { protocol: 'thrift', rpcSystem: 'apache_thrift' } } as never, method: {} as never };
       c.provider = '10.0.0.9:15006';
       c.attempts = 2;

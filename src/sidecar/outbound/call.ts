@@ -17,17 +17,21 @@ export interface CallPolicy {
   subset: { readonly name: string; readonly labels: ReadonlyArray<readonly [string, string]> } | undefined;
 }
 
-/** One HTTP/JSON call from the local app, as the outbound layers see it. */
-export interface OutboundCall {
+/**
+ * One call from the local app, as the outbound layers see it: `B` is what the app sent, JSON
+ * text from an HTTP/JSON caller, the message's bytes as they are from a native gRPC caller. Only
+ * the last layer (convert or pass-through) reads it.
+ */
+export interface OutboundCall<B = string> {
   readonly service: string;
   readonly method: string;
-  readonly body: string;
+  readonly body: B;
   readonly requestId: string;
   readonly caller: string;
   readonly int64AsNumber: boolean;
   /** The JSON shape bits (`JsonShape`) the caller asked for, with the app's `--json` defaults (none when absent). */
   readonly shape?: number;
-  /** `x-transmesh-timeout-ms` as sent, validated by the deadline layer. */
+  /** `x-transmesh-timeout-ms` as sent (a gRPC caller's `grpc-timeout` in whole ms), validated by the deadline layer. */
   readonly timeoutHeader: string | undefined;
   /** Headers that travel to the provider as they are: trace context and `grpc-metadata-*` keys. */
   readonly metadata: Record<string, string>;
@@ -56,9 +60,15 @@ export interface OutboundReply {
   readonly metadata: Record<string, string>;
 }
 
+/** A native gRPC call's answer: the provider's message as it came, unframed. */
+export interface NativeReply {
+  readonly message: Buffer;
+  readonly metadata: Record<string, string>;
+}
+
 /** The call as bytes for a peer sidecar, below the conversion layer. */
 export interface PeerRequest {
-  readonly call: OutboundCall;
+  readonly call: OutboundCall<unknown>;
   readonly path: string;
   readonly contentType: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -79,7 +89,13 @@ export type Handler<Req, Res> = (req: Req) => Promise<Res>;
 export type Layer<Req, Res> = (next: Handler<Req, Res>) => Handler<Req, Res>;
 
 export type CallHandler = Handler<OutboundCall, OutboundReply>;
-export type CallLayer = Layer<OutboundCall, OutboundReply>;
+/** A native gRPC caller's request path: the message in, the provider's message out, both as bytes. */
+export type NativeCallHandler = Handler<OutboundCall<Buffer>, NativeReply>;
+/**
+ * A call-level layer: it never reads the body or the answer, so one layer serves JSON and
+ * native gRPC callers alike, composed once into each stack.
+ */
+export type CallLayer = <B, R>(next: Handler<OutboundCall<B>, R>) => Handler<OutboundCall<B>, R>;
 export type PeerHandler = Handler<PeerRequest, PeerResponse>;
 export type PeerLayer = Layer<PeerRequest, PeerResponse>;
 

@@ -1,10 +1,7 @@
 import { MeshError } from '../../errors/mesh-error';
-import { codeName } from '../../errors/codes';
 import { parseJson } from '../../json/parse-json';
-import type { JsonConversion } from '../../idl/model';
-import type { PeerResponse } from '../../transport/grpc/h2-client';
-import { PeerHeaders } from '../../protocol/peer-headers';
 import type { CallHandler, PeerHandler, PeerRequest } from './call';
+import { providerError } from './provider-error';
 
 /**
  * Where JSON meets the wire: converts the request with the method's compiled conversion (built by
@@ -33,7 +30,7 @@ export function convertLayer(peer: PeerHandler): CallHandler {
       tried: undefined,
     };
     const res = await peer(req);
-    if (res.status !== 0) throw providerError(json, res);
+    if (res.status !== 0) throw providerError(res, res.detailsBin ? json.statusDetails(res.detailsBin) : []);
     try {
       t = performance.now();
       const out = json.decodeReply({ payload: res.payload, headers: res.headers, encoding: req.endpoint?.encoding }, call);
@@ -48,11 +45,4 @@ export function convertLayer(peer: PeerHandler): CallHandler {
 /** An empty body is an empty message, as with Envoy's transcoder. */
 function parseBody(body: string) {
   return body.length === 0 ? {} : parseJson(body);
-}
-
-function providerError(json: JsonConversion, res: PeerResponse): MeshError {
-  const details = res.detailsBin ? json.statusDetails(res.detailsBin) : [];
-  const retryAfter = res.headers[PeerHeaders.retryAfter];
-  const retryAfterSeconds = retryAfter === undefined ? undefined : Number(retryAfter) || 1;
-  return new MeshError(codeName(res.status), res.message, { details, metadata: res.metadata, retryAfterSeconds });
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
 import { errorBody, httpStatusOf, payloadTooLargeStatus, requestTimeoutStatus } from './http-status';
 import type { Logger } from '../../log/logger';
@@ -12,6 +12,7 @@ import { InFlight } from '../in-flight';
 import { TimeoutSweep } from '../timeout-sweep';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 import { applyJsonOptions, defaultJsonOptions, type JsonOptions } from '../../protocol/json-options';
+import { listenAt } from './listen-at';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
@@ -34,6 +35,7 @@ export class HttpListener {
   private readonly inFlight = new InFlight();
   /** Every upload's body timeout, on one interval rather than a timer per request. */
   private readonly bodyTimeouts: TimeoutSweep;
+  private handedConnections = false;
 
   constructor(
     private readonly handler: CallHandler,
@@ -63,14 +65,24 @@ export class HttpListener {
     // call is in flight, whose deadline (x-transmesh-timeout-ms) may be longer than any idle limit.
   }
 
+  /**
+   * Takes a connection the app listener told apart as HTTP/1 (app-listener.ts), its first bytes
+   * put back on it. node:http starts tracking connections (the header and request timeouts,
+   * closeIdleConnections) on `listening`, which a server handed its connections never emits itself.
+   */
+  accept(socket: Socket): void {
+    if (!this.handedConnections) {
+      this.handedConnections = true;
+      this.server.emit('listening');
+    }
+    this.server.emit('connection', socket);
+    // Its parser reads the socket from here on; the bytes put back come first.
+    socket.resume();
+  }
+
+  /** Listens on its own port: HTTP/1 only (the sidecar's app listener is app-listener.ts). */
   listen(host: string, port: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        const a = this.server.address() as AddressInfo;
-        resolve(`http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`);
-      });
-    });
+    return listenAt(this.server, host, port);
   }
 
   /** Calls accepted and not yet answered (or abandoned). */

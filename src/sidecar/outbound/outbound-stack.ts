@@ -3,7 +3,7 @@ import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 import type { PolicySnapshot } from '../../policy/service-policy';
 import type { H2Client } from '../../transport/grpc/h2-client';
-import { CallHandler, compose } from './call';
+import { CallHandler, CallLayer, compose, NativeCallHandler, NativeReply, OutboundCall, OutboundReply } from './call';
 import type { AccessLog } from '../../telemetry/access-log';
 import type { MeshTracer } from '../tracing/mesh-tracer';
 import { telemetryLayer } from './telemetry-layer';
@@ -13,6 +13,7 @@ import { deadlineLayer } from './deadline-layer';
 import { faultLayer } from './fault-layer';
 import { subsetLayer } from './subset-layer';
 import { convertLayer } from './convert-layer';
+import { passThroughLayer } from './pass-through-layer';
 import { retryLayer } from './retry-layer';
 import { balanceLayer } from './balance-layer';
 import { breakerLayer } from './breaker-layer';
@@ -42,12 +43,25 @@ export interface OutboundDeps {
   readonly quotas?: { readonly ledger: QuotaLedger; readonly metrics: LimitMetrics };
 }
 
-/**
- * The app-facing request path, composed once at start. JSON-level layers run outside the
- * conversion, once per call; peer-level layers (retry, quota, balance, breaker) run on bytes, once per
- * attempt. Docs: "The request path" and "How the data plane applies a policy" in docs/architecture.md.
- */
+/** The app-facing request paths: HTTP/JSON callers', and native gRPC callers' (no conversion). */
+export interface OutboundStacks {
+  readonly json: CallHandler;
+  readonly grpc: NativeCallHandler;
+}
+
+/** The HTTP/JSON callers' request path alone (tests, bench). */
 export function outboundStack(deps: OutboundDeps): CallHandler {
+  return outboundStacks(deps).json;
+}
+
+/**
+ * The app-facing request paths, composed once at start. Call-level layers run outside the
+ * conversion (or the pass-through of a native gRPC call), once per call; peer-level layers
+ * (retry, quota, balance, breaker) run on bytes, once per attempt, and are one stack shared by
+ * both paths, so breaker, load and retry budgets see every call. Docs: "The request path" and
+ * "How the data plane applies a policy" in docs/architecture.md.
+ */
+export function outboundStacks(deps: OutboundDeps): OutboundStacks {
   const env = deps.env ?? realEnv;
   const policyMetrics = deps.metrics.policy;
   const breaker = deps.breaker ?? new Breaker(policyMetrics);
@@ -68,8 +82,10 @@ export function outboundStack(deps: OutboundDeps): CallHandler {
     peerTransport(deps.peers),
   );
   const traced = deps.tracer ? [traceLayer(deps.tracer)] : [];
-  return compose(
-    [telemetryLayer(deps.metrics, deps.accessLog), ...traced, routeLayer(deps.idl, deps.policies), deadlineLayer(deps.defaultTimeoutMs, env), faultLayer(env, policyMetrics), subsetLayer(env, policyMetrics)],
-    convertLayer(peer),
-  );
+  const callLayers = (route: CallLayer): CallLayer[] => [telemetryLayer(deps.metrics, deps.accessLog), ...traced, route, deadlineLayer(deps.defaultTimeoutMs, env), faultLayer(env, policyMetrics), subsetLayer(env, policyMetrics)];
+  return {
+    json: compose<OutboundCall, OutboundReply>(callLayers(routeLayer(deps.idl, deps.policies)), convertLayer(peer)),
+    // gRPC callers get UNIMPLEMENTED for names the IDL does not know, as from any gRPC server.
+    grpc: compose<OutboundCall<Buffer>, NativeReply>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), passThroughLayer(peer, 'grpc')),
+  };
 }

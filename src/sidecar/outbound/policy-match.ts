@@ -6,7 +6,7 @@ import type { OutboundCall } from './call';
  * value as the app sent it, the calling app is listed (or none are), the method is listed (or
  * none are). One rule for routes and faults, so they never disagree.
  */
-export function matches(match: Match, call: OutboundCall): boolean {
+export function matches(match: Match, call: OutboundCall<unknown>): boolean {
   if (match.callers.size > 0 && !match.callers.has(call.caller)) return false;
   if (match.methods.size > 0 && !match.methods.has(call.method)) return false;
   for (const [name, value] of match.headers) {
@@ -17,7 +17,7 @@ export function matches(match: Match, call: OutboundCall): boolean {
 }
 
 /** A header the app sent, as one string (the first value of a repeated header). */
-export function appHeader(call: OutboundCall, name: string): string | undefined {
+export function appHeader(call: OutboundCall<unknown>, name: string): string | undefined {
   const v = call.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

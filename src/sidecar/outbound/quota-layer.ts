@@ -43,7 +43,7 @@ export function quotaLayer(ledger: QuotaLedger, metrics: LimitMetrics): PeerLaye
     return next(req);
   }
 
-  function refuse(call: OutboundCall, q: Quota, retryAfter: number) {
+  function refuse(call: OutboundCall<unknown>, q: Quota, retryAfter: number) {
     metrics.refused(call.service, call.caller, 'quota');
     const methods = q.methods.size ? ` [${[...q.methods].join(', ')}]` : '';
     return exhausted(`quota of ${q.caller} on ${call.service}${methods} exhausted: ${q.limit} per ${q.per}`, retryAfter);

@@ -53,9 +53,16 @@ export class FrameCollector {
   }
 }
 
-/** grpc-message is percent-encoded on the wire. */
+/**
+ * grpc-message is percent-encoded on the wire, as the gRPC spec says: the UTF-8 bytes outside
+ * printable ASCII, and `%`, only. Encoding more (`:` as `%3A`) reaches callers that decode as
+ * the spec says (grpc-js) with the escapes still in.
+ */
 export function encodeGrpcMessage(message: string): string {
-  return encodeURIComponent(message).replace(/%20/g, ' ');
+  if (!/[^\x20-\x24\x26-\x7e]/.test(message)) return message;
+  let out = '';
+  for (const b of Buffer.from(message, 'utf8')) out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
 }
 
 export function decodeGrpcMessage(raw: string | string[] | undefined): string {
