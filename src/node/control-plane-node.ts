@@ -5,7 +5,12 @@ import { CertSigner, defaultCertTtlMs } from '../control-plane/cert-signer';
 import { TelemetryAggregator } from '../control-plane/telemetry-aggregator';
 import { AccessLogWriter } from '../control-plane/access-log-writer';
 import { Dashboard } from '../control-plane/dashboard';
-import { PolicyPeek } from '../control-plane/policy-peek';
+import { policyRows } from '../control-plane/policy-rows';
+import { InstanceRates } from '../control-plane/instance-rates';
+import { liveSidecars } from '../discovery/live-sidecars';
+import { listQuotas } from '../quota/quota-listing';
+import { programVersion } from '../config/program-version';
+import { z } from 'zod';
 import { EndpointsWatcher } from '../discovery/endpoints-watcher';
 import { emptyEndpoints, EndpointsSnapshot } from '../snapshot/snapshots';
 import { createLogger } from '../log/logger';
@@ -50,9 +55,13 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   }
   const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
   const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
-  registerPolicyHandlers(cp, { store: new PolicyStore(policyKv), idl: store, endpoints: epKv, log });
+  const policyStore = new PolicyStore(policyKv);
+  registerPolicyHandlers(cp, { store: policyStore, idl: store, endpoints: epKv, log });
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();
+  const rates = new InstanceRates(telemetry);
+  rates.start();
+  cp.handle(Subjects.meshStatus, z.object({}).passthrough(), async () => ({ at: Date.now(), version: programVersion, instances: rates.rates() }));
   const accessLog = options.accessLog ? new AccessLogWriter(nc, options.accessLog, log) : undefined;
   accessLog?.start();
   const reopen = () => accessLog?.reopen();
@@ -61,7 +70,17 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   let endpoints: EndpointsSnapshot = emptyEndpoints;
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: 1000, ttlMs: options.endpointTtlMs ?? 15_000 }, (s) => (endpoints = s), log);
   await epWatcher.start();
-  const dashboard = new Dashboard({ telemetry, endpoints: () => endpoints, idl: store, policies: new PolicyPeek(js) }, log);
+  const dashboard = new Dashboard(
+    {
+      telemetry,
+      endpoints: () => endpoints,
+      sidecars: async () => (await liveSidecars(epKv)).map((l) => l.record),
+      idl: store,
+      policies: (sidecars) => policyRows(policyStore, sidecars),
+      quotas: () => listQuotas(nc, Date.now()),
+    },
+    log,
+  );
   dashboard.start();
   const admin = Fastify({ logger: false });
   dashboard.routes(admin);
@@ -75,6 +94,7 @@ export async function startControlPlane(options: ControlPlaneOptions) {
     stop: async () => {
       await admin.close();
       telemetry.stop();
+      rates.stop();
       dashboard.stop();
       epWatcher.stop();
       process.off('SIGHUP', reopen);

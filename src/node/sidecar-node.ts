@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
 import { Events, NatsConnection } from 'nats';
 import type { SidecarConfig } from '../config/sidecar-config';
@@ -18,6 +18,9 @@ import type { MeshTracer } from '../sidecar/tracing/mesh-tracer';
 import { createOtlpTracer } from '../sidecar/tracing/otlp-tracer';
 import { joinMesh } from './mesh-identity';
 import { quotaLeaseSource } from '../quota/quota-bucket';
+import { programVersion } from '../config/program-version';
+import type { EndpointRecord } from '../registry/records';
+import type { IdlSnapshot } from '../snapshot/snapshots';
 
 /**
  * The composition root of a sidecar: connects NATS, fills the data plane's snapshot cells from
@@ -62,7 +65,18 @@ export function firstNonLoopback(): string {
   return '127.0.0.1';
 }
 
+/** service → IDL version, as the sidecar serves them (its discovery record says so for `transmesh status`). */
+function idlVersions(s: IdlSnapshot): Record<string, number> {
+  return Object.fromEntries([...s.services].map(([name, e]) => [name, e.version]));
+}
+
+function certDates(certPem: string): { notBefore: string; notAfter: string } {
+  const cert = new X509Certificate(certPem);
+  return { notBefore: new Date(cert.validFrom).toISOString(), notAfter: new Date(cert.validTo).toISOString() };
+}
+
 export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
+  const startedAt = new Date().toISOString();
   const log = createLogger('sidecar');
   const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`, config.natsAuth);
   // Before listening: on a mesh with a CA, no valid token means no certificate and no sidecar.
@@ -83,8 +97,8 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: config.heartbeatMs, ttlMs: config.endpointTtlMs }, (s) => sidecar.endpoints.swap(s), log);
   appSidecars = (app) => epWatcher.sidecarsOf(app);
-  // Reports go into the discovery record once it exists; before that, into the first one put.
-  let announce = (_report: PolicyReport): void => {};
+  // Changes go into the discovery record once it exists; before that, into the first one put.
+  let announce = (_change: Partial<EndpointRecord>): void => {};
   let policyReport: PolicyReport = { policies: {}, policyErrors: {} };
   const policyWatcher = new PolicyWatcher(
     policyKv,
@@ -99,7 +113,11 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   );
   await Promise.all([idlWatcher.start(), epWatcher.start()]);
   await policyWatcher.start();
-  sidecar.idl.onSwap(() => policyWatcher.idlChanged());
+  sidecar.idl.onSwap((s) => {
+    policyWatcher.idlChanged();
+    announce({ idl: idlVersions(s) });
+  });
+  identity?.tls.onUpdate(() => announce({ cert: certDates(identity.tls.material.certPem) }));
   followConnection(nc, log, (up) => {
     if (!up) return epWatcher.disconnected();
     Promise.all([epWatcher.reconnected(), idlWatcher.restart(), policyWatcher.restart()]).then(
@@ -127,12 +145,16 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
       labels: { ...config.label },
       ...policyReport,
       heartbeatMs: config.heartbeatMs,
+      version: programVersion,
+      startedAt,
+      idl: idlVersions(sidecar.idl.current),
+      ...(identity ? { cert: certDates(identity.tls.material.certPem) } : {}),
     },
     config.heartbeatMs,
     log,
     epWatcher,
   );
-  announce = (report) => void announcer.update(report);
+  announce = (change) => void announcer.update(change);
   const seen = config.provide.length ? seesItself(sidecar, instance) : Promise.resolve();
   await announcer.start();
   // Ready means discovery already routes to this sidecar's own providers too.

@@ -30,6 +30,8 @@ export const Subjects = {
   policyDelete: 'transmesh.policy.delete',
   /** A sidecar's certificate signing request with its join token → its certificate. */
   caSign: 'transmesh.ca.sign',
+  /** Any control plane answers with its clock, version and each sidecar's calls/s and failure rate (`transmesh status`, `check`). */
+  meshStatus: 'transmesh.mesh.status',
 } as const;
 
 /** The key of the CA record in the `transmesh_ca` bucket. */

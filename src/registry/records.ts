@@ -50,6 +50,18 @@ export const endpointRecord = z.object({
   policyErrors: z.record(z.string(), z.object({ revision: z.number().int(), error: z.string() })).default({}),
   /** How often the record is re-put; readers judge liveness by it. */
   heartbeatMs: z.number().int().positive().default(1000),
+  /*
+   * What `transmesh status` and `check` show; absent from records of older sidecars, which are
+   * still read (shown as unknown).
+   */
+  /** The transmesh version the sidecar runs (package.json). */
+  version: z.string().optional(),
+  /** When the sidecar started (ISO 8601), for its uptime. */
+  startedAt: z.string().optional(),
+  /** service → the IDL version this sidecar serves. */
+  idl: z.record(z.string(), z.number().int()).optional(),
+  /** The mesh certificate it presents now (ISO 8601); absent on a mesh without a CA. */
+  cert: z.object({ notBefore: z.string(), notAfter: z.string() }).optional(),
 });
 export type EndpointRecord = z.infer<typeof endpointRecord>;
 

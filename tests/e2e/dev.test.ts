@@ -11,7 +11,7 @@ test('transmesh dev runs a whole local mesh that serves a pushed IDL and a local
   const [natsPort, listenPort] = [await freePort(), await freePort()];
   const fixtures = join(repoRoot, 'tests', 'fixtures', 'mesh');
   const dev = spawnCli('dev', [
-    'dev', '--quiet', '--nats', `nats://127.0.0.1:${natsPort}`, '--listen', `127.0.0.1:${listenPort}`, '--admin', '127.0.0.1:0',
+    'dev', '--quiet', '--nats', `nats://127.0.0.1:${natsPort}`, '--listen', `127.0.0.1:${listenPort}`, '--admin', '127.0.0.1:0', '--control-plane-admin', '127.0.0.1:0',
     '--push', join(fixtures, 'echo.proto'), '-I', fixtures,
     '--provide', `mesh.test.v1.Echo=grpc://127.0.0.1:${echo.port}`,
   ]);
