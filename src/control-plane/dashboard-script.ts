@@ -31,9 +31,11 @@ function stats(t) {
 const statCols = ["calls/s", "failures", "other answers", "p50", "p99", "calls", "last call"];
 
 /** One small line chart of a value over the span: a polyline per series, its maximum on the axis. */
-function chart(points, series, fmt, kind, span) {
+function chart(points, series, fmt, kind, o) {
   const w = 300, h = 64, pad = 14;
-  const t1 = Date.now(), t0 = t1 - span * 1000;
+  // The control plane's clock, not the browser's: points are stamped by it.
+  const span = Math.max(o.spanSeconds, o.stepSeconds), t1 = Date.parse(o.at), t0 = t1 - span * 1000;
+  const ago = span >= 120 ? Math.round(span / 60) + " min" : Math.round(span) + " s";
   let max = 0;
   for (const p of points) for (const s of series) if (p[s.key] !== null && p[s.key] > max) max = p[s.key];
   if (max === 0) max = kind === "failure" ? 0.01 : 1;
@@ -46,7 +48,7 @@ function chart(points, series, fmt, kind, span) {
     if (pts.length === 1) pts.push((x(points[points.length - 1].t) - 2).toFixed(1) + "," + pts[0].split(",")[1]);
     if (pts.length) svg += '<polyline fill="none" stroke="' + s.color + '" stroke-width="1.6"' + (s.dash ? ' stroke-dasharray="4 2"' : "") + ' points="' + pts.join(" ") + '" vector-effect="non-scaling-stroke"/>';
   }
-  svg += '<text class="axis" x="2" y="10">max ' + esc(fmt(max)) + '</text><text class="axis" x="2" y="' + (h - 2) + '">−15 min</text><text class="axis" x="' + (w - 2) + '" y="' + (h - 2) + '" text-anchor="end">now</text>';
+  svg += '<text class="axis" x="2" y="10">max ' + esc(fmt(max)) + '</text><text class="axis" x="2" y="' + (h - 2) + '">−' + ago + '</text><text class="axis" x="' + (w - 2) + '" y="' + (h - 2) + '" text-anchor="end">now</text>';
   return '<div class="chart">' + svg + "</svg></div>";
 }
 
@@ -54,9 +56,9 @@ function charts(o) {
   const rows = [];
   const add = (kind, name, points) => {
     rows.push('<div class="name" data-chart="' + esc(kind + ":" + name) + '">' + esc(name) + "</div>" +
-      chart(points, [{ key: "rps", color: "#2563eb" }], (v) => num(v, "/s"), "rps", o.spanSeconds || 900) +
-      chart(points, [{ key: "failureRate", color: "#dc2626" }], pct, "failure", o.spanSeconds || 900) +
-      chart(points, [{ key: "p50Ms", color: "#059669" }, { key: "p99Ms", color: "#7c3aed", dash: true }], (v) => num(v, " ms"), "latency", o.spanSeconds || 900));
+      chart(points, [{ key: "rps", color: "#2563eb" }], (v) => num(v, "/s"), "rps", o) +
+      chart(points, [{ key: "failureRate", color: "#dc2626" }], pct, "failure", o) +
+      chart(points, [{ key: "p50Ms", color: "#059669" }, { key: "p99Ms", color: "#7c3aed", dash: true }], (v) => num(v, " ms"), "latency", o));
   };
   for (const [name, points] of Object.entries(o.charts.services)) add("service", name, points);
   for (const [name, points] of Object.entries(o.charts.edges)) add("edge", name, points);

@@ -1,7 +1,7 @@
 import type { EndpointsSnapshot } from '../snapshot/snapshots';
 import type { SeriesSample } from '../telemetry/metrics';
 import type { ServiceListing } from '../registry/idl-store';
-import { denials, Group, groupKeys, groupSince, Snap, spanStats, SpanStats } from './traffic-stats';
+import { denials, groupKeys, groupSince, Snap, spanStats, SpanStats } from './traffic-stats';
 import type { PolicyRow } from './policy-rows';
 import type { QuotaUse } from '../policy/quota-use';
 
@@ -57,6 +57,8 @@ export class OverviewWindow {
   private readonly recent: Snap[] = [];
   private readonly steps: Snap[] = [];
   private readonly points: Record<Kind, Map<string, ChartPoint[]>> = { edge: new Map(), service: new Map() };
+  /** series key → when its count was last seen to grow (a sample's time). */
+  private readonly grewAt = new Map<string, number>();
 
   constructor(
     private readonly windowMs = 10_000,
@@ -68,6 +70,9 @@ export class OverviewWindow {
   sample(series: Map<string, SeriesSample>): void {
     const at = this.now();
     const snap = { at, series };
+    const prev = this.recent[this.recent.length - 1];
+    // Not on the first sample: counts from before this control plane started say nothing of when.
+    if (prev) for (const [key, s] of series) if (s.count > (prev.series.get(key)?.count ?? 0)) this.grewAt.set(key, at);
     this.recent.push(snap);
     while (this.recent.length > 1 && at - this.recent[1].at >= this.windowMs) this.recent.shift();
     const last = this.steps[this.steps.length - 1];
@@ -83,13 +88,22 @@ export class OverviewWindow {
     const spanBase = this.steps.length && now - this.steps[0].at > 0 ? this.steps[0] : undefined;
     const seconds = base ? (now - base.at) / 1000 : 0;
     const spanSeconds = spanBase ? (now - spanBase.at) / 1000 : 0;
-    const stats = (keyOf: (s: SeriesSample) => string | undefined, kind?: Kind) => {
+    const stats = (keyOf: (s: SeriesSample) => string | undefined) => {
       const total = groupSince(current.values(), undefined, keyOf);
       const recent = groupSince(current.values(), base, keyOf);
       const span = groupSince(current.values(), spanBase, keyOf);
+      const last = new Map<string, number>();
+      for (const [k, s] of current) {
+        const key = keyOf(s);
+        const at = this.grewAt.get(k);
+        if (key !== undefined && at !== undefined && at > (last.get(key) ?? 0)) last.set(key, at);
+      }
       return [...total.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, t]): [string, TrafficStats] => [key, { total: t.all.count, ...spanStats(recent.get(key), seconds), span: spanStats(span.get(key), spanSeconds), lastCallAt: kind ? this.lastCallAt(kind, key, recent.get(key), now) : null }]);
+        .map(([key, t]): [string, TrafficStats] => {
+          const at = last.get(key);
+          return [key, { total: t.all.count, ...spanStats(recent.get(key), seconds), span: spanStats(span.get(key), spanSeconds), lastCallAt: at === undefined ? null : new Date(at).toISOString() }];
+        });
     };
     const split = (key: string) => key.split('\u0000');
     const denialTotal = groupSince(current.values(), undefined, groupKeys.denial);
@@ -98,9 +112,9 @@ export class OverviewWindow {
       windowSeconds: Math.round(seconds * 10) / 10,
       spanSeconds: Math.round(spanSeconds),
       stepSeconds: this.stepMs / 1000,
-      edges: stats(groupKeys.edge, 'edge').map(([k, t]) => ({ caller: split(k)[0], service: split(k)[1], ...t })),
+      edges: stats(groupKeys.edge).map(([k, t]) => ({ caller: split(k)[0], service: split(k)[1], ...t })),
       methods: stats(groupKeys.method).map(([k, t]) => ({ service: split(k)[0], method: split(k)[1], ...t })),
-      serviceTraffic: stats(groupKeys.service, 'service').map(([service, t]) => ({ service, ...t })),
+      serviceTraffic: stats(groupKeys.service).map(([service, t]) => ({ service, ...t })),
       charts: {
         services: Object.fromEntries(this.points.service),
         edges: Object.fromEntries([...this.points.edge].map(([k, p]) => [split(k).join('→'), p])),
@@ -123,13 +137,6 @@ export class OverviewWindow {
         if (!list.some((p) => p.rps > 0)) points.delete(key);
       }
     }
-  }
-
-  private lastCallAt(kind: Kind, key: string, recent: Group | undefined, now: number): string | null {
-    if (recent?.all.count) return new Date(now).toISOString();
-    const list = this.points[kind].get(key) ?? [];
-    for (let i = list.length - 1; i >= 0; i--) if (list[i].rps > 0) return new Date(list[i].t).toISOString();
-    return null;
   }
 }
 
