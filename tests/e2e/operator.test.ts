@@ -13,6 +13,22 @@ import { probeResult, startDashboardProbe } from '../helpers/dashboard-probe';
 jest.setTimeout(120000);
 
 const echo = 'mesh.test.v1.Echo';
+/** The policy in force once the old sidecar is there: a canary split, access and a quota. */
+const revision2 = `service: mesh.test.v1.Echo
+subsets: {stable: {version: v1}, canary: {version: v2}}
+defaults: {timeout: 3s}
+routes:
+  - match: {callers: [web-app]}
+    to: {canary: 100}
+  - to: {stable: 90, canary: 10}
+access:
+  mode: enforce
+  allow:
+    - {callers: [php-app], methods: ['*']}
+    - {callers: [web-app], methods: [Echo]}
+quotas:
+  - {caller: php-app, limit: 10000, per: hour}
+`;
 /** A second service in the same bundle; the grpc-js provider does not implement it, so its calls fail (UNIMPLEMENTED). */
 const mirror = 'mesh.test.v1.Mirror';
 
@@ -26,6 +42,7 @@ describe('transmesh check, status and the dashboard', () => {
   let cp: Proc & { admin?: string };
   let server: Awaited<ReturnType<typeof startEchoServer>>;
   let provider: SidecarProc;
+  let canary: SidecarProc;
   let phpApp: SidecarProc;
   let webApp: SidecarProc;
   let nc: NatsConnection;
@@ -43,16 +60,17 @@ describe('transmesh check, status and the dashboard', () => {
     expect(pushed.code).toBe(0);
     server = await startEchoServer('A');
     provider = await startSidecar(nats.url, 'echo-a', [`${echo}=grpc://127.0.0.1:${server.port}`, `${mirror}=grpc://127.0.0.1:${server.port}`], {}, ['--label', 'version=v1']);
+    canary = await startSidecar(nats.url, 'echo-b', [`${echo}=grpc://127.0.0.1:${server.port}`], {}, ['--label', 'version=v2']);
     phpApp = await startSidecar(nats.url, 'php-app');
     webApp = await startSidecar(nats.url, 'web-app');
-    await phpApp.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length >= 1, 'the provider in discovery');
+    await phpApp.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 2, 'both provider sidecars in discovery');
     nc = await connect({ servers: nats.url });
   });
 
   afterAll(async () => {
     oldSidecar?.stop();
     await nc?.close();
-    await Promise.all([phpApp?.proc.stop(), webApp?.proc.stop(), provider?.proc.stop()]);
+    await Promise.all([phpApp?.proc.stop(), webApp?.proc.stop(), provider?.proc.stop(), canary?.proc.stop()]);
     await cp?.stop();
     await server?.stop();
     await nats?.stop();
@@ -63,7 +81,7 @@ describe('transmesh check, status and the dashboard', () => {
     expect(res.stdout).not.toContain('✖');
     expect(res.code).toBe(0);
     const lines = res.stdout.split('\n');
-    for (const what of [`NATS seed ${nats.url}: answers`, 'JetStream: enabled', 'bucket transmesh_idl: present', 'bucket transmesh_endpoints: present', 'bucket transmesh_policy: present', 'control plane: answers', 'mesh CA: none', 'clock: within', 'sidecars: 3 live, all on the current IDL and policy revisions']) {
+    for (const what of [`NATS seed ${nats.url}: answers`, 'JetStream: enabled', 'bucket transmesh_idl: present', 'bucket transmesh_endpoints: present', 'bucket transmesh_policy: present', 'control plane: answers', 'mesh CA: none', 'clock: within', 'sidecars: 4 live, all on the current IDL and policy revisions']) {
       expect([what, lines.filter((l) => l.startsWith(`✔ ${what}`)).length, res.stdout]).toEqual([what, 1, res.stdout]);
     }
     expect(lines[lines.length - 1]).toBe('all checks passed');
@@ -81,7 +99,7 @@ describe('transmesh check, status and the dashboard', () => {
       if (status.sidecars.find((s: any) => s.app === 'php-app')?.rps > 0) break;
     }
     const byApp = Object.fromEntries(status.sidecars.map((s: any) => [s.app, s]));
-    expect(Object.keys(byApp).sort()).toEqual(['echo-a', 'php-app', 'web-app']);
+    expect(Object.keys(byApp).sort()).toEqual(['echo-a', 'echo-b', 'php-app', 'web-app']);
     expect(byApp['php-app']).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), idl: { [echo]: 1, [mirror]: 1 }, staleIdl: [], stalePolicy: [], certNotAfter: null, failureRate: 0 });
     expect(byApp['php-app'].rps).toBeGreaterThan(0);
     expect(byApp['php-app'].uptimeSeconds).toBeGreaterThanOrEqual(0);
@@ -96,7 +114,7 @@ describe('transmesh check, status and the dashboard', () => {
     expect((await runCli(['policy', 'apply', policyFile(`service: ${echo}\ndefaults: {timeout: 2s}\n`), '--nats', nats.url])).code).toBe(0);
     // A sidecar of an older release (no version, IDL or start time in its record) that stays on revision 1.
     oldSidecar = await announceOldSidecar(await nc.jetstream().views.kv('transmesh_endpoints', { bindOnly: true }));
-    const applied = await runCli(['policy', 'apply', policyFile(`service: ${echo}\ndefaults: {timeout: 3s}\n`), '--wait-timeout', '2s', '--nats', nats.url]);
+    const applied = await runCli(['policy', 'apply', policyFile(revision2), '--wait-timeout', '2s', '--nats', nats.url]);
     expect(applied.stdout + applied.stderr).toContain('old-app/old-app.host-1-abc');
     const res = await check();
     expect(res.code).toBe(1);
@@ -111,12 +129,14 @@ describe('transmesh check, status and the dashboard', () => {
   });
 
   test('the dashboard, measured in headless Chromium at 1280 px: policy rows per service, labels apart, no sideways scroll, charts with data', async () => {
-    // Successes and NOT_FOUND answers from php-app, failures (UNIMPLEMENTED) to Mirror, and web-app's calls: three edges, two from one caller.
+    // Successes and NOT_FOUND answers from php-app, failures (UNIMPLEMENTED) to Mirror, and web-app's calls
+    // (its Fail refused by access): three edges, two from one caller.
     for (let i = 0; i < 10; i++) {
       expect((await call(phpApp.url, `/${echo}/Echo`, { text: `d${i}` })).status).toBe(200);
       expect((await call(phpApp.url, `/${echo}/Fail`, { code: 5, message: 'no such user' })).status).toBe(404);
       expect((await call(phpApp.url, `/${mirror}/Echo`, { text: 'x' })).status).toBe(501);
       expect((await call(webApp.url, `/${echo}/Echo`, { text: 'w' })).status).toBe(200);
+      if (i % 3 === 0) expect((await call(webApp.url, `/${echo}/Fail`, { code: 5, message: 'x' })).status).toBe(403);
     }
     const admin = cp.admin!;
     const overview = async () => (await fetch(`${admin}/api/overview`)).json() as Promise<any>;
@@ -135,7 +155,11 @@ describe('transmesh check, status and the dashboard', () => {
     expect(echoEdge.span.answerRate).toBeGreaterThan(0.2);
     expect(edge('php-app', mirror).span.failureRate).toBe(1);
     expect(o.policies).toEqual([expect.objectContaining({ service: echo, revision: 2, how: 'policy apply', revisions: [1, 2], behind: [{ sidecar: 'old-app/old-app.host-1-abc', revision: 1 }] })]);
-    expect(o.policies[0].running).toHaveLength(3);
+    expect(o.policies[0].running).toHaveLength(4);
+    expect(o.policies[0].routes).toEqual(['callers=web-app → canary 100%', 'all calls → stable 90% · canary 10%']);
+    expect(o.quotas).toEqual([expect.objectContaining({ service: echo, caller: 'php-app', limit: 10000, per: 'hour' })]);
+    expect(o.quotas[0].used).toBeGreaterThanOrEqual(20);
+    expect(o.denials).toEqual([{ caller: 'web-app', service: echo, total: 4, span: 4 }]);
 
     const probe = await startDashboardProbe(admin);
     try {
@@ -152,6 +176,9 @@ describe('transmesh check, status and the dashboard', () => {
       expect(policyRows).toEqual([echo]);
       expect(html).not.toMatch(/data-policy="(doc|seq|service)\./);
       expect(html).toContain('data-behind="old-app/old-app.host-1-abc"');
+      expect(html).toContain('all calls → stable 90% · canary 10%');
+      expect(html).toContain(`data-quota="php-app→${echo}"`);
+      expect(html).toContain(`data-denial="web-app→${echo}"`);
       // The charts are there, with points.
       for (const name of [`service:${echo}`, `service:${mirror}`, `edge:php-app→${echo}`, `edge:php-app→${mirror}`, `edge:web-app→${echo}`]) expect(html).toContain(`data-chart="${name}"`);
       expect(html).toMatch(/data-chart-kind="rps" data-points="[1-9]/);
