@@ -131,9 +131,16 @@ async function checkSkew(nc: NatsConnection, waitMs = 3000): Promise<CheckResult
   return pass('clock', `within ${Math.max(1, Math.abs(skew))} ms of NATS`);
 }
 
-/** Every live sidecar on the current IDL and policy revisions, and no certificate whose renewal is failing. */
+/**
+ * Every service in the registry has a live provider; every live sidecar runs the current IDL and
+ * policy revisions; no certificate's renewal is overdue.
+ */
 export function sidecarChecks(status: MeshStatus, now: number): CheckResult[] {
   const out: CheckResult[] = [];
+  const provided = new Set(status.sidecars.flatMap((s) => s.services));
+  const orphans = Object.keys(status.currentIdl).filter((svc) => !provided.has(svc));
+  for (const svc of orphans) out.push(fail(`service ${svc}`, 'no live provider: calls to it fail UNAVAILABLE', `start its provider's sidecar (transmesh sidecar --provide ${svc}=grpc://… or thrift://…)`));
+  if (!orphans.length) out.push(pass('providers', Object.keys(status.currentIdl).length ? `every service in the registry has a live provider (${Object.keys(status.currentIdl).length})` : 'no service in the registry yet'));
   const behind = status.sidecars.filter((s) => s.staleIdl.length || s.stalePolicy.length);
   for (const s of behind) {
     out.push(fail(`sidecar ${s.sidecar}`, `runs ${[...s.staleIdl.map((x) => `IDL ${x}`), ...s.stalePolicy.map((x) => `policy ${x}`)].join('; ')}`, 'read its log for why it did not load them; restart it if it stays behind'));

@@ -81,7 +81,7 @@ describe('transmesh check, status and the dashboard', () => {
     expect(res.stdout).not.toContain('✖');
     expect(res.code).toBe(0);
     const lines = res.stdout.split('\n');
-    for (const what of [`NATS seed ${nats.url}: answers`, 'JetStream: enabled', 'bucket transmesh_idl: present', 'bucket transmesh_endpoints: present', 'bucket transmesh_policy: present', 'control plane: answers', 'mesh CA: none', 'clock: within', 'sidecars: 4 live, all on the current IDL and policy revisions']) {
+    for (const what of [`NATS seed ${nats.url}: answers`, 'JetStream: enabled', 'bucket transmesh_idl: present', 'bucket transmesh_endpoints: present', 'bucket transmesh_policy: present', 'control plane: answers', 'mesh CA: none', 'clock: within', 'providers: every service in the registry has a live provider (2)', 'sidecars: 4 live, all on the current IDL and policy revisions']) {
       expect([what, lines.filter((l) => l.startsWith(`✔ ${what}`)).length, res.stdout]).toEqual([what, 1, res.stdout]);
     }
     expect(lines[lines.length - 1]).toBe('all checks passed');
@@ -191,7 +191,7 @@ describe('transmesh check, status and the dashboard', () => {
     expect(existsSync(file) && statSync(file).size > 10_000).toBe(true);
   });
 
-  test('check turns red with the reason: a NATS seed down, the control plane stopped', async () => {
+  test('check turns red with the reason: a NATS seed down, a provider stopped, the control plane stopped', async () => {
     oldSidecar?.stop();
     oldSidecar = undefined;
     const dead = `nats://127.0.0.1:${await freePort()}`;
@@ -202,11 +202,20 @@ describe('transmesh check, status and the dashboard', () => {
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^✔ NATS seed ${nats.url}: answers`)));
     expect(lines).toContainEqual(expect.stringMatching(/^✔ control plane: answers/));
 
+    // echo-b still provides Echo; nobody provides Mirror once echo-a is gone.
+    await provider.proc.stop();
+    const noProvider = await check();
+    expect(noProvider.code).toBe(1);
+    expect(noProvider.stdout.split('\n').filter((l) => l.startsWith('✖'))).toEqual([
+      `✖ service ${mirror}: no live provider: calls to it fail UNAVAILABLE → start its provider's sidecar (transmesh sidecar --provide ${mirror}=grpc://… or thrift://…)`,
+    ]);
+
     await cp.stop();
     const down = await check('--json');
     expect(down.code).toBe(1);
     const failed = JSON.parse(down.stdout).checks.filter((c: any) => !c.ok);
-    expect(failed).toEqual([expect.objectContaining({ check: 'control plane', fix: 'start transmesh control-plane against this NATS' })]);
+    expect(failed.map((c: any) => c.check)).toEqual(['control plane', `service ${mirror}`]);
+    expect(failed[0].fix).toBe('start transmesh control-plane against this NATS');
   });
 });
 

@@ -21,7 +21,9 @@ describe('transmesh status and check, from discovery records', () => {
     const s = sidecarStatus(rec, { S: 2 }, { S: 3 }, { at: now, version: '0.1.0', instances: { 'php-app.h-1-abc': { app: 'php-app', rps: 12.5, failureRate: 0.02 } } }, now);
     expect(s).toMatchObject({ uptimeSeconds: 90, rps: 12.5, failureRate: 0.02, staleIdl: ['S v1 (current v2)'], stalePolicy: ['S revision 2 (current 3): no subset canary'] });
     const checks = sidecarChecks({ controlPlane: null, currentIdl: { S: 2 }, currentPolicy: { S: 3 }, sidecars: [s] }, now);
-    expect(checks).toEqual([{ check: 'sidecar php-app/php-app.h-1-abc', ok: false, detail: 'runs IDL S v1 (current v2); policy S revision 2 (current 3): no subset canary', fix: expect.stringContaining('restart') }]);
+    // S is in the registry but nobody provides it: that fails too.
+    expect(checks[0]).toMatchObject({ check: 'service S', ok: false, detail: 'no live provider: calls to it fail UNAVAILABLE' });
+    expect(checks.filter((c) => c.check.startsWith('sidecar '))).toEqual([{ check: 'sidecar php-app/php-app.h-1-abc', ok: false, detail: 'runs IDL S v1 (current v2); policy S revision 2 (current 3): no subset canary', fix: expect.stringContaining('restart') }]);
   });
 
   test('a certificate is flagged once its renewal is overdue, not merely for a 24 h lifetime', () => {
