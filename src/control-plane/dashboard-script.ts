@@ -70,7 +70,7 @@ function policies(o) {
   if (o.policies === null) return '<p class="empty">the policy store cannot be read</p>';
   return table(["service", "revision", "applied", "routes (the split in force)", "also sets", "sidecars running it"], o.policies.map((p) =>
     '<tr data-policy="' + esc(p.service) + '"><td>' + esc(p.service) + '</td><td class="num">r' + esc(p.revision) + ' <small title="every revision">of ' + esc(p.revisions.join(", ")) + "</small></td><td>" +
-    esc(time(p.appliedAt)) + " <small>" + esc(p.how) + "</small></td><td>" + (p.routes.length ? p.routes.map((r) => esc(r)).join("<br>") : "–") + "</td><td>" + (esc(p.sets.join(", ")) || "–") + "</td><td>" +
+    esc(time(p.appliedAt)) + " <small>" + esc(p.how + (p.by ? " by " + p.by : "")) + "</small></td><td>" + (p.routes.length ? p.routes.map((r) => esc(r)).join("<br>") : "–") + "</td><td>" + (esc(p.sets.join(", ")) || "–") + "</td><td>" +
     '<span class="pill" title="' + esc(p.running.join("\n")) + '">' + esc(p.running.length) + " on r" + esc(p.revision) + "</span>" +
     p.behind.map((b) => '<span class="pill behind" data-behind="' + esc(b.sidecar) + '" title="' + esc(b.error || "") + '">' + esc(b.sidecar.split("/")[0]) + " on " + esc(b.revision === null ? "none" : "r" + b.revision) + "</span>").join("") + "</td></tr>"), "no policies applied");
 }

@@ -38,7 +38,7 @@ export function registerPolicyHandlers(cp: ControlPlane, deps: PolicyDeps): void
   cp.handle(Subjects.policyList, z.object({}).passthrough(), () => store.list());
   cp.handle(Subjects.policyShow, policyShowRequest, (req) => store.show(req.service, req.revision));
   cp.handle(Subjects.policyRollback, policyRollbackRequest, async (req) => {
-    const res = await store.rollback(req.service, req.to);
+    const res = await store.rollback(req.service, req.to, req.by);
     log.info(res, 'policy rolled back');
     return { ...res, ...(await confirmed(deps, new Map([[req.service, res.revision]]), req.waitTimeoutMs, `revision ${res.revision} of ${req.service} is current`)) };
   });
@@ -103,7 +103,7 @@ async function apply(deps: PolicyDeps, req: z.output<typeof policyApplyRequest>)
 
   const applied = [];
   for (const v of valid) {
-    const res = await deps.store.put(v.service, v.yaml, v.document);
+    const res = await deps.store.put(v.service, v.yaml, v.document, req.by);
     deps.log.info({ service: v.service, revision: res.revision }, 'policy applied');
     applied.push({ service: v.service, revision: res.revision, previous: res.previous, appliedAt: res.appliedAt });
   }

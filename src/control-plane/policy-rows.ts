@@ -7,10 +7,12 @@ import { sidecarName } from '../discovery/live-sidecars';
 export interface PolicyRow {
   service: string;
   revision: number;
-  /** When the current revision was applied (ISO 8601). */
+  /** When the current revision became current (ISO 8601): its apply, or the rollback to it. */
   appliedAt: string;
   /** How it became current: `policy apply`, or `policy rollback` to an older revision. */
   how: 'policy apply' | 'policy rollback';
+  /** Who asked (`user@host`), when the CLI said. */
+  by: string | null;
   revisions: number[];
   /** Each route in force, readable: `callers=a,b → stable 90% · canary 10%`. */
   routes: string[];
@@ -43,8 +45,10 @@ export async function policyRows(store: PolicyStore, sidecars: readonly Endpoint
     rows.push({
       service: p.service,
       revision: p.revision,
-      appliedAt: p.appliedAt,
-      how: p.revision === Math.max(...p.revisions) ? 'policy apply' : 'policy rollback',
+      appliedAt: p.lastChange?.at ?? p.appliedAt,
+      // Heads from older control planes do not say: a current revision below the newest was rolled back to.
+      how: (p.lastChange?.how ?? (p.revision === Math.max(...p.revisions) ? 'apply' : 'rollback')) === 'apply' ? 'policy apply' : 'policy rollback',
+      by: p.lastChange?.by ?? null,
       revisions: p.revisions,
       routes: doc ? describeRoutes(doc) : [],
       sets: doc ? (['defaults', 'methods', 'faults', 'access', 'quotas', 'rateLimit'] as const).filter((k) => doc[k] !== undefined) : [],

@@ -75,10 +75,15 @@ export const policyDocRecord = z.object({
 });
 export type PolicyDocRecord = z.infer<typeof policyDocRecord>;
 
+/** Who asked for a change: `user@host` as the CLI says; free text, shown, never trusted. */
+const changedBy = z.string().max(200).optional();
+
 export const policyServiceRecord = z.object({
   service: z.string(),
   current: z.number().int().positive(),
   revisions: z.array(z.object({ revision: z.number().int().positive(), appliedAt: z.string() })),
+  /** The last change of `current`: what made it, when and at whose request (absent on heads written by older control planes). */
+  lastChange: z.object({ how: z.enum(['apply', 'rollback']), at: z.string(), by: changedBy }).optional(),
 });
 export type PolicyServiceRecord = z.infer<typeof policyServiceRecord>;
 
@@ -86,10 +91,11 @@ export const policyApplyRequest = z.object({
   files: z.array(z.object({ name: z.string(), text: z.string() })).min(1),
   dryRun: z.boolean().default(false),
   waitTimeoutMs: z.number().int().positive().default(10_000),
+  by: changedBy,
 });
 export type PolicyApplyRequest = z.infer<typeof policyApplyRequest>;
 export const policyShowRequest = z.object({ service: z.string().min(1), revision: z.number().int().positive().optional() });
-export const policyRollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional(), waitTimeoutMs: z.number().int().positive().default(10_000) });
+export const policyRollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional(), waitTimeoutMs: z.number().int().positive().default(10_000), by: changedBy });
 export const policyDeleteRequest = z.object({ service: z.string().min(1), waitTimeoutMs: z.number().int().positive().default(10_000) });
 
 /** The mesh CA as kept in NATS: its certificate (PEM) and trust domain; never the key. */

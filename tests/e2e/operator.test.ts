@@ -156,6 +156,7 @@ describe('transmesh check, status and the dashboard', () => {
     expect(edge('php-app', mirror).span.failureRate).toBe(1);
     expect(o.policies).toEqual([expect.objectContaining({ service: echo, revision: 2, how: 'policy apply', revisions: [1, 2], behind: [{ sidecar: 'old-app/old-app.host-1-abc', revision: 1 }] })]);
     expect(o.policies[0].running).toHaveLength(4);
+    expect(o.policies[0].by).toMatch(/^.+@.+$/);
     expect(o.policies[0].routes).toEqual(['callers=web-app → canary 100%', 'all calls → stable 90% · canary 10%']);
     expect(o.quotas).toEqual([expect.objectContaining({ service: echo, caller: 'php-app', limit: 10000, per: 'hour' })]);
     expect(o.quotas[0].used).toBeGreaterThanOrEqual(20);
