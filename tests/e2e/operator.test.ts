@@ -140,11 +140,13 @@ describe('transmesh check, status and the dashboard', () => {
     }
     const admin = cp.admin!;
     const overview = async () => (await fetch(`${admin}/api/overview`)).json() as Promise<any>;
-    // Chart points come once a 10 s step has ended with these calls in it.
+    // Every call heard (sidecars report every 200 ms here), and a chart point: one comes when a 10 s step ends with calls in it.
     let o: any;
     for (let i = 0; i < 300; i++) {
       o = await overview();
-      if (o.charts.edges[`php-app→${mirror}`]?.some((p: any) => p.rps > 0) && o.edges.length === 3) break;
+      const heard = (caller: string, service: string, n: number) => (o.edges.find((e: any) => e.caller === caller && e.service === service)?.total ?? 0) >= n;
+      const all = heard('php-app', echo, 40) && heard('php-app', mirror, 10) && heard('web-app', echo, 14) && o.denials.length === 1 && o.denials[0].total === 4;
+      if (all && o.charts.edges[`php-app→${mirror}`]?.some((p: any) => p.rps > 0)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     const edge = (caller: string, service: string) => o.edges.find((e: any) => e.caller === caller && e.service === service);
@@ -192,7 +194,7 @@ describe('transmesh check, status and the dashboard', () => {
     expect(existsSync(file) && statSync(file).size > 10_000).toBe(true);
   });
 
-  test('check turns red with the reason: a NATS seed down, a provider stopped, the control plane stopped', async () => {
+  test('check turns red with the reason: a NATS seed down, a provider stopped, the control plane stopped, NATS stopped', async () => {
     oldSidecar?.stop();
     oldSidecar = undefined;
     const dead = `nats://127.0.0.1:${await freePort()}`;
@@ -217,6 +219,12 @@ describe('transmesh check, status and the dashboard', () => {
     const failed = JSON.parse(down.stdout).checks.filter((c: any) => !c.ok);
     expect(failed.map((c: any) => c.check)).toEqual(['control plane', `service ${mirror}`]);
     expect(failed[0].fix).toBe('start transmesh control-plane against this NATS');
+
+    // NATS itself gone: every seed fails, and nothing else can be checked.
+    await nats.kill();
+    const gone = await check();
+    expect(gone.code).toBe(1);
+    expect(gone.stdout.split('\n')).toEqual([expect.stringMatching(new RegExp(`^✖ NATS seed ${nats.url}: does not answer: .* → start nats-server there`)), '1 check(s) failed']);
   });
 });
 
