@@ -23,8 +23,9 @@ export interface LiveSidecar {
  */
 export async function liveSidecars(kv: KV, now = Date.now()): Promise<LiveSidecar[]> {
   // Keys first, records after: reading records while the key lister runs cuts the listing short.
-  const keys: string[] = [];
-  for await (const k of await kv.keys()) keys.push(k);
+  // A key re-put while the lister runs (every heartbeat) can come twice: a set keeps one.
+  const keys = new Set<string>();
+  for await (const k of await kv.keys()) keys.add(k);
   const out: LiveSidecar[] = [];
   for (const k of keys) {
     const e = await kv.get(k);

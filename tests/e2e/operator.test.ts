@@ -171,6 +171,10 @@ describe('transmesh check, status and the dashboard', () => {
       const html = dumped.replace(/<script>[\s\S]*?<\/script>/g, '');
       expect(measured.labels).toBe(3);
       expect(measured.overlaps).toEqual([]);
+      // Alphabetical rows would cross web-app → Echo with php-app → Mirror; the layout orders them apart.
+      expect(measured.lineRows.length).toBe(3);
+      expect(measured.lineRows.flat().every((y) => Number.isFinite(y))).toBe(true);
+      expect(measured.crossings).toBe(0);
       expect(measured.viewport).toBe(1280);
       expect(measured.scrollWidth).toBeLessThanOrEqual(measured.clientWidth);
       expect(measured.wideSections).toEqual([]);

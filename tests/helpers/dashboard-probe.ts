@@ -15,11 +15,16 @@ const probe = `<script>
     const labels = boxes("[data-edge-label]");
     const overlaps = [];
     for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) if (hit(labels[i].r, labels[j].r)) overlaps.push([labels[i].el.dataset.edgeLabel, labels[j].el.dataset.edgeLabel]);
+    // Caller → service lines that cross: rows in opposite order at the two ends.
+    const rowOf = (kind, name) => { const n = document.querySelector('[data-node="' + CSS.escape(kind + ":" + name) + '"]'); return n ? n.getBoundingClientRect().top : NaN; };
+    const lines = [...document.querySelectorAll("[data-edge-line]")].map((l) => l.dataset.edgeLine.split("→")).map(([c, s]) => [rowOf("caller", c), rowOf("service", s)]);
+    let crossings = 0;
+    for (let i = 0; i < lines.length; i++) for (let j = i + 1; j < lines.length; j++) if ((lines[i][0] - lines[j][0]) * (lines[i][1] - lines[j][1]) < 0) crossings++;
     const wide = [...document.querySelectorAll("section")].filter((s) => s.scrollWidth > s.clientWidth + 1).map((s) => s.querySelector("h2").textContent);
     const doc = document.documentElement;
     const out = document.createElement("pre");
     out.id = "probe";
-    out.textContent = JSON.stringify({ labels: labels.length, overlaps, viewport: window.innerWidth, scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, wideSections: wide });
+    out.textContent = JSON.stringify({ labels: labels.length, overlaps, crossings, lineRows: lines, viewport: window.innerWidth, scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth, wideSections: wide });
     document.body.appendChild(out);
   };
   const wait = setInterval(() => {
@@ -47,7 +52,7 @@ export async function startDashboardProbe(controlPlaneAdmin: string): Promise<{ 
 }
 
 /** The probe's findings in a dumped DOM. */
-export function probeResult(html: string): { labels: number; overlaps: string[][]; viewport: number; scrollWidth: number; clientWidth: number; wideSections: string[] } {
+export function probeResult(html: string): { labels: number; overlaps: string[][]; crossings: number; lineRows: number[][]; viewport: number; scrollWidth: number; clientWidth: number; wideSections: string[] } {
   const m = /<pre id="probe">([^<]*)<\/pre>/.exec(html);
   if (!m) throw new Error('the dashboard did not render (no probe result in the DOM)');
   return JSON.parse(m[1].replace(/&quot;/g, '"').replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&'));
