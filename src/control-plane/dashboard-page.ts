@@ -32,7 +32,7 @@ export const dashboardHtml = `<!doctype html>
   th { font-weight:600; color:var(--muted); font-size:12px; white-space:nowrap; }
   td.num { text-align:right; font-variant-numeric: tabular-nums; white-space:nowrap; }
   td.past { color:var(--muted); }
-  .pill { display:inline-block; padding:1px 7px; border-radius:10px; background:#eef2ff; color:#3730a3; font-size:12px; margin:1px 2px; }
+  .pill { display:inline-block; padding:1px 7px; border-radius:10px; background:#eef2ff; color:#3730a3; font-size:12px; margin:1px 2px; white-space:nowrap; max-width:100%; overflow:hidden; text-overflow:ellipsis; vertical-align:middle; }
   .pill.behind { background:#fee2e2; color:#991b1b; }
   .up { color:var(--ok); font-weight:600; }
   .err { color:var(--bad); font-weight:600; }
