@@ -22,6 +22,7 @@ const layers = {
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'config', 'log'],
   quota: ['errors', 'policy', 'registry', 'config', 'log'],
   'control-plane': ['errors', 'json', 'idl', 'protocol', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'identity', 'telemetry', 'log'],
+  inspect: ['errors', 'registry', 'discovery', 'config', 'log'],
   node: ['errors', 'idl', 'protocol', 'snapshot', 'policy', 'quota', 'identity', 'sidecar', 'registry', 'discovery', 'control-plane', 'telemetry', 'config', 'log'],
   dev: ['config', 'log', 'identity'],
   cli: ['*'],

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { z } from 'zod';
+import { natsUrl } from '../config/addresses';
 
 /** A bad flag or value: the CLI prints its message as one line and exits 2. */
 export class UsageError extends Error {
@@ -90,4 +91,15 @@ export function readSubcommand(argv: string[], expected: string, options: FlagSp
   }
   if (sub !== expected) throw new UsageError(`unknown subcommand "${sub}" (${expected})`);
   return parsed.values;
+}
+
+/**
+ * A read-only operator command's flags (`--nats`, credentials, `--json`): the NATS URL validated,
+ * or undefined once `--help` has been printed.
+ */
+export function readQueryFlags(argv: string[], help: string): { nats: string; auth: ReturnType<typeof natsAuthFrom>; json: boolean } | undefined {
+  const values = readFlags(argv, { ...commonFlags, json: { type: 'boolean' } }, help);
+  if (!values) return undefined;
+  const { nats } = validate(z.object({ nats: natsUrl }), { nats: defaultNatsUrl(values.nats) });
+  return { nats, auth: natsAuthFrom(values), json: !!values.json };
 }

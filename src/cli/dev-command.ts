@@ -16,16 +16,18 @@ const flags: FlagSpec = {
   include: { type: 'string', short: 'I', multiple: true },
   listen: { type: 'string' },
   admin: { type: 'string' },
+  'control-plane-admin': { type: 'string' },
   examples: { type: 'boolean' },
   once: { type: 'boolean' },
   quiet: { type: 'boolean' },
 };
 
-const help = `usage: transmesh dev [--push FILE]... [-I DIR]... [--provide SVC=URL]... [--app NAME] [--listen ADDR] [--admin ADDR]
+const help = `usage: transmesh dev [--push FILE]... [-I DIR]... [--provide SVC=URL]... [--app NAME] [--listen ADDR] [--admin ADDR] [--control-plane-admin ADDR]
 
 A whole local mesh in one process tree: NATS (a nats-server child when none answers at --nats),
 the control plane, and a sidecar that calls out on --listen (default 127.0.0.1:15001) and
 fronts the --provide services (admin on --admin, default 127.0.0.1:15000). --push uploads IDL first.
+The control plane's dashboard is on --control-plane-admin (default 127.0.0.1:15010), printed last.
 
   --examples   the demo: the Java providers of examples-java, a provider sidecar for each,
                a consumer sidecar, the IDL in idl/, and the PHP client of examples-php
@@ -52,9 +54,9 @@ export async function run(argv: string[]): Promise<number> {
     const nats = await ensureNats(config.nats, tree);
     say(`NATS at ${config.nats} (${nats})`);
     const cli = [process.argv[1]];
-    const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', '127.0.0.1:0', '--ca', ca.dir, '--ca-replace'], (l) => l.includes('control plane ready'));
+    const cpReady = await tree.start('control-plane', process.execPath, [...cli, 'control-plane', '--nats', config.nats, '--admin', config['control-plane-admin'], '--ca', ca.dir, '--ca-replace'], (l) => l.includes('control plane ready'));
     const cpAdmin = (JSON.parse(cpReady) as { admin: string }).admin;
-    say(`control plane: dashboard at ${cpAdmin}/, mesh-wide metrics at ${cpAdmin}/metrics; access logs: transmesh logs; mesh CA in ${ca.dir} (peer hop: mTLS)`);
+    say(`control plane: mesh-wide metrics at ${cpAdmin}/metrics; access logs: transmesh logs; health: transmesh check, transmesh status; mesh CA in ${ca.dir} (peer hop: mTLS)`);
     if (config.examples) {
       const code = await runExamples(tree, config, cli, say, ca.joinArgs);
       if (config.once) {
@@ -70,6 +72,8 @@ export async function run(argv: string[]): Promise<number> {
       say(`mesh ready: curl -s -X POST http://${config.listen}/<service>/<method> -H 'content-type: application/json' -d '{}'`);
     }
     say('Ctrl-C to stop');
+    // Last, where an operator looks for it: the address is the same every run.
+    say(`dashboard: ${cpAdmin}/`);
     await onShutdown(stop);
     return 0;
   } catch (err) {

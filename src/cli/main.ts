@@ -12,6 +12,8 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   token: () => import('./token-command'),
   cert: () => import('./cert-command'),
   quota: () => import('./quota-command'),
+  check: () => import('./check-command'),
+  status: () => import('./status-command'),
 };
 
 const usage = `usage: transmesh <command> [flags]
@@ -22,6 +24,8 @@ commands:
   idl             push, ls, show, diff, rollback: the IDL registry (breaking changes refused)
   policy          apply, ls, show, rollback, delete: routing and resilience per service
   quota           ls: quota use per caller in the current window
+  check           is the mesh healthy, and if not, what to do (exit 1 when a check fails)
+  status          every live sidecar: version, uptime, IDL and policy revisions, certificate, calls/s
   dev             a whole local mesh in one process tree
   logs            follow the access-log records of every sidecar, live
   ca              init, rotate, retire: the mesh CA (certificates for sidecars, mTLS on the peer hop)

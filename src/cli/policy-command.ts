@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
 import { z } from 'zod';
 import { natsUrl } from '../config/addresses';
 import { parseDuration } from '../policy/policy-document';
@@ -70,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
             throw new UsageError(`cannot read ${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
           }
         });
-        const res = await askLong<ApplyResult>(Subjects.policyApply, { files, dryRun: !!values['dry-run'], waitTimeoutMs });
+        const res = await askLong<ApplyResult>(Subjects.policyApply, { files, dryRun: !!values['dry-run'], waitTimeoutMs, by: requester() });
         for (const w of res.warnings) process.stderr.write(`warning: ${w}\n`);
         print(json, res, () =>
           res.dryRun
@@ -93,7 +94,7 @@ export async function run(argv: string[]): Promise<number> {
       }
       case 'rollback': {
         const service = one(positionals, 'policy rollback SERVICE [--to N]');
-        const res = await askLong<{ service: string; revision: number; previous: number; confirmed: string[] }>(Subjects.policyRollback, { service, to: opts.to, waitTimeoutMs });
+        const res = await askLong<{ service: string; revision: number; previous: number; confirmed: string[] }>(Subjects.policyRollback, { service, to: opts.to, waitTimeoutMs, by: requester() });
         print(json, res, () => [`${res.service}: revision ${res.revision} is current (was ${res.previous}), applied by ${res.confirmed.length} sidecars`]);
         return 0;
       }
@@ -120,4 +121,15 @@ interface ApplyResult {
   changes: Array<{ service: string; current: number | undefined; diff: string }>;
   applied: Array<{ service: string; revision: number; previous: number | undefined; appliedAt: string }>;
   confirmed: string[];
+}
+
+/** Who asks for a change, as the dashboard shows it: `user@host` (the user unknown in some containers). */
+function requester(): string {
+  let user = process.env.USER ?? 'unknown';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry for this uid: keep $USER.
+  }
+  return `${user}@${hostname()}`;
 }

@@ -10,6 +10,8 @@ export const devConfigSchema = z.object({
   include: z.array(z.string()).default([]),
   listen: z.string().default('127.0.0.1:15001'),
   admin: z.string().default('127.0.0.1:15000'),
+  /** The control plane's admin listener: its dashboard, at the same address every run, so it can be bookmarked. */
+  'control-plane-admin': z.string().default('127.0.0.1:15010'),
   examples: z.boolean().default(false),
   once: z.boolean().default(false),
   quiet: z.boolean().default(false),

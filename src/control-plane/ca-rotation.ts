@@ -1,10 +1,10 @@
 import type { KV } from 'nats';
 import { IdentityError, type MeshCa } from '../identity/ca';
 import { fingerprintOf, retireFromBundle, rotateBundle, type TrustBundle } from '../identity/trust-bundle';
-import { decodeJson, updateRecord } from '../registry/kv';
+import { updateRecord } from '../registry/kv';
 import { caKey } from '../registry/names';
-import { caRecord, endpointRecord, trustedCerts, type CaRecord } from '../registry/records';
-import { isLiveRecord, sidecarName } from './policy-confirm';
+import { caRecord, trustedCerts, type CaRecord } from '../registry/records';
+import { liveSidecars, sidecarName } from '../discovery/live-sidecars';
 
 /** Refused because live sidecars still present a certificate from the CA to retire; names them. */
 export class RetireRefused extends IdentityError {
@@ -34,17 +34,7 @@ export async function publishRotation(caKv: KV, oldCa: MeshCa, newCa: MeshCa): P
 
 /** The live sidecars (`<app>/<instance>`) whose announced certificate was issued by the CA with this fingerprint. */
 export async function sidecarsOnCa(epKv: KV, fingerprint: string, now = Date.now()): Promise<string[]> {
-  const out: string[] = [];
-  const keys: string[] = [];
-  // Listed whole first: heartbeats keep arriving while the records are read.
-  for await (const key of await epKv.keys()) keys.push(key);
-  for (const key of keys) {
-    const e = await epKv.get(key);
-    if (!e || e.operation !== 'PUT') continue;
-    const rec = decodeJson(endpointRecord, e.value);
-    if (rec.cert?.issuer === fingerprint && isLiveRecord(rec, e.created.getTime(), now)) out.push(sidecarName(rec));
-  }
-  return out.sort();
+  return (await liveSidecars(epKv, now)).filter((l) => l.record.cert?.issuer === fingerprint).map((l) => sidecarName(l.record));
 }
 
 /** `ca retire`: drops `caPem` from the bundle, refusing (RetireRefused) while a live sidecar presents a certificate from it. */

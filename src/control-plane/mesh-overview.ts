@@ -1,118 +1,143 @@
 import type { EndpointsSnapshot } from '../snapshot/snapshots';
-import { difference, emptyHistogram, addInto, HistogramSample, quantile } from '../telemetry/histogram';
-import { bucketsSeconds, SeriesSample, seriesKey } from '../telemetry/metrics';
+import type { SeriesSample } from '../telemetry/metrics';
 import type { ServiceListing } from '../registry/idl-store';
+import { denials, groupKeys, groupSince, Snap, spanStats, SpanStats } from './traffic-stats';
+import type { PolicyRow } from './policy-rows';
+import type { QuotaUse } from '../policy/quota-use';
 
-/** Traffic of one edge (caller app → service) or one method, over the recent window and in total. */
-export interface TrafficStats {
-  calls: number;
-  errors: number;
-  /** Calls per second over the window (about the last 10 s). */
+/** One chart point: what a group did in one step (10 s). */
+export interface ChartPoint {
+  /** The step's end, ms since the epoch. */
+  t: number;
   rps: number;
-  /** Share of calls in the window that ended other than OK, 0..1 (null without calls). */
-  errorRate: number | null;
+  failureRate: number | null;
   p50Ms: number | null;
   p99Ms: number | null;
 }
 
-export interface PolicyListing {
-  readonly key: string;
-  readonly revision: number;
-  readonly updated: string;
-}
+/**
+ * Traffic of one group: `calls` since the control plane started, the rest over the recent window
+ * (about 10 s), and `span` over the charts' whole span (15 minutes), so a table still says what
+ * happened after traffic stops.
+ */
+export type TrafficStats = SpanStats & { total: number; span: SpanStats; lastCallAt: string | null };
 
 export interface Overview {
   at: string;
   windowSeconds: number;
+  /** The span of the charts and of every `span` figure, and the length of one chart step. */
+  spanSeconds: number;
+  stepSeconds: number;
   instancesReporting: number;
   apps: string[];
   services: string[];
   edges: Array<{ caller: string; service: string } & TrafficStats>;
   methods: Array<{ service: string; method: string } & TrafficStats>;
+  serviceTraffic: Array<{ service: string } & TrafficStats>;
+  /** Per service and per edge (`caller→service`), one point per step, oldest first. */
+  charts: { services: Record<string, ChartPoint[]>; edges: Record<string, ChartPoint[]> };
+  /** Calls refused by access, per caller → service: since start and over the span. */
+  denials: Array<{ caller: string; service: string; total: number; span: number }>;
+  /** Quota use per caller in the current windows; null when the quota counters cannot be read. */
+  quotas: QuotaUse[] | null;
   providers: Array<{ service: string; app: string; instance: string; address: string; protocol: string; labels: Record<string, string>; health: string }>;
   idl: ServiceListing[];
-  policies: PolicyListing[] | null;
+  policies: PolicyRow[] | null;
 }
 
-interface Snap {
-  at: number;
-  series: Map<string, SeriesSample>;
-}
-
-/** Sums of what matches, per group: one histogram and an error count per group key. */
-interface Group {
-  all: HistogramSample;
-  errors: number;
-}
+type Kind = 'edge' | 'service';
 
 /**
  * Turns the aggregator's cumulative sums into what the dashboard shows: rates and percentiles
- * over a sliding window (cumulative counters minus those of ~10 s ago), grouped per edge and per
- * method. `sample` is called on a timer; `build` when the page asks.
+ * over a sliding window (cumulative counters minus those of ~10 s ago), the same over the last
+ * 15 minutes, and chart points, one per 10 s step. `sample` is called on a timer; `traffic` when
+ * the page asks. Chart points are computed once, as each step ends.
  */
 export class OverviewWindow {
-  private readonly history: Snap[] = [];
+  private readonly recent: Snap[] = [];
+  private readonly steps: Snap[] = [];
+  private readonly points: Record<Kind, Map<string, ChartPoint[]>> = { edge: new Map(), service: new Map() };
+  /** series key → when its count was last seen to grow (a sample's time). */
+  private readonly grewAt = new Map<string, number>();
 
   constructor(
     private readonly windowMs = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly stepMs = 10_000,
+    private readonly spanMs = 15 * 60_000,
   ) {}
 
   sample(series: Map<string, SeriesSample>): void {
     const at = this.now();
-    this.history.push({ at, series });
-    while (this.history.length > 1 && at - this.history[1].at >= this.windowMs) this.history.shift();
+    const snap = { at, series };
+    const prev = this.recent[this.recent.length - 1];
+    // Not on the first sample: counts from before this control plane started say nothing of when.
+    if (prev) for (const [key, s] of series) if (s.count > (prev.series.get(key)?.count ?? 0)) this.grewAt.set(key, at);
+    this.recent.push(snap);
+    while (this.recent.length > 1 && at - this.recent[1].at >= this.windowMs) this.recent.shift();
+    const last = this.steps[this.steps.length - 1];
+    if (last && at - last.at < this.stepMs) return;
+    if (last) this.addPoints(last, snap);
+    this.steps.push(snap);
+    while (this.steps.length > 1 && at - this.steps[1].at >= this.spanMs) this.steps.shift();
   }
 
-  traffic(current: Map<string, SeriesSample>): { windowSeconds: number; edges: Overview['edges']; methods: Overview['methods'] } {
-    const base = this.history.length && this.now() - this.history[0].at > 0 ? this.history[0] : undefined;
-    const seconds = base ? (this.now() - base.at) / 1000 : 0;
-    const outbound = [...current.values()].filter((s) => s.direction === 'outbound');
-    const edges = groupStats(outbound, (s) => `${s.caller}\u0000${s.service}`, base, seconds).map(([k, t]) => {
-      const [caller, service] = k.split('\u0000');
-      return { caller, service, ...t };
-    });
-    const methods = groupStats(outbound, (s) => `${s.service}\u0000${s.method}`, base, seconds).map(([k, t]) => {
-      const [service, method] = k.split('\u0000');
-      return { service, method, ...t };
-    });
-    return { windowSeconds: Math.round(seconds * 10) / 10, edges, methods };
+  traffic(current: Map<string, SeriesSample>): Pick<Overview, 'windowSeconds' | 'spanSeconds' | 'stepSeconds' | 'edges' | 'methods' | 'serviceTraffic' | 'charts' | 'denials'> {
+    const now = this.now();
+    const base = this.recent.length && now - this.recent[0].at > 0 ? this.recent[0] : undefined;
+    const spanBase = this.steps.length && now - this.steps[0].at > 0 ? this.steps[0] : undefined;
+    const seconds = base ? (now - base.at) / 1000 : 0;
+    const spanSeconds = spanBase ? (now - spanBase.at) / 1000 : 0;
+    const stats = (keyOf: (s: SeriesSample) => string | undefined) => {
+      const total = groupSince(current.values(), undefined, keyOf);
+      const recent = groupSince(current.values(), base, keyOf);
+      const span = groupSince(current.values(), spanBase, keyOf);
+      const last = new Map<string, number>();
+      for (const [k, s] of current) {
+        const key = keyOf(s);
+        const at = this.grewAt.get(k);
+        if (key !== undefined && at !== undefined && at > (last.get(key) ?? 0)) last.set(key, at);
+      }
+      return [...total.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, t]): [string, TrafficStats] => {
+          const at = last.get(key);
+          return [key, { total: t.all.count, ...spanStats(recent.get(key), seconds), span: spanStats(span.get(key), spanSeconds), lastCallAt: at === undefined ? null : new Date(at).toISOString() }];
+        });
+    };
+    const split = (key: string) => key.split('\u0000');
+    const denialTotal = groupSince(current.values(), undefined, groupKeys.denial);
+    const denialSpan = groupSince(current.values(), spanBase, groupKeys.denial);
+    return {
+      windowSeconds: Math.round(seconds * 10) / 10,
+      spanSeconds: Math.round(spanSeconds),
+      stepSeconds: this.stepMs / 1000,
+      edges: stats(groupKeys.edge).map(([k, t]) => ({ caller: split(k)[0], service: split(k)[1], ...t })),
+      methods: stats(groupKeys.method).map(([k, t]) => ({ service: split(k)[0], method: split(k)[1], ...t })),
+      serviceTraffic: stats(groupKeys.service).map(([service, t]) => ({ service, ...t })),
+      charts: {
+        services: Object.fromEntries(this.points.service),
+        edges: Object.fromEntries([...this.points.edge].map(([k, p]) => [split(k).join('→'), p])),
+      },
+      denials: [...denialTotal].sort(([a], [b]) => a.localeCompare(b)).map(([k, g]) => ({ caller: split(k)[0], service: split(k)[1], total: denials(g), span: denials(denialSpan.get(k)) })),
+    };
   }
-}
 
-function groupStats(series: SeriesSample[], keyOf: (s: SeriesSample) => string, base: Snap | undefined, seconds: number): Array<[string, TrafficStats]> {
-  const total = new Map<string, Group>();
-  const recent = new Map<string, Group>();
-  for (const s of series) {
-    const key = keyOf(s);
-    add(total, key, s, s);
-    add(recent, key, difference(s, base?.series.get(seriesKey(s))), s);
+  /** The end of a step: one point per group seen in the span, zero for one that was quiet. */
+  private addPoints(from: Snap, to: Snap): void {
+    const seconds = (to.at - from.at) / 1000;
+    for (const kind of ['edge', 'service'] as const) {
+      const groups = groupSince(to.series.values(), from, groupKeys[kind]);
+      const points = this.points[kind];
+      for (const key of groups.keys()) if (!points.has(key)) points.set(key, []);
+      for (const [key, list] of points) {
+        const s = spanStats(groups.get(key), seconds);
+        list.push({ t: to.at, rps: s.rps, failureRate: s.failureRate, p50Ms: s.p50Ms, p99Ms: s.p99Ms });
+        while (list.length && to.at - list[0].t >= this.spanMs) list.shift();
+        if (!list.some((p) => p.rps > 0)) points.delete(key);
+      }
+    }
   }
-  return [...total.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, t]) => {
-      const r = recent.get(key)!;
-      const stats: TrafficStats = {
-        calls: t.all.count,
-        errors: t.errors,
-        rps: seconds > 0 ? Math.round((r.all.count / seconds) * 100) / 100 : 0,
-        errorRate: r.all.count > 0 ? r.errors / r.all.count : null,
-        p50Ms: ms(quantile(r.all, bucketsSeconds, 0.5)),
-        p99Ms: ms(quantile(r.all, bucketsSeconds, 0.99)),
-      };
-      return [key, stats];
-    });
-}
-
-function add(groups: Map<string, Group>, key: string, h: HistogramSample, s: SeriesSample): void {
-  let g = groups.get(key);
-  if (!g) groups.set(key, (g = { all: emptyHistogram(bucketsSeconds), errors: 0 }));
-  addInto(g.all, h);
-  if (s.code !== 'OK') g.errors += h.count;
-}
-
-function ms(seconds: number | null): number | null {
-  return seconds === null ? null : Math.round(seconds * 1e6) / 1e3;
 }
 
 /** Providers as discovery sees them now: a record present in the snapshot is alive (its heartbeat is within the TTL). */

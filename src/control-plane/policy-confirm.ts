@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger';
 import { decodeJson, isTransient, watchKv } from '../registry/kv';
 import { retrying } from '../registry/backoff';
 import { EndpointRecord, endpointRecord } from '../registry/records';
+import { isLiveRecord, sidecarName } from '../discovery/live-sidecars';
 
 /** What every live sidecar must end up running: service → revision, or undefined once deleted. */
 export type Wanted = ReadonlyMap<string, number | undefined>;
@@ -14,16 +15,7 @@ export interface Confirmation {
   failed: string[];
 }
 
-/**
- * A record is live while its heartbeats keep coming: the same 3.5 heartbeats sidecars allow each
- * other, but never less than a heartbeat and 2 s, so that very short heartbeats (tests, tuned
- * meshes) do not drop a sidecar that a busy host held up for a moment.
- */
-export function isLiveRecord(rec: EndpointRecord, putAt: number, now: number): boolean {
-  return now - putAt <= Math.max(rec.heartbeatMs * 3.5, rec.heartbeatMs + 2000);
-}
-
-export const sidecarName = (rec: EndpointRecord) => `${rec.app}/${rec.instance}`;
+export { isLiveRecord };
 
 /** Where one sidecar stands: done, still to come, or refused with the error it reported. */
 export function standing(rec: EndpointRecord, wanted: Wanted): 'done' | 'pending' | { error: string } {

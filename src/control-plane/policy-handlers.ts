@@ -2,13 +2,14 @@ import type { KV } from 'nats';
 import { z } from 'zod';
 import type { Logger } from '../log/logger';
 import { IdlStore, RegistryError } from '../registry/idl-store';
-import { decodeJson, isLive, isTransient } from '../registry/kv';
+import { isTransient } from '../registry/kv';
 import { retrying } from '../registry/backoff';
 import { Subjects } from '../registry/names';
 import { PolicyStore } from '../registry/policy-store';
-import { endpointRecord, policyApplyRequest, policyDeleteRequest, policyRollbackRequest, policyShowRequest } from '../registry/records';
+import { policyApplyRequest, policyDeleteRequest, policyRollbackRequest, policyShowRequest } from '../registry/records';
 import type { ControlPlane } from './control-plane';
-import { awaitConfirmation, isLiveRecord, type Confirmation, type Wanted } from './policy-confirm';
+import { liveSidecars } from '../discovery/live-sidecars';
+import { awaitConfirmation, type Confirmation, type Wanted } from './policy-confirm';
 import { lineDiff } from './policy-diff';
 import { validatePolicy, type ValidationContext, type Validated } from './policy-validate';
 
@@ -37,7 +38,7 @@ export function registerPolicyHandlers(cp: ControlPlane, deps: PolicyDeps): void
   cp.handle(Subjects.policyList, z.object({}).passthrough(), () => store.list());
   cp.handle(Subjects.policyShow, policyShowRequest, (req) => store.show(req.service, req.revision));
   cp.handle(Subjects.policyRollback, policyRollbackRequest, async (req) => {
-    const res = await store.rollback(req.service, req.to);
+    const res = await store.rollback(req.service, req.to, req.by);
     log.info(res, 'policy rolled back');
     return { ...res, ...(await confirmed(deps, new Map([[req.service, res.revision]]), req.waitTimeoutMs, `revision ${res.revision} of ${req.service} is current`)) };
   });
@@ -62,17 +63,8 @@ function validationContext(deps: PolicyDeps): ValidationContext {
     providerLabels: (service) =>
       retrying(
         async () => {
-          const out: Array<Record<string, string>> = [];
-          const keys: string[] = [];
-          for await (const k of await deps.endpoints.keys()) keys.push(k);
-          const now = Date.now();
-          for (const k of keys) {
-            const e = await deps.endpoints.get(k);
-            if (!isLive(e)) continue;
-            const rec = decodeJson(endpointRecord, e.value);
-            if (isLiveRecord(rec, e.created.getTime(), now) && rec.services.some((s) => s.name === service)) out.push(rec.labels);
-          }
-          return out;
+          const live = await liveSidecars(deps.endpoints);
+          return live.filter((l) => l.record.services.some((s) => s.name === service)).map((l) => l.record.labels);
         },
         (err) => {
           if (!isTransient(err)) throw err;
@@ -111,7 +103,7 @@ async function apply(deps: PolicyDeps, req: z.output<typeof policyApplyRequest>)
 
   const applied = [];
   for (const v of valid) {
-    const res = await deps.store.put(v.service, v.yaml, v.document);
+    const res = await deps.store.put(v.service, v.yaml, v.document, req.by);
     deps.log.info({ service: v.service, revision: res.revision }, 'policy applied');
     applied.push({ service: v.service, revision: res.revision, previous: res.previous, appliedAt: res.appliedAt });
   }

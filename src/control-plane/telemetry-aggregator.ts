@@ -7,6 +7,7 @@ import { Subjects } from '../registry/names';
 interface InstanceState {
   /** When a report of this instance last arrived, by this replica's clock (sidecar clocks may be off). */
   heardAt: number;
+  app: string;
   /** The instance's cumulative series; a report may carry only some of them (reports are split to fit NATS). */
   readonly series: Map<string, SeriesSample>;
   readonly conversion: Map<string, ConversionSample>;
@@ -52,9 +53,9 @@ export class TelemetryAggregator {
       this.log.warn({ subject }, 'ignoring a malformed telemetry report');
       return;
     }
-    const { instance, series, conversion } = parsed.data;
+    const { instance, app, series, conversion } = parsed.data;
     let state = this.instances.get(instance);
-    if (!state) this.instances.set(instance, (state = { heardAt: 0, series: new Map(), conversion: new Map() }));
+    if (!state) this.instances.set(instance, (state = { heardAt: 0, app, series: new Map(), conversion: new Map() }));
     state.heardAt = this.now();
     for (const s of series) state.series.set(seriesKey(s), s);
     for (const s of conversion) state.conversion.set(conversionKey(s), s);
@@ -70,6 +71,12 @@ export class TelemetryAggregator {
       sumSamples(state.conversion.values(), conversionKey, conversion);
     }
     return { instances: this.instances.size, series, conversion };
+  }
+
+  /** Each live instance's cumulative series as last reported, for per-sidecar rates (`transmesh status`). */
+  perInstance(): Array<{ instance: string; app: string; heardAt: number; series: Iterable<SeriesSample> }> {
+    this.forgetSilent();
+    return [...this.instances].map(([instance, s]) => ({ instance, app: s.app, heardAt: s.heardAt, series: s.series.values() }));
   }
 
   render(): string {

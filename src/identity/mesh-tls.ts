@@ -18,6 +18,7 @@ export interface CertInfo {
   /** SHA-256 fingerprint of the CA that issued it (of those trusted), or undefined when none of them did. */
   readonly issuer: string | undefined;
   readonly fingerprint: string;
+  readonly notBefore: string;
   readonly notAfter: string;
 }
 
@@ -70,7 +71,7 @@ export class MeshTls {
   certInfo(): CertInfo {
     const cert = new X509Certificate(this.current.certPem);
     const issuer = issuerOf(cert, this.trusted.map((p) => new X509Certificate(p)));
-    return { issuer: issuer?.fingerprint256, fingerprint: cert.fingerprint256, notAfter: new Date(Date.parse(cert.validTo)).toISOString() };
+    return { issuer: issuer?.fingerprint256, fingerprint: cert.fingerprint256, notBefore: new Date(Date.parse(cert.validFrom)).toISOString(), notAfter: new Date(Date.parse(cert.validTo)).toISOString() };
   }
 
   onUpdate(listener: () => void): void {

@@ -5,7 +5,12 @@ import { CertSigner, defaultCertTtlMs } from '../control-plane/cert-signer';
 import { TelemetryAggregator } from '../control-plane/telemetry-aggregator';
 import { AccessLogWriter } from '../control-plane/access-log-writer';
 import { Dashboard } from '../control-plane/dashboard';
-import { PolicyPeek } from '../control-plane/policy-peek';
+import { policyRows } from '../control-plane/policy-rows';
+import { InstanceRates } from '../control-plane/instance-rates';
+import { liveSidecars } from '../discovery/live-sidecars';
+import { listQuotas } from '../quota/quota-listing';
+import { programVersion } from '../config/program-version';
+import { z } from 'zod';
 import { EndpointsWatcher } from '../discovery/endpoints-watcher';
 import { emptyEndpoints, EndpointsSnapshot } from '../snapshot/snapshots';
 import { createLogger, type Logger } from '../log/logger';
@@ -83,6 +88,10 @@ async function start(options: ControlPlaneOptions, log: Logger, undo: Teardown):
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();
   undo.add('telemetry', () => telemetry.stop());
+  const rates = new InstanceRates(telemetry);
+  rates.start();
+  undo.add('instance rates', () => rates.stop());
+  cp.handle(Subjects.meshStatus, z.object({}).passthrough(), async () => ({ at: Date.now(), version: programVersion, instances: rates.rates() }));
   const accessLog = options.accessLog ? new AccessLogWriter(nc, options.accessLog, log) : undefined;
   if (accessLog) {
     accessLog.start();
@@ -96,7 +105,17 @@ async function start(options: ControlPlaneOptions, log: Logger, undo: Teardown):
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: 1000, ttlMs: options.endpointTtlMs ?? 15_000 }, (s) => (endpoints = s), log);
   undo.add('endpoints watcher', () => epWatcher.stop());
   await epWatcher.start();
-  const dashboard = new Dashboard({ telemetry, endpoints: () => endpoints, idl: store, policies: new PolicyPeek(js) }, log);
+  const dashboard = new Dashboard(
+    {
+      telemetry,
+      endpoints: () => endpoints,
+      sidecars: async () => (await liveSidecars(epKv)).map((l) => l.record),
+      idl: store,
+      policies: (sidecars) => policyRows(policies, sidecars),
+      quotas: () => listQuotas(nc, Date.now()),
+    },
+    log,
+  );
   dashboard.start();
   undo.add('dashboard', () => dashboard.stop());
   const admin = Fastify({ logger: false });

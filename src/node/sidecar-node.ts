@@ -19,6 +19,9 @@ import { createOtlpTracer } from '../sidecar/tracing/otlp-tracer';
 import { joinMesh } from './mesh-identity';
 import { quotaLeaseSource } from '../quota/quota-bucket';
 import { registerProtocols } from './protocols';
+import { programVersion } from '../config/program-version';
+import type { EndpointRecord } from '../registry/records';
+import type { IdlSnapshot } from '../snapshot/snapshots';
 import { Teardown } from './teardown';
 
 /**
@@ -72,6 +75,11 @@ export function firstNonLoopback(): string {
   return '127.0.0.1';
 }
 
+/** service → IDL version, as the sidecar serves them (its discovery record says so for `transmesh status`). */
+function idlVersions(s: IdlSnapshot): Record<string, number> {
+  return Object.fromEntries([...s.services].map(([name, e]) => [name, e.version]));
+}
+
 export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
   registerProtocols();
   const log = createLogger('sidecar');
@@ -87,6 +95,7 @@ export async function startSidecar(config: SidecarConfig, otel?: OtelConfig) {
 
 /** Each step registers its undo as soon as it has started: stop runs them last first, and so does a start that fails halfway. */
 async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: Logger, undo: Teardown) {
+  const startedAt = new Date().toISOString();
   const nc = await connectNats(config.nats, `transmesh-sidecar-${config.app}`, config.natsAuth);
   undo.add('NATS connection', () => nc.close());
   // `<app>.<host-pid-random>`: the app is a subject token of its discovery key, so a NATS user per
@@ -119,7 +128,8 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: config.heartbeatMs, ttlMs: config.endpointTtlMs }, (s) => sidecar.endpoints.swap(s), log);
   appSidecars = (app) => epWatcher.sidecarsOf(app);
   // Reports go into the discovery record once it exists; before that, into the first one put.
-  let announce = (_report: PolicyReport): void => {};
+  // Changes go into the discovery record once it exists; before that, into the first one put.
+  let announce = (_change: Partial<EndpointRecord>): void => {};
   let policyReport: PolicyReport = { policies: {}, policyErrors: {} };
   const policyWatcher = new PolicyWatcher(
     policyKv,
@@ -139,7 +149,13 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
   });
   await Promise.all([idlWatcher.start(), epWatcher.start()]);
   await policyWatcher.start();
-  undo.add('policy rebuild on IDL change', sidecar.idl.onSwap(() => policyWatcher.idlChanged()));
+  undo.add(
+    'policy rebuild on IDL change',
+    sidecar.idl.onSwap((s) => {
+      policyWatcher.idlChanged();
+      announce({ idl: idlVersions(s) });
+    }),
+  );
   followConnection(nc, log, (up) => {
     if (!up) return epWatcher.disconnected();
     Promise.all([epWatcher.reconnected(), idlWatcher.restart(), policyWatcher.restart(), identity?.restart()]).then(
@@ -171,13 +187,16 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
       labels: { ...config.label },
       ...policyReport,
       heartbeatMs: config.heartbeatMs,
+      version: programVersion,
+      startedAt,
+      idl: idlVersions(sidecar.idl.current),
       ...(certInfo ? { cert: certInfo } : {}),
     },
     config.heartbeatMs,
     log,
     epWatcher,
   );
-  announce = (report) => void announcer.update(report);
+  announce = (change) => void announcer.update(change);
   announceCert = () => void announcer.update({ cert: certInfo });
   // Ready means discovery already routes to this sidecar's own providers too.
   const seen = config.provide.length ? seesItself(sidecar, instance, 2000) : Promise.resolve();

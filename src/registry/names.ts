@@ -34,6 +34,8 @@ export const Subjects = {
   caSign: 'transmesh.ca.sign',
   /** `transmesh token revoke` / `cert revoke` → the control plane adds to the deny list in the CA bucket. */
   caRevoke: 'transmesh.ca.revoke',
+  /** Any control plane answers with its clock, version and each sidecar's calls/s and failure rate (`transmesh status`, `check`). */
+  meshStatus: 'transmesh.mesh.status',
 } as const;
 
 /** The key of the CA record in the `transmesh_ca` bucket. */

@@ -8,6 +8,7 @@ export interface PolicyListing {
   revision: number;
   appliedAt: string;
   revisions: number[];
+  lastChange?: PolicyServiceRecord['lastChange'];
 }
 
 /**
@@ -25,7 +26,7 @@ export class PolicyStore {
   }
 
   /** Stores a validated document as the service's next revision and makes it current. */
-  async put(service: string, yaml: string, document: unknown): Promise<{ revision: number; previous: number | undefined; appliedAt: string }> {
+  async put(service: string, yaml: string, document: unknown, by?: string): Promise<{ revision: number; previous: number | undefined; appliedAt: string }> {
     const revision = await this.nextRevision(service);
     const appliedAt = new Date().toISOString();
     const rec: PolicyDocRecord = { service, revision, appliedAt, yaml, document };
@@ -35,7 +36,8 @@ export class PolicyStore {
     await this.updateHead(service, (prev) => {
       previous = prev?.current;
       const revisions = [...(prev?.revisions ?? []), { revision, appliedAt }].sort((a, b) => a.revision - b.revision);
-      return { service, current: Math.max(prev?.current ?? 0, revision), revisions };
+      const current = Math.max(prev?.current ?? 0, revision);
+      return { service, current, revisions, lastChange: current === revision ? { how: 'apply', at: appliedAt, by } : prev?.lastChange };
     });
     return { revision, previous, appliedAt };
   }
@@ -69,13 +71,13 @@ export class PolicyStore {
       const head = await this.head(key.slice('service.'.length));
       if (!head) continue;
       const cur = head.revisions.find((r) => r.revision === head.current);
-      out.push({ service: head.service, revision: head.current, appliedAt: cur?.appliedAt ?? '', revisions: head.revisions.map((r) => r.revision) });
+      out.push({ service: head.service, revision: head.current, appliedAt: cur?.appliedAt ?? '', revisions: head.revisions.map((r) => r.revision), ...(head.lastChange ? { lastChange: head.lastChange } : {}) });
     }
     return out.sort((a, b) => a.service.localeCompare(b.service));
   }
 
   /** Makes the previous (or named) revision current; the documents themselves are not changed. */
-  async rollback(service: string, to?: number): Promise<{ service: string; revision: number; previous: number }> {
+  async rollback(service: string, to?: number, by?: string): Promise<{ service: string; revision: number; previous: number }> {
     let previous = 0;
     let target = 0;
     await this.updateHead(service, (prev) => {
@@ -89,7 +91,7 @@ export class PolicyStore {
         if (!older.length) throw new RegistryError(`${service} has no policy revision before ${prev.current}`);
         target = older[older.length - 1].revision;
       }
-      return { ...prev, current: target };
+      return { ...prev, current: target, lastChange: { how: 'rollback', at: new Date().toISOString(), by } };
     });
     return { service, revision: target, previous };
   }

@@ -71,8 +71,22 @@ export const endpointRecord = z.object({
   policyErrors: z.record(z.string(), z.object({ revision: z.number().int(), error: z.string() })).default({}),
   /** How often the record is re-put; readers judge liveness by it. */
   heartbeatMs: z.number().int().positive().default(1000),
-  /** The mesh certificate this sidecar presents (mesh with a CA): `ca retire` refuses while one from the CA to retire is live. */
-  cert: z.object({ issuer: z.string().optional(), fingerprint: z.string(), notAfter: z.string() }).optional(),
+  /*
+   * What `transmesh status` and `check` show; absent from records of older sidecars, which are
+   * still read (shown as unknown).
+   */
+  /** The transmesh version the sidecar runs (package.json). */
+  version: z.string().optional(),
+  /** When the sidecar started (ISO 8601), for its uptime. */
+  startedAt: z.string().optional(),
+  /** service → the IDL version this sidecar serves. */
+  idl: z.record(z.string(), z.number().int()).optional(),
+  /**
+   * The mesh certificate this sidecar presents (mesh with a CA): its CA (`issuer`, the CA's
+   * SHA-256 fingerprint; `ca retire` refuses while one from the CA to retire is live), its own
+   * fingerprint and validity (`check` finds a renewal that is overdue).
+   */
+  cert: z.object({ issuer: z.string().optional(), fingerprint: z.string().optional(), notBefore: z.string().optional(), notAfter: z.string() }).optional(),
 });
 export type EndpointRecord = z.infer<typeof endpointRecord>;
 
@@ -86,10 +100,15 @@ export const policyDocRecord = z.object({
 });
 export type PolicyDocRecord = z.infer<typeof policyDocRecord>;
 
+/** Who asked for a change: `user@host` as the CLI says; free text, shown, never trusted. */
+const changedBy = z.string().max(200).optional();
+
 export const policyServiceRecord = z.object({
   service: z.string(),
   current: z.number().int().positive(),
   revisions: z.array(z.object({ revision: z.number().int().positive(), appliedAt: z.string() })),
+  /** The last change of `current`: what made it, when and at whose request (absent on heads written by older control planes). */
+  lastChange: z.object({ how: z.enum(['apply', 'rollback']), at: z.string(), by: changedBy }).optional(),
 });
 export type PolicyServiceRecord = z.infer<typeof policyServiceRecord>;
 
@@ -97,10 +116,11 @@ export const policyApplyRequest = z.object({
   files: z.array(z.object({ name: z.string(), text: z.string() })).min(1),
   dryRun: z.boolean().default(false),
   waitTimeoutMs: z.number().int().positive().default(10_000),
+  by: changedBy,
 });
 export type PolicyApplyRequest = z.infer<typeof policyApplyRequest>;
 export const policyShowRequest = z.object({ service: z.string().min(1), revision: z.number().int().positive().optional() });
-export const policyRollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional(), waitTimeoutMs: z.number().int().positive().default(10_000) });
+export const policyRollbackRequest = z.object({ service: z.string().min(1), to: z.number().int().positive().optional(), waitTimeoutMs: z.number().int().positive().default(10_000), by: changedBy });
 export const policyDeleteRequest = z.object({ service: z.string().min(1), waitTimeoutMs: z.number().int().positive().default(10_000) });
 
 /**

@@ -17,7 +17,7 @@ const skip = process.env.TRANSMESH_SKIP_EXAMPLES === '1';
   test('the PHP client gets every expected answer from both Java services', async () => {
     expect(existsSync(jar)).toBe(true); // npm test builds it; see scripts/test.sh
     const [natsPort, listenPort] = [await freePort(), await freePort()];
-    const dev = spawnCli('dev --examples', ['dev', '--examples', '--once', '--quiet', '--nats', `nats://127.0.0.1:${natsPort}`, '--listen', `127.0.0.1:${listenPort}`, '--admin', '127.0.0.1:0']);
+    const dev = spawnCli('dev --examples', ['dev', '--examples', '--once', '--quiet', '--nats', `nats://127.0.0.1:${natsPort}`, '--listen', `127.0.0.1:${listenPort}`, '--admin', '127.0.0.1:0', '--control-plane-admin', '127.0.0.1:0']);
     const code = await dev.exited;
     await new Promise((r) => setImmediate(r));
     const out = dev.stdout.join('\n');

@@ -92,6 +92,15 @@ describe('NATS as part of the trust: one user per role', () => {
     expect(JSON.parse(ls.stdout)).toEqual([]);
   });
 
+  test('the operator user runs transmesh check and status (reads only)', async () => {
+    const operator = url('operator', passwords.TRANSMESH_OPERATOR_PASSWORD);
+    const check = await runCli(['check', '--nats', operator]);
+    expect([check.code, check.stderr, check.stdout.split('\n').filter((l) => !l.startsWith('✔'))]).toEqual([0, '', ['all checks passed']]);
+    const status = await runCli(['status', '--json', '--nats', operator]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout).sidecars.map((s: { app: string }) => s.app)).toEqual(['web']);
+  });
+
   test('a wrong password: the CLI exits non-zero with one line', async () => {
     const res = await runCli(['idl', 'ls', '--nats', url('operator', 'wrong')]);
     expect(res.code).not.toBe(0);

@@ -31,7 +31,7 @@ describe('policy store on JetStream KV', () => {
     const put = (s: PolicyStore, i: number) => s.put(svc, `service: ${svc}\n# ${i}\n`, { service: svc });
     const res = await Promise.all([put(a, 1), put(b, 2), put(a, 3), put(b, 4), put(a, 5), put(b, 6)]);
     expect(res.map((r) => r.revision).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(await b.list()).toEqual([{ service: svc, revision: 6, appliedAt: expect.any(String), revisions: [1, 2, 3, 4, 5, 6] }]);
+    expect(await b.list()).toEqual([{ service: svc, revision: 6, appliedAt: expect.any(String), revisions: [1, 2, 3, 4, 5, 6], lastChange: { how: 'apply', at: expect.any(String) } }]);
     const six = res.find((r) => r.revision === 6)!;
     expect((await a.show(svc)).yaml).toBe(`service: ${svc}\n# ${res.indexOf(six) + 1}\n`);
   });
@@ -41,7 +41,11 @@ describe('policy store on JetStream KV', () => {
     await nats.restart();
     const s = await open();
     expect(await s.rollback(svc)).toEqual({ service: svc, revision: 5, previous: 6 });
-    expect(await s.rollback(svc, 2)).toEqual({ service: svc, revision: 2, previous: 5 });
+    expect(await s.rollback(svc, 2, 'ops@bastion')).toEqual({ service: svc, revision: 2, previous: 5 });
+    // The head says what made revision 2 current, when and at whose request (the dashboard shows it).
+    const head = await s.head(svc);
+    expect(head?.lastChange).toEqual({ how: 'rollback', at: expect.any(String), by: 'ops@bastion' });
+    expect(Date.parse(head!.lastChange!.at)).toBeGreaterThan(Date.parse(head!.revisions.find((r) => r.revision === 2)!.appliedAt));
     expect((await s.show(svc, 6)).revision).toBe(6);
     await expect(s.rollback(svc, 9)).rejects.toThrow(/no policy revision 9/);
     await expect(s.rollback('no.Such')).rejects.toThrow(/no policy for no.Such/);

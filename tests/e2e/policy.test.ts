@@ -136,7 +136,7 @@ quotas: [{caller: web, methods: [Gone], limit: 1, per: second}]
       `quotas[0].methods[0]: no method Gone in ${svc}`,
     ]);
     const ls = await cli('policy', 'ls', '--json');
-    expect(JSON.parse(ls.stdout)).toEqual([{ service: svc, revision: 2, appliedAt: expect.any(String), revisions: [1, 2] }]);
+    expect(JSON.parse(ls.stdout)).toEqual([{ service: svc, revision: 2, appliedAt: expect.any(String), revisions: [1, 2], lastChange: { how: 'apply', at: expect.any(String), by: expect.stringMatching(/^.+@.+$/) } }]);
     const unknown = await cli('policy', 'apply', policyFile('service: no.Such.Service\n'));
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('service: no service no.Such.Service in the IDL registry');

@@ -20,9 +20,9 @@ function run(args: string[]): Promise<string> {
   });
 }
 
-/** The DOM after the page's scripts ran, as HTML. */
-export function dumpDom(url: string): Promise<string> {
-  return run(['--dump-dom', url]);
+/** The DOM after the page's scripts ran, as HTML; laid out in a window of `size` (what the page measures of itself depends on it). */
+export function dumpDom(url: string, size = '1280,1000'): Promise<string> {
+  return run([`--window-size=${size}`, '--dump-dom', url]);
 }
 
 export async function screenshot(url: string, file: string, size = '1280,1000'): Promise<void> {
