@@ -4,10 +4,11 @@ import { windowLengthMs, windowStart } from '../policy/quota-window';
 import { quotaId } from '../policy/quota-lease';
 import { policyDocumentSchema } from '../policy/policy-document';
 import { PolicyStore } from '../registry/policy-store';
-import { openBucket } from '../registry/kv';
-import { bucketOptions, Buckets } from '../registry/names';
+import { bindBucket } from '../registry/kv';
+import { createLogger } from '../log/logger';
+import { Buckets } from '../registry/names';
 import { currentCounters } from '../quota/kv-lease-source';
-import { openQuotaBucket } from '../quota/quota-bucket';
+import { bindQuotaBucket } from '../quota/quota-bucket';
 import { connectNats } from '../registry/connect';
 import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, parseFlags, UsageError, validate } from './args';
 import { print, table } from './output';
@@ -52,8 +53,9 @@ export async function run(argv: string[]): Promise<number> {
  * used 0 when no sidecar counted yet. Counters of quotas no policy has any more are left out.
  */
 async function listQuotas(nc: Awaited<ReturnType<typeof connectNats>>, now: number, service: string | undefined) {
-  const policies = new PolicyStore(await openBucket(nc.jetstream(), Buckets.policy, bucketOptions[Buckets.policy]));
-  const counters = new Map((await currentCounters(await openQuotaBucket(nc), now, service)).map((c) => [`${c.service}\u0000${c.quotaId}\u0000${c.caller}`, c]));
+  const log = createLogger('quota');
+  const policies = new PolicyStore(await bindBucket(nc.jetstream(), Buckets.policy, log));
+  const counters = new Map((await currentCounters(await bindQuotaBucket(nc, log), now, service)).map((c) => [`${c.service}\u0000${c.quotaId}\u0000${c.caller}`, c]));
   const services = service ? [service] : (await policies.list()).map((p) => p.service);
   const rows = [];
   for (const name of services) {

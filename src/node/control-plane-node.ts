@@ -13,8 +13,8 @@ import { connectNats, type NatsAuth, redact } from '../registry/connect';
 import { IdlStore } from '../registry/idl-store';
 import { PolicyStore } from '../registry/policy-store';
 import { registerPolicyHandlers } from '../control-plane/policy-handlers';
-import { encodeJson, openBucket } from '../registry/kv';
-import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
+import { createBuckets, encodeJson } from '../registry/kv';
+import { Buckets, caKey, Subjects } from '../registry/names';
 import { signRequest, type CaRecord } from '../registry/records';
 
 export interface ControlPlaneOptions {
@@ -37,19 +37,22 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   const signer = options.ca ? await CertSigner.load(options.ca, options.certTtlMs ?? defaultCertTtlMs, log) : undefined;
   const nc = await connectNats(options.nats, 'transmesh-control-plane', options.natsAuth);
   const js = nc.jetstream();
-  const kv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
+  // Every bucket, before anything else: sidecars only bind, and wait until these exist.
+  const buckets = await createBuckets(js);
+  const bucket = (name: string) => buckets.get(name)!;
+  const kv = bucket(Buckets.idl);
   const store = new IdlStore(kv);
   const cp = new ControlPlane(nc, store, log);
   cp.start();
   if (signer) {
     cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req));
     // From now on the mesh has a CA: sidecars read this record and know they need a token.
-    const caKv = await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca]);
+    const caKv = bucket(Buckets.ca);
     const record: CaRecord = { cert: signer.ca.certPem, trustDomain: signer.ca.trustDomain };
     await caKv.put(caKey, encodeJson(record));
   }
-  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
-  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  const policyKv = bucket(Buckets.policy);
+  const epKv = bucket(Buckets.endpoints);
   registerPolicyHandlers(cp, { store: new PolicyStore(policyKv), idl: store, endpoints: epKv, log });
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();

@@ -6,8 +6,8 @@ import { MeshTls, type TlsMaterial } from '../identity/mesh-tls';
 import { newWorkloadKey } from '../identity/workload-key';
 import { proveRenewal } from '../identity/renewal-proof';
 import type { Logger } from '../log/logger';
-import { decodeJson, encodeJson, isLive, openBucket } from '../registry/kv';
-import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
+import { bindBucket, decodeJson, encodeJson, isLive } from '../registry/kv';
+import { Buckets, caKey, Subjects } from '../registry/names';
 import { caRecord, type CaRecord, type Reply, type SignRequest, type SignResult } from '../registry/records';
 
 /** How long a sidecar waits for a control plane to sign: within the contract's 10 s to exit, after NATS's 3 s connect. */
@@ -20,7 +20,8 @@ const signTimeoutMs = 5000;
  * undefined on a mesh without a CA (the peer hop stays plaintext). Throws IdentityError otherwise.
  */
 export async function joinMesh(nc: NatsConnection, app: string, token: string | undefined, log: Logger): Promise<{ tls: MeshTls; renew: () => () => void } | undefined> {
-  const kv = await openBucket(nc.jetstream(), Buckets.ca, bucketOptions[Buckets.ca]);
+  // Waits for a control plane to have created the bucket: a sidecar may start first.
+  const kv = await bindBucket(nc.jetstream(), Buckets.ca, log, { wait: true });
   const entry = await kv.get(caKey);
   if (!isLive(entry)) {
     if (token) log.warn('--token given, but this mesh has no CA (no control plane ran with --ca): the peer hop is plaintext and callers are not authenticated');
