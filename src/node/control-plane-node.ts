@@ -3,6 +3,7 @@ import type { HostPort } from '../config/addresses';
 import { ControlPlane } from '../control-plane/control-plane';
 import { CertSigner, defaultCertTtlMs } from '../control-plane/cert-signer';
 import { TelemetryAggregator } from '../control-plane/telemetry-aggregator';
+import { ProcessMetrics } from '../telemetry/process-metrics';
 import { AccessLogWriter } from '../control-plane/access-log-writer';
 import { Dashboard } from '../control-plane/dashboard';
 import { PolicyPeek } from '../control-plane/policy-peek';
@@ -70,7 +71,8 @@ export async function startControlPlane(options: ControlPlaneOptions) {
   dashboard.routes(admin);
   admin.get('/healthz', async () => ({ status: 'ok' }));
   admin.get('/readyz', async (_req, reply) => (nc.isClosed() ? reply.code(503).send({ status: 'not ready' }) : { status: 'ready' }));
-  admin.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(telemetry.render()));
+  const processMetrics = new ProcessMetrics().start();
+  admin.get('/metrics', async (_req, reply) => reply.header('content-type', 'text/plain; version=0.0.4').send(telemetry.render() + processMetrics.render()));
   const adminUrl = await admin.listen({ host: options.admin.host, port: options.admin.port });
   await nc.flush();
   log.info({ nats: redact(options.nats), admin: adminUrl, accessLog: options.accessLog ?? null, trustDomain: signer?.ca.trustDomain }, 'control plane ready');
@@ -78,6 +80,7 @@ export async function startControlPlane(options: ControlPlaneOptions) {
     stop: async () => {
       await admin.close();
       telemetry.stop();
+      processMetrics.stop();
       dashboard.stop();
       epWatcher.stop();
       process.off('SIGHUP', reopen);

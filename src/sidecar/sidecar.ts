@@ -12,6 +12,7 @@ import { Breaker } from './outbound/breaker';
 import { HttpListener } from './outbound/http-listener';
 import { PeerServer } from './inbound/peer-server';
 import { createAdminServer } from './admin/admin-server';
+import { ProcessMetrics } from '../telemetry/process-metrics';
 import { GrpcProvider } from './inbound/grpc-provider';
 import { ThriftProvider } from './inbound/thrift-provider';
 import type { Provider } from './inbound/provider';
@@ -54,6 +55,7 @@ export class Sidecar {
   private readonly peerServer: PeerServer;
   private readonly admin;
   private draining = false;
+  private readonly processGauges = new ProcessMetrics().start();
 
   constructor(
     private readonly config: SidecarConfig,
@@ -80,7 +82,7 @@ export class Sidecar {
     this.admin = createAdminServer({
       metrics: this.metrics,
       accessLog: this.accessLog,
-      extraMetrics: () => this.access.render() + this.limits.render(this.ledger) + (tracer?.render?.() ?? ''),
+      extraMetrics: () => this.access.render() + this.limits.render(this.ledger) + (tracer?.render?.() ?? '') + this.processGauges.render(),
       idl: this.idl,
       endpoints: this.endpoints,
       policies: this.policies,
@@ -131,5 +133,6 @@ export class Sidecar {
     await this.admin.close();
     for (const p of this.providers.values()) p.close();
     this.peers.close();
+    this.processGauges.stop();
   }
 }
