@@ -6,4 +6,5 @@
 set -euo pipefail
 source "$(dirname "$0")/ensure-tools.sh"
 build_java_examples -DskipTests
-run_built dist/bench/soak/main.js "$@"
+# The heap is read through each process's inspector, over the WebSocket Node 22 has built in.
+run_built --experimental-websocket dist/bench/soak/main.js "$@"

@@ -20,6 +20,8 @@ import { SteadyLoad } from './steady-load';
 const rules: Record<Metric, Omit<FlatnessRule, 'from'>> = {
   rss: { tolerance: 0.1, floor: 1 },
   heap: { tolerance: 0.1, floor: 1 },
+  // What JetStream keeps: IDL versions and policy revisions (kept for rollback), quota windows (2-day TTL).
+  stored: { tolerance: 0.1, floor: 1 },
   fds: { tolerance: 0.1, floor: 10 },
   lagP99: { tolerance: 0.5, floor: 20 },
   consumers: { tolerance: 0.1, floor: 10 },
@@ -128,7 +130,8 @@ function judge(series: Map<string, Array<{ t: number; v: number }>>, mesh: SoakM
     const [role, metric] = key.split('|') as [string, Metric];
     const restarted = mesh.procs.get(role)?.restarted ?? 0;
     const fit = flatness(points, { from: warmupMs, ...rules[metric] });
-    if (restarted) rows.push({ role, metric, fit, verdict: 'not judged', note: `restarted ${restarted}x on purpose` });
+    if (metric === 'stored') rows.push({ role, metric, fit, verdict: 'not judged', note: 'data kept on purpose: every IDL version and policy revision, quota windows for 2 days' });
+    else if (restarted) rows.push({ role, metric, fit, verdict: 'not judged', note: `restarted ${restarted}x on purpose` });
     else if (notOurs.has(role)) rows.push({ role, metric, fit, verdict: 'not judged', note: 'example provider (Java), not the mesh' });
     else rows.push({ role, metric, fit, verdict: !fit ? 'too few samples' : fit.flat ? 'flat' : 'GROWS', note: '' });
   }

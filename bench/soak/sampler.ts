@@ -2,11 +2,13 @@ import { readdirSync } from 'node:fs';
 import { sampleUsage } from '../proc-usage';
 import type { Point } from './flatness';
 import type { MeshProc } from './soak-mesh';
+import { HeapProbe } from './heap-probe';
 
 /** What is sampled, with the unit its values are in. */
 export const metricUnits = {
   rss: 'MB',
   heap: 'MB',
+  stored: 'MB',
   fds: 'fds',
   lagP99: 'ms',
   consumers: 'consumers',
@@ -16,9 +18,10 @@ export const metricUnits = {
 export type Metric = keyof typeof metricUnits;
 
 /**
- * Samples every process of the mesh: RSS and open file descriptors from /proc (any process), the
- * V8 heap and event-loop lag from a Transmesh process's /metrics, and from nats-server's
- * monitoring port the JetStream consumers (/jsz), client connections and subscriptions (/varz).
+ * Samples every process of the mesh: RSS and open file descriptors from /proc (any process), a
+ * Transmesh process's V8 heap after a full GC (its inspector) and event-loop lag (its /metrics),
+ * and from nats-server's monitoring port the JetStream consumers and stored bytes (/jsz), client
+ * connections and subscriptions (/varz).
  * A series is `role|metric`, its points timed from the soak's start.
  */
 export class Sampler {
@@ -46,10 +49,22 @@ export class Sampler {
     } catch (err) {
       this.fail(`${p.role}: /proc: ${(err as Error).message}`);
     }
+    if (p.inspector) {
+      // Connected only for the sample: a process with a debugger attached does not exit (it waits
+      // for the debugger to leave), and the soak stops processes on purpose.
+      let probe: HeapProbe | undefined;
+      try {
+        probe = await HeapProbe.connect(p.inspector);
+        this.add(p.role, 'heap', t, await probe.retainedMb());
+      } catch (err) {
+        this.fail(`${p.role}: inspector: ${(err as Error).message}`);
+      } finally {
+        probe?.close();
+      }
+    }
     if (!p.admin) return;
     try {
       const text = await (await fetch(`${p.admin}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-      this.add(p.role, 'heap', t, gaugeValue(text, 'nodejs_heap_used_bytes') / 1048576);
       this.add(p.role, 'lagP99', t, gaugeValue(text, 'nodejs_eventloop_lag_seconds{quantile="0.99"}') * 1000);
     } catch (err) {
       this.fail(`${p.role}: /metrics: ${(err as Error).message}`);
@@ -61,6 +76,7 @@ export class Sampler {
       const get = async (path: string) => (await (await fetch(`${this.monitorUrl}${path}`, { signal: AbortSignal.timeout(5000) })).json()) as Record<string, number>;
       const [jsz, varz] = await Promise.all([get('/jsz?consumers=true'), get('/varz')]);
       this.add('nats-server', 'consumers', t, jsz.consumers);
+      this.add('nats-server', 'stored', t, jsz.bytes / 1048576);
       this.add('nats-server', 'connections', t, varz.connections);
       this.add('nats-server', 'subscriptions', t, varz.subscriptions);
     } catch (err) {

@@ -24,6 +24,8 @@ export interface MeshProc {
   admin?: string;
   /** Restarted on purpose during the run: its series restart too, so no slope is judged. */
   restarted: number;
+  /** ws:// of its inspector (Transmesh processes run with --inspect=127.0.0.1:0): the heap after a full GC. */
+  inspector?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export class SoakMesh {
     this.ca = await devCa();
     const cp = this.cli('control-plane', ['control-plane', '--nats', this.natsUrl, '--admin', '127.0.0.1:0', '--ca', this.ca.dir], { TRANSMESH_CERT_TTL: this.certTtl });
     this.procs.get('control-plane')!.admin = String((await cp.waitForMsg('control plane ready')).admin);
+    await this.inspectorOf('control-plane');
     progress('NATS, control plane (CA) up; starting the Java providers');
     this.usersPort = await this.startJava('java users', 'users', 0);
     const ordersPort = await this.startJava('java orders', 'orders', 0);
@@ -128,6 +131,7 @@ export class SoakMesh {
     const p = this.cli(app, ['sidecar', '--app', app, '--nats', this.natsUrl, ...this.ca.joinArgs(app), ...local, ...extra], {}, sidecarNodeFlags());
     const ready = await p.waitForMsg('sidecar ready', 60_000);
     this.procs.get(app)!.admin = String(ready.admin);
+    await this.inspectorOf(app);
     return ready;
   }
 
@@ -138,8 +142,14 @@ export class SoakMesh {
     return Number(/(\d+)$/.exec(String(line.msg))![1]);
   }
 
+  private async inspectorOf(role: string): Promise<void> {
+    const m = this.procs.get(role)!;
+    const line = await m.proc.waitFor((l) => /^Debugger listening on ws:\/\//.test(String(l.msg)), `${role}'s inspector`);
+    m.inspector = /(ws:\/\/\S+)/.exec(String(line.msg))![1];
+  }
+
   private cli(role: string, args: string[], env: Record<string, string> = {}, nodeFlags: string[] = []): Proc {
-    const p = spawnProc(role, process.execPath, [...nodeFlags, cliMain, ...args], { env, keepLines });
+    const p = spawnProc(role, process.execPath, ['--inspect=127.0.0.1:0', ...nodeFlags, cliMain, ...args], { env, keepLines });
     this.add(role, p);
     return p;
   }
