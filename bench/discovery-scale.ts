@@ -2,8 +2,8 @@ import { connect, KV } from 'nats';
 import { cliPath as defaultCli } from './paths';
 import { Proc, spawnProc, startNats } from '../src/dev/processes';
 import { sampleUsage, selfSample, usageBetween } from './proc-usage';
-import { openBucket, encodeJson } from '../src/registry/kv';
-import { bucketOptions, Buckets } from '../src/registry/names';
+import { createBuckets, encodeJson } from '../src/registry/kv';
+import { Buckets } from '../src/registry/names';
 import { endpointRecord, type EndpointRecord } from '../src/registry/records';
 
 /**
@@ -64,7 +64,8 @@ async function main(): Promise<void> {
     const nc = await connect({ servers: nats.url });
     let sidecar: Proc | undefined;
     try {
-      const kv = await openBucket(nc.jetstream(), Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+      // What a control plane does at start: the sidecar only binds to the buckets.
+      const kv = (await createBuckets(nc.jetstream())).get(Buckets.endpoints)!;
       const records = Array.from({ length: n }, (_, i) => record(i, services));
       const beats = heartbeat(kv, records);
       await sleep(1500);

@@ -7,8 +7,9 @@ import { commonFlags, defaultNatsUrl, FlagSpec, natsAuthFrom, parseFlags, UsageE
 import { IdentityError, initCa, loadCa } from '../identity/ca';
 import { defaultTrustDomain, trustDomainPattern } from '../identity/spiffe';
 import { connectNats } from '../registry/connect';
-import { openBucket } from '../registry/kv';
-import { bucketOptions, Buckets } from '../registry/names';
+import { bindBucket } from '../registry/kv';
+import { createLogger } from '../log/logger';
+import { Buckets } from '../registry/names';
 import { publishRotation, retireCa } from '../control-plane/ca-rotation';
 
 const help = `usage:
@@ -64,11 +65,12 @@ export async function run(argv: string[]): Promise<number> {
   throw new UsageError(`unknown subcommand "${sub}" (init, rotate, retire)`);
 }
 
-async function withCaBuckets<T>(url: string, values: Record<string, unknown>, fn: (b: { ca: Awaited<ReturnType<typeof openBucket>>; endpoints: Awaited<ReturnType<typeof openBucket>> }) => Promise<T>): Promise<T> {
+async function withCaBuckets<T>(url: string, values: Record<string, unknown>, fn: (b: { ca: Awaited<ReturnType<typeof bindBucket>>; endpoints: Awaited<ReturnType<typeof bindBucket>> }) => Promise<T>): Promise<T> {
   const nc = await connectNats(url, 'transmesh-cli', natsAuthFrom(values));
   try {
     const js = nc.jetstream();
-    return await fn({ ca: await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca]), endpoints: await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]) });
+    const log = createLogger('ca');
+    return await fn({ ca: await bindBucket(js, Buckets.ca, log), endpoints: await bindBucket(js, Buckets.endpoints, log) });
   } finally {
     await nc.close();
   }

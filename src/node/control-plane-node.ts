@@ -19,8 +19,8 @@ import { IdlStore } from '../registry/idl-store';
 import { PolicyStore } from '../registry/policy-store';
 import { methodsNamedByPolicy } from '../control-plane/policy-method-use';
 import { registerPolicyHandlers } from '../control-plane/policy-handlers';
-import { openBucket, patientKv } from '../registry/kv';
-import { bucketOptions, Buckets, Subjects } from '../registry/names';
+import { createBuckets, patientKv } from '../registry/kv';
+import { Buckets, Subjects } from '../registry/names';
 import { revokeRequest, signRequest } from '../registry/records';
 import { TrustStore } from '../control-plane/trust-store';
 import { Teardown } from './teardown';
@@ -64,8 +64,11 @@ async function start(options: ControlPlaneOptions, log: Logger, undo: Teardown):
   const nc = await connectNats(options.nats, 'transmesh-control-plane', options.natsAuth);
   undo.add('NATS connection', () => nc.drain());
   const js = nc.jetstream();
-  const kv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
-  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
+  // Every bucket, before anything else: sidecars and the CLI only bind, and wait until these exist.
+  const buckets = await createBuckets(js);
+  const bucket = (name: string) => buckets.get(name)!;
+  const kv = bucket(Buckets.idl);
+  const policyKv = bucket(Buckets.policy);
   const policies = new PolicyStore(policyKv);
   // A push may not remove a method a stored policy names, even when forced.
   const store = new IdlStore(kv, (service) => methodsNamedByPolicy(policies, service));
@@ -74,7 +77,7 @@ async function start(options: ControlPlaneOptions, log: Logger, undo: Teardown):
   undo.add('request handlers', () => cp.drain());
   if (signer) {
     // From now on the mesh has a CA: sidecars read its record and know they need a token.
-    const trust = new TrustStore(patientKv(await openBucket(js, Buckets.ca, bucketOptions[Buckets.ca])));
+    const trust = new TrustStore(patientKv(bucket(Buckets.ca)));
     await trust.adopt(signer.ca, options.ca!, options.caReplace);
     cp.handle(Subjects.caSign, signRequest, (req) => signer.sign(req, trust));
     cp.handle(Subjects.caRevoke, revokeRequest, async (req) => {
@@ -83,7 +86,7 @@ async function start(options: ControlPlaneOptions, log: Logger, undo: Teardown):
       return rec;
     });
   }
-  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
+  const epKv = bucket(Buckets.endpoints);
   registerPolicyHandlers(cp, { store: policies, idl: store, endpoints: epKv, log });
   const telemetry = new TelemetryAggregator(nc, log);
   telemetry.start();

@@ -7,8 +7,8 @@ import { proveRenewal } from '../identity/renewal-proof';
 import { checkTokenTrusted, fingerprintOf, signingCa } from '../identity/trust-bundle';
 import type { Revocations } from '../identity/revocation';
 import type { Logger } from '../log/logger';
-import { decodeJson, encodeJson, isLive, openBucket } from '../registry/kv';
-import { bucketOptions, Buckets, caKey, Subjects } from '../registry/names';
+import { bindBucket, decodeJson, encodeJson, isLive } from '../registry/kv';
+import { Buckets, caKey, Subjects } from '../registry/names';
 import { caRecord, trustedCerts, type Reply, type SignRequest, type SignResult } from '../registry/records';
 import { TrustWatcher } from './trust-watcher';
 
@@ -41,7 +41,8 @@ export interface IdentityHooks {
  * stays plaintext). Throws IdentityError otherwise (a revoked token: the control plane's refusal).
  */
 export async function joinMesh(nc: NatsConnection, app: string, instance: string, token: string | undefined, log: Logger): Promise<MeshIdentity | undefined> {
-  const kv = await openBucket(nc.jetstream(), Buckets.ca, bucketOptions[Buckets.ca]);
+  // Waits for a control plane to have created the bucket: a sidecar may start first.
+  const kv = await bindBucket(nc.jetstream(), Buckets.ca, log, { wait: true });
   const entry = await kv.get(caKey);
   if (!isLive(entry)) {
     if (token) log.warn('--token given, but this mesh has no CA (no control plane ran with --ca): the peer hop is plaintext and callers are not authenticated');

@@ -8,8 +8,8 @@ import { createLogger, type Logger } from '../log/logger';
 import { connectNats } from '../registry/connect';
 import { IdlWatcher } from '../registry/idl-watcher';
 import { PolicyReport, PolicyWatcher } from '../registry/policy-watcher';
-import { openBucket } from '../registry/kv';
-import { bucketOptions, Buckets } from '../registry/names';
+import { bindBucket } from '../registry/kv';
+import { Buckets } from '../registry/names';
 import { Sidecar } from '../sidecar/sidecar';
 import { TelemetryPublisher } from './telemetry-publisher';
 import { AccessLogPublisher } from './access-log-publisher';
@@ -108,7 +108,7 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
   if (tracer) undo.add('tracer', () => tracer.shutdown().catch((err: unknown) => log.warn({ err }, 'spans not exported at shutdown')));
   // Quota counters: the sidecar's fallback share needs the app's live sidecars, which discovery knows once it runs.
   let appSidecars = (_app: string) => 1;
-  const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls, quotas: { source: quotaLeaseSource(nc), appSidecars: (app) => appSidecars(app) } });
+  const sidecar = new Sidecar(config, log, { tracer, tls: identity?.tls, quotas: { source: quotaLeaseSource(nc, log), appSidecars: (app) => appSidecars(app) } });
   // The deny list is loaded before the peer port listens, so a revoked caller is never let in.
   let certInfo = identity?.tls.certInfo();
   let announceCert = (): void => {};
@@ -121,9 +121,10 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
     },
   });
   const js = nc.jetstream();
-  const idlKv = await openBucket(js, Buckets.idl, bucketOptions[Buckets.idl]);
-  const epKv = await openBucket(js, Buckets.endpoints, bucketOptions[Buckets.endpoints]);
-  const policyKv = await openBucket(js, Buckets.policy, bucketOptions[Buckets.policy]);
+  // Bound, never created: the control plane creates the buckets (docs/security.md, least privilege).
+  const idlKv = await bindBucket(js, Buckets.idl, log, { wait: true });
+  const epKv = await bindBucket(js, Buckets.endpoints, log, { wait: true });
+  const policyKv = await bindBucket(js, Buckets.policy, log, { wait: true });
   const idlWatcher = new IdlWatcher(idlKv, (s) => sidecar.idl.swap(s), log);
   const epWatcher = new EndpointsWatcher(epKv, { heartbeatMs: config.heartbeatMs, ttlMs: config.endpointTtlMs }, (s) => sidecar.endpoints.swap(s), log);
   appSidecars = (app) => epWatcher.sidecarsOf(app);

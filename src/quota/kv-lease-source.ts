@@ -19,7 +19,21 @@ export const counterRecord = z.object({
 });
 export type CounterRecord = z.output<typeof counterRecord>;
 
+/**
+ * `<caller>.<service>.<quota>.<window start>`: the calling app first, because the consumer sidecars
+ * of that app are the only ones that count it, so a NATS user per app can be allowed to write
+ * `$KV.transmesh_quota.<app>.>` and no other app's counters (docs/security.md).
+ */
 export function counterKey(k: QuotaKey): string {
+  return `${k.caller}.${k.service}.${k.quotaId}.${k.windowStart}`;
+}
+
+/**
+ * Where counters were kept before they were keyed by the caller. Read (never written) when a
+ * window's counter is first created, so the window that was running at an upgrade keeps its
+ * count; the bucket's TTL removes these keys two days later.
+ */
+export function legacyCounterKey(k: QuotaKey): string {
   return `q.${k.service}.${k.quotaId}.${k.caller}.${k.windowStart}`;
 }
 
@@ -51,7 +65,7 @@ export class KvLeaseSource implements LeaseSource {
     const name = counterKey(key);
     for (let i = 0; i < maxTries; i++) {
       const e = await this.kv.get(name);
-      const prev = isLive(e) ? decodeJson(counterRecord, e.value) : undefined;
+      const prev = isLive(e) ? decodeJson(counterRecord, e.value) : await this.legacy(key);
       const used = prev?.used ?? 0;
       const settles = prev?.settles ?? [];
       const { add, result, settled } = f(used, settles);
@@ -70,6 +84,12 @@ export class KvLeaseSource implements LeaseSource {
     }
     throw new Error(`quota counter ${name}: too many concurrent updates`);
   }
+
+  /** The count an older version kept for this window, to start the new counter from. */
+  private async legacy(key: QuotaKey): Promise<CounterRecord | undefined> {
+    const e = await this.kv.get(legacyCounterKey(key));
+    return isLive(e) ? decodeJson(counterRecord, e.value) : undefined;
+  }
 }
 
 function isConflict(err: unknown): boolean {
@@ -77,17 +97,23 @@ function isConflict(err: unknown): boolean {
   return /wrong last sequence|key exists|10071|10164/i.test(msg);
 }
 
-/** Every counter of the current windows (optionally of one service), for `transmesh quota ls`. */
+/**
+ * Every counter of the current windows (optionally of one service), for `transmesh quota ls`. A
+ * counter under its legacy key counts only while no counter under the current key exists for it.
+ */
 export async function currentCounters(kv: KV, now: number, service?: string): Promise<CounterRecord[]> {
   const keys: string[] = [];
-  for await (const k of await kv.keys(service ? `q.${service}.>` : 'q.>')) keys.push(k);
-  const out: CounterRecord[] = [];
+  for await (const k of await kv.keys()) keys.push(k);
+  const found = new Map<string, CounterRecord>();
   for (const k of keys) {
     const e = await kv.get(k);
     if (!isLive(e)) continue;
     const rec = decodeJson(counterRecord, e.value);
     if (service && rec.service !== service) continue;
-    if (rec.windowStart === windowStart(now, rec.per)) out.push(rec);
+    if (rec.windowStart !== windowStart(now, rec.per)) continue;
+    const current = counterKey(rec);
+    if (k === current || !found.has(current)) found.set(current, rec);
   }
+  const out = [...found.values()];
   return out.sort((a, b) => a.service.localeCompare(b.service) || a.caller.localeCompare(b.caller) || a.quotaId.localeCompare(b.quotaId));
 }

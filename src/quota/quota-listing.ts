@@ -3,11 +3,12 @@ import { windowLengthMs, windowStart } from '../policy/quota-window';
 import { quotaId } from '../policy/quota-lease';
 import { policyDocumentSchema } from '../policy/policy-document';
 import { PolicyStore } from '../registry/policy-store';
-import { openBucket } from '../registry/kv';
-import { bucketOptions, Buckets } from '../registry/names';
+import { bindBucket } from '../registry/kv';
+import { Buckets } from '../registry/names';
+import { createLogger } from '../log/logger';
 import type { QuotaUse } from '../policy/quota-use';
 import { currentCounters } from './kv-lease-source';
-import { openQuotaBucket } from './quota-bucket';
+import { bindQuotaBucket } from './quota-bucket';
 
 /**
  * Every quota of every current policy (or of one service), with its counter in the current window:
@@ -15,8 +16,9 @@ import { openQuotaBucket } from './quota-bucket';
  * `transmesh quota ls` and the dashboard show the same.
  */
 export async function listQuotas(nc: NatsConnection, now: number, service?: string): Promise<QuotaUse[]> {
-  const policies = new PolicyStore(await openBucket(nc.jetstream(), Buckets.policy, bucketOptions[Buckets.policy]));
-  const counters = new Map((await currentCounters(await openQuotaBucket(nc), now, service)).map((c) => [`${c.service}\u0000${c.quotaId}\u0000${c.caller}`, c]));
+  const log = createLogger('quota');
+  const policies = new PolicyStore(await bindBucket(nc.jetstream(), Buckets.policy, log));
+  const counters = new Map((await currentCounters(await bindQuotaBucket(nc, log), now, service)).map((c) => [`${c.service}\u0000${c.quotaId}\u0000${c.caller}`, c]));
   const services = service ? [service] : (await policies.list()).map((p) => p.service);
   const rows: QuotaUse[] = [];
   for (const name of services) {

@@ -1,7 +1,8 @@
 import { JetStreamClient, KV, KvEntry } from 'nats';
 import type { Logger } from '../log/logger';
 import { z } from 'zod';
-import { retrying } from './backoff';
+import { Backoff, retrying } from './backoff';
+import { bucketOptions } from './names';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -20,9 +21,11 @@ export function isLive(e: KvEntry | null): e is KvEntry {
 }
 
 /**
- * Binds to a bucket, creating it the first time. An existing bucket is used as it is, so the
- * first process to create it decides its options: on a NATS cluster set TRANSMESH_KV_REPLICAS
- * (e.g. 3) for every process, or create the buckets beforehand (docs/architecture.md).
+ * Creates a bucket, or binds to it when it exists. Only the control plane creates buckets (at start,
+ * createBuckets below); sidecars and the CLI bind (bindBucket), so their NATS users need no right to
+ * create or change a stream. An existing bucket is used as it is: on a NATS cluster set
+ * TRANSMESH_KV_REPLICAS (e.g. 3) for the control planes, or create the buckets beforehand
+ * (docs/architecture.md).
  */
 export async function openBucket(js: JetStreamClient, name: string, opts: { history?: number; ttl?: number } = {}): Promise<KV> {
   const replicas = Number(process.env.TRANSMESH_KV_REPLICAS ?? 1);
@@ -32,6 +35,51 @@ export async function openBucket(js: JetStreamClient, name: string, opts: { hist
     () => js.views.kv(name, { history: opts.history ?? 1, ttl: opts.ttl ?? 0, replicas }),
     () => undefined,
   );
+}
+
+/** Every `transmesh_*` bucket, created with the mesh's options when missing: what a control plane does first. */
+export async function createBuckets(js: JetStreamClient): Promise<Map<string, KV>> {
+  const out = new Map<string, KV>();
+  for (const [name, opts] of Object.entries(bucketOptions)) out.set(name, await openBucket(js, name, opts));
+  return out;
+}
+
+/** The bucket's stream is missing: no control plane has created it yet. */
+export function isMissingBucket(err: unknown): boolean {
+  return /stream not found|\b10059\b/i.test(String((err as Error)?.message ?? err));
+}
+
+/** How often a process waiting for a bucket says so again. */
+const waitingLogEveryMs = 30_000;
+
+/**
+ * Binds to an existing bucket without ever creating it. With `wait` (a sidecar starting), a missing
+ * bucket is waited for, logged once and then every 30 s, because the control plane that creates it
+ * may start later; without, a missing bucket is an error naming it. Transient JetStream errors
+ * (a leader election) are waited out either way.
+ */
+export async function bindBucket(js: JetStreamClient, name: string, log: Logger, opts: { wait?: boolean } = {}): Promise<KV> {
+  const backoff = new Backoff(250, 3000);
+  const since = Date.now();
+  let loggedAt = 0;
+  for (;;) {
+    try {
+      const jsm = await js.jetstreamManager();
+      // STREAM.INFO tells a missing bucket from an existing one and whether it serves direct gets.
+      const info = await jsm.streams.info(`KV_${name}`);
+      if (loggedAt) log.info({ bucket: name, waitedMs: Date.now() - since }, 'bucket found; going on');
+      return await js.views.kv(name, { bindOnly: true, allow_direct: info.config.allow_direct === true });
+    } catch (err) {
+      const missing = isMissingBucket(err);
+      if (missing && !opts.wait) throw new Error(`NATS has no bucket ${name}: a control plane creates it at start (is one running on this NATS?)`, { cause: err });
+      if (!missing && (!isTransient(err) || (!opts.wait && Date.now() - since > 30_000))) throw err;
+      if (Date.now() - loggedAt >= waitingLogEveryMs) {
+        loggedAt = Date.now();
+        log.warn({ bucket: name, reason: String((err as Error)?.message ?? err) }, missing ? `waiting for bucket ${name}: a control plane creates it at start` : `waiting for bucket ${name}`);
+      }
+      await new Promise((r) => setTimeout(r, backoff.next()));
+    }
+  }
 }
 
 export interface WatchOptions {
