@@ -8,6 +8,8 @@ import { startSidecar } from '../../src/node/sidecar-node';
 import { Sidecar } from '../../src/sidecar/sidecar';
 import { freePort, startNats } from '../helpers/processes';
 import type { NatsProcess } from '../../src/dev/processes';
+import { connect as natsConnect } from 'nats';
+import { createBuckets } from '../../src/registry/kv';
 
 jest.setTimeout(30_000);
 
@@ -55,6 +57,10 @@ describe('with NATS', () => {
 
   beforeAll(async () => {
     nats = await startNats({ monitor: true });
+    // The buckets a control plane creates at start: sidecars only bind them (docs/security.md).
+    const nc = await natsConnect({ servers: nats.url });
+    await createBuckets(nc.jetstream());
+    await nc.close();
   });
   afterAll(() => nats.stop());
 
