@@ -18,7 +18,9 @@ export class AppListener {
     private readonly grpc: GrpcListener,
     private readonly limits: Limits = defaultLimits,
   ) {
-    this.server = net.createServer((socket) => this.onSocket(socket));
+    // node:http and node:http2 servers turn Nagle off on the sockets they accept; a bare net.Server
+    // does not, and a reply written in two pieces then waits for the caller's delayed ACK.
+    this.server = net.createServer({ noDelay: true }, (socket) => this.onSocket(socket));
   }
 
   listen(host: string, port: number): Promise<string> {
