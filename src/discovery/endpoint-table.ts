@@ -94,10 +94,6 @@ export class EndpointTable {
     if (prev.live) this.unindex(key, prev);
   }
 
-  /** After a full resync: keys the bucket no longer holds were deleted while the watch was away. */
-  retainOnly(keys: ReadonlySet<string>): void {
-    for (const key of [...this.entries.keys()]) if (!keys.has(key)) this.remove(key);
-  }
 
   /** JetStream is not usable right now: stop ageing records. */
   unhealthy(): void {

@@ -157,7 +157,6 @@ export class EndpointsWatcher {
     this.stopWatch?.();
     this.stopWatch = undefined;
     const gen = ++this.generation;
-    const present = new Set<string>();
     let initial = true;
     let news = 0;
     let fresh = 0;
@@ -170,7 +169,6 @@ export class EndpointsWatcher {
         if (known !== e.revision && (e.operation === 'PUT' || known !== undefined)) news++;
         this.apply(e);
         if (initial) {
-          present.add(e.key);
           if (e.operation === 'PUT' && this.wallNow() - e.created.getTime() <= this.timings.ttlMs) fresh++;
         }
         else {
@@ -187,7 +185,9 @@ export class EndpointsWatcher {
       },
     );
     initial = false;
-    this.table.retainOnly(present);
+    // Keys the bucket no longer holds are not dropped here but age out on this sidecar's clock: a
+    // nats-server restarted after an outage purges every record at once by its max age, before
+    // the providers (reconnecting too) could re-put theirs. A drain's delete is an event of its own.
     if (!fresh) this.table.promoteHeldBack();
     this.table.healthy();
     this.backoff.reset();

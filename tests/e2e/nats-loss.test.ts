@@ -3,12 +3,28 @@ import { idlPushArgs } from '../helpers/idl-files';
 import { openBucket } from '../../src/registry/kv';
 import { bucketOptions, Buckets } from '../../src/registry/names';
 import { runCli } from '../helpers/processes';
+import type { LogLine } from '../../src/dev/processes';
 import { call, fastDiscovery, Mesh, SidecarProc, startMesh, startSidecar } from '../helpers/mesh';
 import { echoFiles, once, startEchoServer } from '../helpers/grpc-echo-server';
 
 jest.setTimeout(60000);
 
 const svc = 'mesh.test.v1.Echo';
+
+/** Resolves once the latest endpoints snapshot a sidecar logged, or the next one, lists a provider. */
+function providerListed(proc: Mesh['consumer']['proc']): Promise<void> {
+  const listed = (l: LogLine) => l.msg === 'endpoints snapshot' && Array.isArray(l.endpoints) && l.endpoints.length > 0;
+  const last = [...proc.lines].reverse().find((l) => l.msg === 'endpoints snapshot');
+  if (last && listed(last)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const f = (l: LogLine) => {
+      if (!listed(l)) return;
+      proc.listeners.splice(proc.listeners.indexOf(f), 1);
+      resolve();
+    };
+    proc.listeners.push(f);
+  });
+}
 
 const idlArgs = (files: Record<string, string>) => idlPushArgs(files, 'echo.proto');
 
@@ -54,6 +70,10 @@ describe('losing NATS', () => {
     expect(push.code).toBe(0);
     const version = Number(/version (\d+)/.exec(push.stdout)![1]);
     await consumer.proc.waitFor((l) => l.msg === 'idl snapshot loaded' && l.services[svc] === version, 'the push made after the restart');
+    // A provider whose sidecar reconnected later than the consumer's TTL (900 ms here) is dropped
+    // until its next heartbeat: wait for it to be listed again, as an app would retry.
+    await mesh.provider.proc.waitForMsg('NATS connection back');
+    await providerListed(consumer.proc);
     expect((await call(consumer.url, `/${svc}/Echo`, { text: 'online' })).status).toBe(200);
   });
 
