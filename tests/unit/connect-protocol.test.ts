@@ -4,7 +4,7 @@ import { HttpListener } from '../../src/sidecar/outbound/http-listener';
 import type { CallHandler, OutboundCall } from '../../src/sidecar/outbound/call';
 import { MeshError } from '../../src/errors/mesh-error';
 import { Code, CodeName } from '../../src/errors/codes';
-import { connectCodeOf, connectDetails, connectGetRefused, connectHttpStatusOf } from '../../src/sidecar/outbound/connect-error';
+import { connectCodeOf, connectDetails, connectGetRefused, connectHttpStatusOf, unknownProcedure } from '../../src/sidecar/outbound/connect-error';
 import { lenField, varintField } from '../../src/sidecar/outbound/grpc-wire';
 import { EnvelopeReader } from '../../src/sidecar/outbound/connect-envelope';
 
@@ -161,6 +161,18 @@ describe('a Connect caller on --listen', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
     expect(await json(res)).toMatchObject({ code: 'unimplemented', message: expect.stringMatching(/NO_SIDE_EFFECTS/) });
+  });
+
+  it('is told an unknown service or method is unimplemented, as Connect servers answer; other callers keep NOT_FOUND', async () => {
+    const { url } = await start(async () => {
+      throw unknownProcedure('NOT_FOUND', 'unknown service "no.Such"');
+    });
+    const connect = await fetch(`${url}/no.Such/Get`, { method: 'POST', headers: connectHeaders, body: '{}' });
+    expect(connect.status).toBe(501);
+    expect(await json(connect)).toEqual({ code: 'unimplemented', message: 'unknown service "no.Such"' });
+    const mesh = await fetch(`${url}/no.Such/Get`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(mesh.status).toBe(404);
+    expect((await json(mesh)).error.code).toBe('NOT_FOUND');
   });
 
   it('leaves a request without the header in the mesh\'s envelope', async () => {

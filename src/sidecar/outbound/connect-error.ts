@@ -30,6 +30,14 @@ export function connectGetRefused(service: string, method: string): MeshError {
   return new MeshError('UNIMPLEMENTED', `${service}/${method} may have side effects (its IDL does not mark it idempotency_level = NO_SIDE_EFFECTS): call it with POST, not GET`, { cause: getNotAllowed });
 }
 
+/** Why a call named no procedure the IDL knows: a Connect caller is told `unimplemented`, as Connect servers answer. */
+const noSuchProcedure = Symbol('no such service or method');
+
+/** An unknown service or method: `code` for the mesh's own callers, `unimplemented` for Connect's. */
+export function unknownProcedure(code: CodeName, message: string): MeshError {
+  return new MeshError(code, message, { cause: noSuchProcedure });
+}
+
 /** One error detail as Connect writes it: the Any's type without its URL prefix, its value as unpadded base64, the JSON as `debug`. */
 export interface ConnectDetail {
   type: string;
@@ -68,9 +76,13 @@ export function connectDetails(err: MeshError): ConnectDetail[] {
   return out;
 }
 
+function connectCode(err: MeshError): CodeName {
+  return err.cause === noSuchProcedure ? 'UNIMPLEMENTED' : err.code;
+}
+
 /** Connect's error JSON object: `code`, and `message` and `details` when there are any. */
 export function connectErrorJson(err: MeshError): Record<string, unknown> {
-  const out: Record<string, unknown> = { code: connectCodeOf(err.code) };
+  const out: Record<string, unknown> = { code: connectCodeOf(connectCode(err)) };
   if (err.message) out.message = err.message;
   const details = connectDetails(err);
   if (details.length) out.details = details;
@@ -83,7 +95,7 @@ export function connectErrorAnswer(err: MeshError, requestId: string): { status:
   const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId };
   if (err.metadata) for (const k in err.metadata) headers[k] = err.metadata[k];
   if (err.retryAfterSeconds !== undefined) headers['retry-after'] = err.retryAfterSeconds;
-  let status = connectHttpStatusOf(err.code);
+  let status = connectHttpStatusOf(connectCode(err));
   if (err.cause === getNotAllowed) {
     status = 405;
     headers.allow = 'POST';
