@@ -91,26 +91,39 @@ ensure_go() {
   return 1
 }
 
-# grpcurl, a gRPC caller that is not grpc-js, for the native gRPC end-to-end test: built once from
-# the Go module proxy and cached beside nats-server (it reports no version of its own, so a stamp
-# file says which was built). Exports TRANSMESH_GRPCURL.
-GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
-ensure_grpcurl() {
+# go_install_cached NAME VERSION PACKAGE...: builds Go programs (PACKAGE@VERSION each) from the Go
+# module proxy into the tools folder once per VERSION; a stamp file NAME.version says which was built.
+go_install_cached() {
+  local name="$1" version="$2"; shift 2
   local bin="${TRANSMESH_TOOLS_BIN:-$HOME/.cache/transmesh/bin}"
-  local exe="$bin/grpcurl"
-  if [ -x "$exe" ] && [ "$(cat "$bin/grpcurl.version" 2>/dev/null)" = "$GRPCURL_VERSION" ]; then
-    export TRANSMESH_GRPCURL="$exe"; return 0
-  fi
+  if [ -x "$bin/$name" ] && [ "$(cat "$bin/$name.version" 2>/dev/null)" = "$version" ]; then return 0; fi
   local go; go="$(command -v go || echo /usr/local/go/bin/go)"
   if [ ! -x "$go" ]; then
-    echo "ensure_grpcurl: no Go toolchain (want Go in /usr/local/go or on PATH)" >&2
+    echo "building $name: no Go toolchain (want Go in /usr/local/go or on PATH)" >&2
     return 1
   fi
   mkdir -p "$bin"
-  echo "building grpcurl ${GRPCURL_VERSION} (first time on a machine: a few minutes)..."
-  GOBIN="$bin" nice "$go" install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}"
-  echo "$GRPCURL_VERSION" > "$bin/grpcurl.version"
-  export TRANSMESH_GRPCURL="$exe"
+  echo "building $name ${version} (first time on a machine: a few minutes)..."
+  local pkgs=() p
+  for p in "$@"; do pkgs+=("$p@$version"); done
+  GOBIN="$bin" nice "$go" install "${pkgs[@]}"
+  echo "$version" > "$bin/$name.version"
+}
+
+# grpcurl, a gRPC caller that is not grpc-js, for the native gRPC end-to-end test (it reports no
+# version of its own, hence the stamp). Exports TRANSMESH_GRPCURL.
+GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
+ensure_grpcurl() {
+  go_install_cached grpcurl "$GRPCURL_VERSION" github.com/fullstorydev/grpcurl/cmd/grpcurl
+  export TRANSMESH_GRPCURL="${TRANSMESH_TOOLS_BIN:-$HOME/.cache/transmesh/bin}/grpcurl"
+}
+
+# Connect's conformance suite (connectrpc.com/conformance): the runner connectconformance and its
+# reference server, which the Connect e2e test puts behind a mesh as a gRPC provider.
+CONNECT_CONFORMANCE_VERSION="${CONNECT_CONFORMANCE_VERSION:-v1.0.7}"
+ensure_connect_conformance() {
+  go_install_cached connectconformance "$CONNECT_CONFORMANCE_VERSION" \
+    connectrpc.com/conformance/cmd/connectconformance connectrpc.com/conformance/cmd/referenceserver
 }
 
 # Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
@@ -122,6 +135,7 @@ ensure_all() {
   ensure_apt chromium chromium
   ensure_go
   ensure_grpcurl
+  ensure_connect_conformance
   if [ "${TRANSMESH_SKIP_EXAMPLES:-0}" != 1 ]; then
     ensure_php
     ensure_apt mvn maven

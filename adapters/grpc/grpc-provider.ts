@@ -2,6 +2,7 @@ import type { OutgoingHttpHeaders } from 'node:http2';
 import { MeshError } from '../../src/errors/mesh-error';
 import { grpcStatusOf, H2Client } from '../../src/transport/grpc/h2-client';
 import { grpcTimeout } from '../../src/transport/grpc/grpc-frame';
+import { noDeadlineMs } from '../../src/timing/timer-cap';
 import { collectMetadata, isUserMetadata } from '../../src/transport/grpc/metadata';
 import { errorReplyFor, type InboundCall, type InboundReply, type Provider, type ProviderOptions } from '../../src/protocol/provider';
 import { grpcContentType } from './grpc-model';
@@ -33,8 +34,9 @@ export class GrpcProvider implements Provider {
       ':path': call.path,
       'content-type': grpcContentType,
       te: 'trailers',
-      'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
     };
+    const left = call.deadline - Date.now();
+    if (left < noDeadlineMs) headers['grpc-timeout'] = grpcTimeout(left);
     for (const key in call.headers) {
       if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
     }

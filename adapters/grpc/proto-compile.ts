@@ -48,6 +48,8 @@ export function protoImportsOf(content: string): string[] {
 
 /** descriptor.proto's MethodOptions.IdempotencyLevel values that make a method safe to run twice. */
 const IDEMPOTENT_LEVELS = new Set(['IDEMPOTENT', 'NO_SIDE_EFFECTS', '1', '2']);
+/** The level that lets Connect callers use GET (a read, safe to cache). */
+const NO_SIDE_EFFECTS = new Set(['NO_SIDE_EFFECTS', '1']);
 
 function serviceModel(svc: protobuf.Service, root: protobuf.Root): ServiceModel {
   const name = svc.fullName.slice(1);
@@ -66,6 +68,7 @@ function serviceModel(svc: protobuf.Service, root: protobuf.Root): ServiceModel 
       serverStreaming: !!m.responseStream,
       oneway: false,
       idempotent: IDEMPOTENT_LEVELS.has(String(m.options?.idempotency_level)),
+      noSideEffects: NO_SIDE_EFFECTS.has(String(m.options?.idempotency_level)),
       json: jsonConversion(request.encode, response.toJson, statusDetails),
       provider: {
         decodeRequest: (bytes, _encoding, opts) => request.toJson(bytes, opts),

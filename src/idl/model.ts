@@ -89,6 +89,8 @@ export interface MethodModel {
   readonly path: string;
   /** Safe to run twice (from the IDL), so policy may retry it on more codes. */
   readonly idempotent: boolean;
+  /** Marked `idempotency_level = NO_SIDE_EFFECTS` in the IDL: Connect callers may call it with GET. Absent is false. */
+  readonly noSideEffects?: boolean;
   /** Sent without waiting for an answer (Thrift `oneway`). */
   readonly oneway: boolean;
   readonly clientStreaming: boolean;

@@ -42,7 +42,7 @@ export interface Mesh {
  * for `php-app`. The provider itself (a gRPC or Thrift server) is the caller's; `alsoProvide`
  * adds `SVC=URL`s the same provider sidecar fronts.
  */
-export async function startMesh(opts: { service: string; idl: string[]; upstream: string; providerApp: string; alsoProvide?: string[] }): Promise<Mesh> {
+export async function startMesh(opts: { service: string; idl: string[]; upstream: string; providerApp: string; alsoProvide?: string[]; env?: Record<string, string> }): Promise<Mesh> {
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const stop = async () => {
     for (const s of started.reverse()) await s.stop();
@@ -55,9 +55,9 @@ export async function startMesh(opts: { service: string; idl: string[]; upstream
     const pushed = await runCli(['idl', 'push', ...opts.idl, '--nats', nats.url]);
     if (pushed.code !== 0 || !pushed.stdout.includes(opts.service)) throw new Error(`idl push failed (${pushed.code}): ${pushed.stdout}${pushed.stderr}`);
     const provide = [`${opts.service}=${opts.upstream}`, ...(opts.alsoProvide ?? [])];
-    const provider = await startSidecar(nats.url, opts.providerApp, provide);
+    const provider = await startSidecar(nats.url, opts.providerApp, provide, opts.env);
     started.push(provider.proc);
-    const consumer = await startSidecar(nats.url, 'php-app');
+    const consumer = await startSidecar(nats.url, 'php-app', [], opts.env);
     started.push(consumer.proc);
     await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery');
     return { nats, cp, provider, consumer, stop };

@@ -18,6 +18,9 @@ service S {
 }`;
     const { bundle } = compileProto({ 'p.proto': proto });
     expect(flags(bundle.services[0].methods)).toEqual({ Read: true, Put: true, Unknown: false, Plain: false });
+    // Only NO_SIDE_EFFECTS lets a Connect caller use GET.
+    const getOk = Object.fromEntries([...bundle.services[0].methods].map(([n, m]) => [n, m.noSideEffects]));
+    expect(getOk).toEqual({ Read: true, Put: false, Unknown: false, Plain: false });
   });
 
   test('thrift: (transmesh.idempotent = "true") on a function marks it, inherited methods keep their mark', () => {

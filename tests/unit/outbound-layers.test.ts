@@ -39,6 +39,16 @@ describe('route layer', () => {
     await expect(unknownMethod).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('Nope') });
   });
 
+  test('a Connect GET reaches only a method the IDL marks NO_SIDE_EFFECTS', async () => {
+    const read = { name: 'Read', noSideEffects: true } as unknown as MethodModel;
+    const cell = new SnapshotCell<IdlSnapshot>(emptyIdl);
+    cell.swap({ services: new Map([['pkg.Svc', { model: { ...model, methods: new Map([['Get', method], ['Read', read]]) }, version: 1 }]]), loadedAt: 1 });
+    const h = routeLayer(cell, policies)(async () => ok);
+    await expect(h(newCall({ method: 'Read', noSideEffectsOnly: true }))).resolves.toBe(ok);
+    await expect(h(newCall({ method: 'Get', noSideEffectsOnly: true }))).rejects.toMatchObject({ code: 'UNIMPLEMENTED', message: expect.stringContaining('NO_SIDE_EFFECTS') });
+    await expect(h(newCall({ method: 'Get' }))).resolves.toBe(ok);
+  });
+
   test('a call in flight keeps the IDL version and the policy revision it started with', async () => {
     const cell = new SnapshotCell<PolicySnapshot>(emptyPolicies);
     cell.swap({ byService: new Map([['pkg.Svc', servicePolicy({ revision: 7 })]]) });

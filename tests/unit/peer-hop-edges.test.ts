@@ -11,6 +11,7 @@ import type { Provider } from '../../src/protocol/provider';
 import { Metrics } from '../../src/telemetry/metrics';
 import { frame } from '../../src/transport/grpc/grpc-frame';
 import { CancelToken } from '../../src/timing/cancel-token';
+import { maxTimerMs } from '../../src/timing/timer-cap';
 import { H2Client } from '../../src/transport/grpc/h2-client';
 import { MeshError } from '../../src/errors/mesh-error';
 
@@ -225,6 +226,24 @@ describe('consumer → peer listener → GrpcProvider → service', () => {
     const timeout = String(seen!['grpc-timeout']);
     expect(timeout).toMatch(/^\d+m$/);
     expect(Number(timeout.slice(0, -1))).toBeLessThanOrEqual(5000);
+  });
+});
+
+describe('GrpcProvider and the deadline', () => {
+  test('a deadline at the timer cap is none: the service is sent no grpc-timeout; a real one is sent', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const { port } = await fakeService((s, h) => {
+      seen.push(h);
+      s.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      s.once('wantTrailers', () => s.sendTrailers({ 'grpc-status': '0' }));
+      s.end(frame(Buffer.alloc(0)));
+    });
+    const provider = new GrpcProvider('pkg.Svc', `grpc://127.0.0.1:${port}`);
+    cleanup.push(() => provider.close());
+    const call = (deadline: number) => provider.call({ service: 'pkg.Svc', method: 'Get', caller: 'app', model: undefined, path: '/pkg.Svc/Get', headers: {}, body: frame(Buffer.alloc(0)), deadline, cancel: new CancelToken() });
+    expect((await call(Date.now() + maxTimerMs)).status).toBe(0);
+    expect((await call(Date.now() + 3000)).status).toBe(0);
+    expect(seen.map((h) => h['grpc-timeout'])).toEqual([undefined, expect.stringMatching(/^\d+m$/)]);
   });
 });
 

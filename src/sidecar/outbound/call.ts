@@ -33,6 +33,8 @@ export interface OutboundCall<B = string> {
   readonly shape?: number;
   /** `x-transmesh-timeout-ms` as sent (a gRPC caller's `grpc-timeout` in whole ms), validated by the deadline layer. */
   readonly timeoutHeader: string | undefined;
+  /** A Connect GET: only a method the IDL marks NO_SIDE_EFFECTS may be called this way. */
+  readonly noSideEffectsOnly?: boolean;
   /** Headers that travel to the provider as they are: trace context and `grpc-metadata-*` keys. */
   readonly metadata: Record<string, string>;
   /** Every header the app sent, for policy matches and `hash:<header>` balancing. */

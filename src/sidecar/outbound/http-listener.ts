@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
 import { errorBody, httpStatusOf, payloadTooLargeStatus, requestTimeoutStatus } from './http-status';
 import type { Logger } from '../../log/logger';
-import type { CallHandler, OutboundCall } from './call';
+import type { CallHandler, OutboundCall, OutboundReply } from './call';
 import { isUserMetadata } from '../../transport/grpc/metadata';
 import { CancelToken } from '../../timing/cancel-token';
 import { InFlight } from '../in-flight';
@@ -13,6 +13,7 @@ import { TimeoutSweep } from '../timeout-sweep';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 import { applyJsonOptions, defaultJsonOptions, type JsonOptions } from '../../protocol/json-options';
 import { listenAt } from './listen-at';
+import { connectFailure, connectReplyHeaders, isConnectRequest, readConnectRequest, type ConnectCall } from './connect-request';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
@@ -107,8 +108,17 @@ export class HttpListener {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const requestId = header(req, 'x-request-id') || randomUUID();
     const url = req.url ?? '/';
-    const m = /^\/([^/?]+)\/([^/?]+)(?:\?.*)?$/.exec(url);
-    if (req.method !== 'POST' || !m) {
+    // A Connect caller (connect-request.ts) is read and answered in Connect's shapes.
+    let connect: ConnectCall | undefined;
+    if (isConnectRequest(req, url)) {
+      try {
+        connect = readConnectRequest(req, url, this.limits.maxMessageBytes);
+      } catch (err) {
+        return this.sendError(res, MeshError.from(err), requestId, true);
+      }
+    }
+    const m = connect ? [url, connect.service, connect.method] : /^\/([^/?]+)\/([^/?]+)(?:\?.*)?$/.exec(url);
+    if (!m || (!connect && req.method !== 'POST')) {
       const err = req.method !== 'POST'
         ? new MeshError('UNIMPLEMENTED', `${req.method} is not supported: call POST /<service>/<method>`)
         : new MeshError('NOT_FOUND', `no route for ${url}: call POST /<service>/<method>`);
@@ -122,7 +132,7 @@ export class HttpListener {
     }
     let metadata: Record<string, string>;
     try {
-      metadata = outgoingMetadata(req);
+      metadata = connect ? connect.metadata : outgoingMetadata(req);
     } catch (err) {
       return this.sendError(res, MeshError.from(err), requestId, true);
     }
@@ -164,12 +174,13 @@ export class HttpListener {
       const call: OutboundCall = {
         service: m[1],
         method: m[2],
-        body: bytes.toString('utf8'),
+        body: connect?.body ?? bytes.toString('utf8'),
         requestId,
         caller: this.caller,
         int64AsNumber: json.int64AsNumber,
         shape: json.shape,
-        timeoutHeader: header(req, 'x-transmesh-timeout-ms'),
+        timeoutHeader: connect ? connect.timeoutHeader : header(req, 'x-transmesh-timeout-ms'),
+        noSideEffectsOnly: req.method === 'GET',
         metadata,
         headers: req.headers,
         cancel,
@@ -181,8 +192,7 @@ export class HttpListener {
       this.handler(call).then(
         (reply) => {
           if (res.destroyed) return;
-          const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply.json), 'x-request-id': requestId };
-          for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
+          const headers = connect ? connectReplyHeaders(reply, requestId) : this.replyHeaders(reply, requestId);
           res.writeHead(200, headers);
           res.end(reply.json);
         },
@@ -210,17 +220,21 @@ export class HttpListener {
     return opts ? applyJsonOptions(opts, json) : json;
   }
 
+  private replyHeaders(reply: OutboundReply, requestId: string): Record<string, string | number> {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply.json), 'x-request-id': requestId };
+    for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
+    return headers;
+  }
+
   private sendError(res: ServerResponse, err: MeshError, requestId: string, close = false, status = httpStatusOf(err.code)): void {
     if (err.code === 'INTERNAL' || err.code === 'UNKNOWN') this.log.warn({ err, requestId }, 'call failed');
-    const body = errorBody(err, requestId);
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId };
-    if (err.metadata) for (const k in err.metadata) headers[metadataPrefix + k] = err.metadata[k];
-    if (err.retryAfterSeconds !== undefined) headers['retry-after'] = err.retryAfterSeconds;
     if (res.headersSent || res.destroyed) return;
-    if (close) headers.connection = 'close';
-    res.writeHead(status, headers);
-    res.end(body);
-    if (close) res.once('finish', () => this.lingeringClose(res.req.socket));
+    const req = res.req;
+    const answer = isConnectRequest(req, req.url ?? '/') ? connectFailure(req, err, requestId) : meshFailure(err, requestId, status);
+    if (close) answer.headers.connection = 'close';
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body);
+    if (close) res.once('finish', () => this.lingeringClose(req.socket));
   }
 
   /**
@@ -243,6 +257,15 @@ export class HttpListener {
     });
     socket.resume();
   }
+}
+
+/** A failure in the mesh's own JSON envelope. */
+function meshFailure(err: MeshError, requestId: string, status: number): { status: number; headers: Record<string, string | number>; body: string } {
+  const body = errorBody(err, requestId);
+  const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': requestId };
+  if (err.metadata) for (const k in err.metadata) headers[metadataPrefix + k] = err.metadata[k];
+  if (err.retryAfterSeconds !== undefined) headers['retry-after'] = err.retryAfterSeconds;
+  return { status, headers, body };
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

@@ -4,6 +4,7 @@ import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { IdlSnapshot } from '../../snapshot/snapshots';
 import { methodPolicy, PolicySnapshot } from '../../policy/service-policy';
 import type { CallLayer } from './call';
+import { connectGetRefused, unknownProcedure } from './connect-error';
 
 /**
  * Resolves `/<service>/<method>` against the IDL snapshot current when the call arrived, and
@@ -17,9 +18,10 @@ export function routeLayer(idl: SnapshotCell<IdlSnapshot>, policies: SnapshotCel
     // Before the first snapshot nothing is known yet: a retryable 503, not a 404.
     if (!idl.isLoaded) throw new MeshError('UNAVAILABLE', 'the sidecar has not loaded the IDL registry yet');
     const entry = idl.current.services.get(call.service);
-    if (!entry) throw new MeshError(unknownCode, `unknown service "${call.service}": push its IDL with "transmesh idl push"`);
+    if (!entry) throw unknownProcedure(unknownCode, `unknown service "${call.service}": push its IDL with "transmesh idl push"`);
     const method = entry.model.methods.get(call.method);
-    if (!method) throw new MeshError(unknownCode, `service ${call.service} has no method "${call.method}" (its methods: ${[...entry.model.methods.keys()].join(', ')})`);
+    if (!method) throw unknownProcedure(unknownCode, `service ${call.service} has no method "${call.method}" (its methods: ${[...entry.model.methods.keys()].join(', ')})`);
+    if (call.noSideEffectsOnly && !method.noSideEffects) throw connectGetRefused(call.service, call.method);
     call.route = { entry, method };
     const service = policies.current.byService.get(call.service);
     call.policy = { service, method: methodPolicy(service, call.method), subset: undefined };
