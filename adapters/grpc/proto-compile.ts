@@ -5,6 +5,7 @@ import { IdlError, type CompiledBundle, type IdlFiles, type JsonConversion, type
 import type { JsonValue } from '../../src/json/json-value';
 import { grpcContentType, type GrpcMethod } from './grpc-model';
 import { exampleOf } from './proto-example';
+import { protoRest } from './proto-rest';
 import { bundleDescriptors, serviceFiles } from './proto-descriptors';
 import { builtinProto } from './idl/proto-builtins';
 import { loadProtoSources, type LoadedSources } from './idl/proto-loader';
@@ -67,6 +68,7 @@ function serviceModel(svc: protobuf.Service, root: protobuf.Root): ServiceModel 
       oneway: false,
       idempotent: IDEMPOTENT_LEVELS.has(String(m.options?.idempotency_level)),
       json: jsonConversion(request.encode, response.toJson, statusDetails),
+      rest: protoRest(m, name),
       provider: {
         decodeRequest: (bytes, _encoding, opts) => request.toJson(bytes, opts),
         encodeReply: (value) => response.encode(value),

@@ -13,6 +13,7 @@ import { TimeoutSweep } from '../timeout-sweep';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 import { applyJsonOptions, defaultJsonOptions, type JsonOptions } from '../../protocol/json-options';
 import { listenAt } from './listen-at';
+import { RestCalls, type RestCall } from './rest-calls';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
@@ -44,6 +45,8 @@ export class HttpListener {
     private readonly limits: Limits = defaultLimits,
     /** The app's `--json` defaults; a request's `x-transmesh-json` changes them option by option. */
     private readonly jsonDefaults: JsonOptions = defaultJsonOptions,
+    /** The IDL's REST routes; without them only `POST /<service>/<method>` is served. */
+    private readonly rest?: RestCalls,
   ) {
     this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http.createServer(
@@ -108,8 +111,12 @@ export class HttpListener {
     const requestId = header(req, 'x-request-id') || randomUUID();
     const url = req.url ?? '/';
     const m = /^\/([^/?]+)\/([^/?]+)(?:\?.*)?$/.exec(url);
-    if (req.method !== 'POST' || !m) {
-      const err = req.method !== 'POST'
+    const plain = req.method === 'POST' && m !== null;
+    // The plain form first (the hot path): a route only when it names no service.
+    const rest: RestCall | undefined = !this.rest || (plain && this.rest.isService(m[1])) ? undefined : this.rest.match(req.method ?? '', url);
+    if (!plain && !rest) {
+      const err = this.rest ? RestCalls.noRoute(req.method, url)
+        : req.method !== 'POST'
         ? new MeshError('UNIMPLEMENTED', `${req.method} is not supported: call POST /<service>/<method>`)
         : new MeshError('NOT_FOUND', `no route for ${url}: call POST /<service>/<method>`);
       return this.sendError(res, err, requestId, true);
@@ -161,10 +168,18 @@ export class HttpListener {
       if (refused || cancel.cancelled) return;
       const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (!isUtf8(bytes)) return this.sendError(res, new MeshError('INVALID_ARGUMENT', 'the body is not valid UTF-8'), requestId);
+      let body = bytes.toString('utf8');
+      if (rest) {
+        try {
+          body = rest.request(body, (name) => header(req, name));
+        } catch (err) {
+          return this.sendError(res, MeshError.from(err), requestId);
+        }
+      }
       const call: OutboundCall = {
-        service: m[1],
-        method: m[2],
-        body: bytes.toString('utf8'),
+        service: rest ? rest.service : m![1],
+        method: rest ? rest.method : m![2],
+        body,
         requestId,
         caller: this.caller,
         int64AsNumber: json.int64AsNumber,
@@ -181,10 +196,11 @@ export class HttpListener {
       this.handler(call).then(
         (reply) => {
           if (res.destroyed) return;
-          const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply.json), 'x-request-id': requestId };
+          const json = rest?.reply ? rest.reply(reply.json) : reply.json;
+          const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), 'x-request-id': requestId };
           for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
           res.writeHead(200, headers);
-          res.end(reply.json);
+          res.end(json);
         },
         (err: unknown) => this.sendError(res, MeshError.from(err), requestId),
       ).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the answer'));
