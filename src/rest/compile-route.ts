@@ -39,6 +39,8 @@ export interface CompiledRoute {
   readonly queryMessage: RestMessage;
   /** The JSON keys of that field; empty for the request itself. */
   readonly queryRootKeys: readonly string[];
+  /** The body is the query root (Kitex: the request struct): its fields come from the body, the query or headers, as Hertz binds them. */
+  readonly queryIntoBody: boolean;
   readonly queryNames: ReadonlyMap<string, FieldPath>;
   readonly headers: ReadonlyArray<readonly [string, FieldPath]>;
 }
@@ -95,6 +97,7 @@ export function compileRoute(service: string, method: string, rest: RestMethod, 
     request: rest.request,
     queryMessage: root ? root.field.message! : rest.request,
     queryRootKeys: root?.keys ?? [],
+    queryIntoBody: root !== undefined && typeof body === 'object' && body.text === root.text,
     queryNames,
     headers,
   };

@@ -67,7 +67,7 @@ function addQuery(route: CompiledRoute, msg: JsonObject, query: string, bound: R
     if (p.field.kind === 'message' || p.field.kind === 'map') throw new MeshError('INVALID_ARGUMENT', `${where} names a message field: name one of its fields (${name}.<field>)`);
     const key = p.keys.join('.');
     if (bound.has(key)) throw new MeshError('INVALID_ARGUMENT', `${where} is bound by the path`);
-    if (typeof route.body === 'object' && startsWith(p.keys, route.body.keys)) throw new MeshError('INVALID_ARGUMENT', `${where} is in the body (${route.body.text})`);
+    if (typeof route.body === 'object' && !route.queryIntoBody && startsWith(p.keys, route.body.keys)) throw new MeshError('INVALID_ARGUMENT', `${where} is in the body (${route.body.text})`);
     const v = typed(p.field, value, where);
     if (p.field.repeated) appendTo(msg, p, v, where, byQuery.has(key));
     else {

@@ -24,12 +24,12 @@ describe('REST routes from the IDL', () => {
   let provider: SidecarProc;
   let consumer: SidecarProc;
   let grpcServer: grpc.Server;
+  let grpcPort: number;
   let thriftServer: ThriftTestServer;
   let dir: string;
 
   beforeAll(async () => {
-    grpcServer = await startLibrary();
-    const grpcPort = Number(grpcServer.__port);
+    ({ server: grpcServer, port: grpcPort } = await startLibrary());
     thriftServer = await startThriftTestServer();
     dir = mkdtempSync(join(tmpdir(), 'transmesh-rest-'));
     // shop.Catalog as Kitex users annotate it: a scalar argument bound by the path, a struct argument (the body) with renamed query and header fields.
@@ -142,11 +142,11 @@ describe('REST routes from the IDL', () => {
 });
 
 /** A grpc-js server of lib.v1.Library (protobufjs reflection, no generated code); each answer shows what the call carried. */
-async function startLibrary(): Promise<grpc.Server & { __port?: number }> {
+async function startLibrary(): Promise<{ server: grpc.Server; port: number }> {
   const root = protobuf.parse(readFileSync(libraryProto, 'utf8'), { keepCase: true }).root;
   root.resolveAll();
   const svc = root.lookupService('lib.v1.Library');
-  const def: grpc.ServiceDefinition = {};
+  const def: Record<string, grpc.MethodDefinition<any, any>> = {};
   for (const m of svc.methodsArray) {
     const req = root.lookupType(m.requestType);
     const res = root.lookupType(m.responseType);
@@ -158,11 +158,11 @@ async function startLibrary(): Promise<grpc.Server & { __port?: number }> {
       requestDeserialize: (b: Buffer) => req.toObject(req.decode(b), { longs: String, enums: String, defaults: false }),
       responseSerialize: (o: object) => Buffer.from(res.encode(res.fromObject(o)).finish()),
       responseDeserialize: (b: Buffer) => res.decode(b),
-    } as grpc.MethodDefinition<any, any>;
+    };
   }
   const unary = (f: (r: any) => object) => (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => cb(null, f(call.request));
   const list = (r: any) => ({ books: [{ name: r.shelf, title: JSON.stringify(r) }], next_page_token: 'next' });
-  const server: grpc.Server & { __port?: number } = new grpc.Server();
+  const server = new grpc.Server();
   server.addService(def, {
     ListBooks: unary(list),
     ListTitles: unary(list),
@@ -171,6 +171,6 @@ async function startLibrary(): Promise<grpc.Server & { __port?: number }> {
     UpdateBook: unary((r) => r.book),
     Archive: unary((r) => ({ name: r.name })),
   });
-  server.__port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
-  return server;
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  return { server, port };
 }

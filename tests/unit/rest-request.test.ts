@@ -114,6 +114,8 @@ describe('REST request assembly', () => {
     expect(request('GET', '/v1/orders/5?fields=x').json).toEqual({ req: { id: '5', fields: 'x' } });
     expect(refusal(() => request('GET', '/v1/orders/5?nope=1'))).toContain('query parameter "nope" names no field');
     expect(request('PUT', '/v1/orders/5', '{"fields":"a"}').json).toEqual({ req: { fields: 'a', id: '5' } });
+    // The struct is the body and the query: a query field joins what the body holds.
+    expect(request('PUT', '/v1/orders/5?f=q', '{"lines":[1]}', { 'x-token': 't' }).json).toEqual({ req: { lines: [1], id: '5', fields: 'q', token: 't' } });
     expect(request('GET', '/v1/echo/hi?times=3')).toEqual({ method: 'echo', json: { text: 'hi', times: 3 } });
   });
 

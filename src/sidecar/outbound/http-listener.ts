@@ -13,7 +13,7 @@ import { TimeoutSweep } from '../timeout-sweep';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 import { applyJsonOptions, defaultJsonOptions, type JsonOptions } from '../../protocol/json-options';
 import { listenAt } from './listen-at';
-import { RestCalls, type RestCall } from './rest-calls';
+import { unrouted, type RestCall, type RestCalls } from './rest-calls';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
@@ -114,13 +114,7 @@ export class HttpListener {
     const plain = req.method === 'POST' && m !== null;
     // The plain form first (the hot path): a route only when it names no service.
     const rest: RestCall | undefined = !this.rest || (plain && this.rest.isService(m[1])) ? undefined : this.rest.match(req.method ?? '', url);
-    if (!plain && !rest) {
-      const err = this.rest ? RestCalls.noRoute(req.method, url)
-        : req.method !== 'POST'
-        ? new MeshError('UNIMPLEMENTED', `${req.method} is not supported: call POST /<service>/<method>`)
-        : new MeshError('NOT_FOUND', `no route for ${url}: call POST /<service>/<method>`);
-      return this.sendError(res, err, requestId, true);
-    }
+    if (!plain && !rest) return this.sendError(res, unrouted(req.method, url, m?.[1], this.rest), requestId, true);
     const limit = this.limits.maxMessageBytes;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return this.refuseTooLarge(res, limit, requestId);

@@ -42,10 +42,17 @@ export class RestCalls {
       reply: route.responseBody ? (json) => pickResponse(route, json) : undefined,
     };
   }
+}
 
-  /** The 404 for a request neither form names. */
-  static noRoute(httpMethod: string | undefined, url: string): MeshError {
-    const path = url.split('?')[0];
-    return new MeshError('NOT_FOUND', `no route for ${httpMethod} ${path}: call POST /<service>/<method>, or a REST route of the IDL ("transmesh idl show SERVICE" lists them)`);
+/**
+ * The answer to a request neither form names: another HTTP method on `/<service>/<method>` of a
+ * known service is UNIMPLEMENTED (call it with POST); any other path is the 404 of no route.
+ */
+export function unrouted(httpMethod: string | undefined, url: string, service: string | undefined, rest: RestCalls | undefined): MeshError {
+  if (httpMethod !== 'POST' && service !== undefined && (!rest || rest.isService(service))) {
+    return new MeshError('UNIMPLEMENTED', `${httpMethod} is not supported: call POST /<service>/<method>`);
   }
+  const path = url.split('?')[0];
+  const routes = rest ? ', or a REST route of the IDL ("transmesh idl show SERVICE" lists them)' : '';
+  return new MeshError('NOT_FOUND', `no route for ${httpMethod} ${path}: call POST /<service>/<method>${routes}`);
 }
