@@ -190,11 +190,11 @@ export class HttpListener {
       this.handler(call).then(
         (reply) => {
           if (res.destroyed) return;
-          const json = rest?.reply ? rest.reply(reply.json) : reply.json;
-          const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json), 'x-request-id': requestId };
+          const answer = rest?.reply ? rest.reply(reply.json) : reply.json;
+          const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer), 'x-request-id': requestId };
           for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
           res.writeHead(200, headers);
-          res.end(json);
+          res.end(answer);
         },
         (err: unknown) => this.sendError(res, MeshError.from(err), requestId),
       ).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the answer'));
