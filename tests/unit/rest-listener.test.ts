@@ -79,3 +79,15 @@ test('no route: 404 in the JSON envelope; another method on the plain form of a 
   expect(JSON.parse(bad.text).error.message).toContain('"nope"');
   expect(calls).toHaveLength(0);
 });
+
+test('before the first IDL snapshot a route is a retryable 503, as the plain form is', async () => {
+  const early = new HttpListener(async () => ({ json: '{}', metadata: {} }), 'app', pino({ level: 'silent' }), undefined, undefined, new RestCalls(new SnapshotCell<IdlSnapshot>(emptyIdl)));
+  const url = await early.listen('127.0.0.1', 0);
+  try {
+    const res = await fetch(`${url}/v1/books`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
+  } finally {
+    await early.close();
+  }
+});

@@ -21,6 +21,11 @@ export interface RestCall {
 export class RestCalls {
   constructor(private readonly idl: SnapshotCell<IdlSnapshot>) {}
 
+  /** Before the first IDL snapshot no route is known yet. */
+  get loaded(): boolean {
+    return this.idl.isLoaded;
+  }
+
   /** `POST /<a>/<b>` is the plain form when `<a>` is a service; else it may be a route. */
   isService(name: string): boolean {
     return this.idl.current.services.has(name);
@@ -52,6 +57,8 @@ export function unrouted(httpMethod: string | undefined, url: string, service: s
   if (httpMethod !== 'POST' && service !== undefined && (!rest || rest.isService(service))) {
     return new MeshError('UNIMPLEMENTED', `${httpMethod} is not supported: call POST /<service>/<method>`);
   }
+  // As the route layer answers the plain form then: a retryable 503, not a 404.
+  if (rest && !rest.loaded) return new MeshError('UNAVAILABLE', 'the sidecar has not loaded the IDL registry yet');
   const path = url.split('?')[0];
   const routes = rest ? ', or a REST route of the IDL ("transmesh idl show SERVICE" lists them)' : '';
   return new MeshError('NOT_FOUND', `no route for ${httpMethod} ${path}: call POST /<service>/<method>${routes}`);
