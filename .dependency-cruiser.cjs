@@ -11,14 +11,15 @@ const layers = {
   timing: [],
   transport: ['errors', 'timing'],
   protocol: ['errors', 'json', 'idl', 'timing'],
-  snapshot: ['idl'],
+  rest: ['errors', 'json', 'idl'],
+  snapshot: ['idl', 'rest'],
   policy: ['errors'],
   identity: [],
   telemetry: [],
   log: [],
   config: ['protocol'],
-  sidecar: ['errors', 'json', 'idl', 'timing', 'transport', 'protocol', 'snapshot', 'policy', 'identity', 'telemetry', 'log', 'config'],
-  registry: ['errors', 'json', 'idl', 'protocol', 'snapshot', 'policy', 'config', 'log'],
+  sidecar: ['errors', 'json', 'idl', 'rest', 'timing', 'transport', 'protocol', 'snapshot', 'policy', 'identity', 'telemetry', 'log', 'config'],
+  registry: ['errors', 'json', 'idl', 'rest', 'protocol', 'snapshot', 'policy', 'config', 'log'],
   discovery: ['errors', 'idl', 'registry', 'snapshot', 'policy', 'config', 'log'],
   quota: ['errors', 'policy', 'registry', 'config', 'log'],
   'control-plane': ['errors', 'json', 'idl', 'protocol', 'snapshot', 'config', 'registry', 'discovery', 'policy', 'identity', 'telemetry', 'log'],
@@ -32,7 +33,7 @@ const layers = {
 const adapterCore = ['errors', 'json', 'idl', 'codec', 'timing', 'transport', 'protocol'];
 
 /** The data plane: what runs per call. It reads snapshots and never talks to NATS. */
-const dataPlane = ['errors', 'json', 'idl', 'codec', 'timing', 'transport', 'protocol', 'snapshot', 'policy', 'identity', 'telemetry', 'sidecar'];
+const dataPlane = ['errors', 'json', 'idl', 'rest', 'codec', 'timing', 'transport', 'protocol', 'snapshot', 'policy', 'identity', 'telemetry', 'sidecar'];
 
 const forbidden = [
   { name: 'no-circular', comment: 'modules form no cycle', severity: 'error', from: {}, to: { circular: true } },

@@ -5,6 +5,7 @@ import { IdlError, type CompiledBundle, type IdlFiles, type JsonConversion, type
 import type { JsonValue } from '../../src/json/json-value';
 import { grpcContentType, type GrpcMethod } from './grpc-model';
 import { exampleOf } from './proto-example';
+import { protoRest } from './proto-rest';
 import { bundleDescriptors, serviceFiles } from './proto-descriptors';
 import { builtinProto } from './idl/proto-builtins';
 import { loadProtoSources, type LoadedSources } from './idl/proto-loader';
@@ -70,6 +71,7 @@ function serviceModel(svc: protobuf.Service, root: protobuf.Root): ServiceModel 
       idempotent: IDEMPOTENT_LEVELS.has(String(m.options?.idempotency_level)),
       noSideEffects: NO_SIDE_EFFECTS.has(String(m.options?.idempotency_level)),
       json: jsonConversion(request.encode, response.toJson, statusDetails),
+      rest: protoRest(m, name),
       provider: {
         decodeRequest: (bytes, _encoding, opts) => request.toJson(bytes, opts),
         encodeReply: (value) => response.encode(value),

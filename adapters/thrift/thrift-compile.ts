@@ -3,6 +3,7 @@ import type { CompiledBundle, IdlFiles, MethodModel, ServiceModel } from '../../
 import { ThriftResolver } from './idl/thrift-resolve';
 import type { ThriftMethod } from './thrift-model';
 import { exampleFields, exampleOf } from './thrift-example';
+import { thriftRest } from './thrift-rest';
 
 export { thriftIncludesOf } from './idl/thrift-parse';
 
@@ -17,7 +18,10 @@ export function compileThrift(files: IdlFiles, entries?: readonly string[]): Com
   const codecs = new ThriftCodecCompiler();
   const services: ServiceModel[] = defs.map((svc) => {
     const methods = new Map<string, MethodModel>();
-    for (const m of svc.methods) methods.set(m.name, codecs.method(m, svc.name));
+    for (const m of svc.methods) {
+      const rest = thriftRest(m, svc.name);
+      methods.set(m.name, rest ? { ...codecs.method(m, svc.name), rest } : codecs.method(m, svc.name));
+    }
     const describe = () => ({ methods: [...methods.values()].map((m) => describeMethod(m as ThriftMethod)) });
     return { name: svc.name, protocol: 'thrift', rpcSystem: 'apache_thrift', methods, describe };
   });

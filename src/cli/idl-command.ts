@@ -111,6 +111,7 @@ async function runSub(sub: string, values: Record<string, unknown>, positionals:
         ...res.methods.flatMap((m) => [
           '',
           `POST /${res.name}/${String(m.name)}${m.streaming ? '  (streaming: not callable over HTTP/JSON)' : m.oneway ? '  (oneway)' : ''}${m.idempotent ? '  (idempotent)' : ''}`,
+          ...(Array.isArray(m.routes) ? m.routes.map((r) => `  ${String(r)}`) : []),
           `  request:  ${JSON.stringify(m.request)}`,
           `  response: ${JSON.stringify(m.response)}`,
         ]),

@@ -1,4 +1,5 @@
 import type { JsonValue } from '../json/json-value';
+import type { RestMethod } from './rest-model';
 
 /**
  * What a compiled IDL bundle offers the data plane and the control plane, whatever its protocol.
@@ -97,6 +98,8 @@ export interface MethodModel {
   readonly serverStreaming: boolean;
   readonly json: JsonConversion;
   readonly provider: JsonProviderConversion;
+  /** Its REST routes and the request fields they bind, when the IDL declares any (docs/http-api.md, "REST routes"). */
+  readonly rest?: RestMethod;
 }
 
 /** What `transmesh idl show` prints of one service: its methods, each with JSON examples. */

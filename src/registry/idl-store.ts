@@ -1,6 +1,7 @@
 import { KV } from 'nats';
 import { compileBundle } from '../protocol/compile-bundle';
-import type { CompiledBundle } from '../idl/model';
+import type { CompiledBundle, ServiceModel } from '../idl/model';
+import { RouteTable } from '../rest/route-table';
 import { isBreaking, problemLines, sortChanges, type IdlChange } from '../idl/compat';
 import { compareBundles } from './idl-compat';
 import { BundleRecord, bundleRecord, PushRequest, ServiceRecord, serviceRecord } from './records';
@@ -86,6 +87,7 @@ export class IdlStore {
       if (prev && prev.protocol !== s.protocol) throw new RegistryError(`${s.name} is a ${prev.protocol} service in the registry; a push cannot make it ${s.protocol}`);
       if (prev) previous.set(prev.current, [...(previous.get(prev.current) ?? []), s.name]);
     }
+    await this.checkRoutes(loaded);
     const forced = await this.checkCompatible(req, previous);
     const version = req.pushId ? await this.versionOfPush(req.pushId) : await this.nextVersion();
     const pushedAt = new Date().toISOString();
@@ -185,6 +187,23 @@ export class IdlStore {
       throw new PushRefused(`refused: ${problems.length} breaking change${problems.length === 1 ? '' : 's'} to what is deployed (fix them, or push with --allow-breaking to store it anyway)`, problems);
     }
     return problems;
+  }
+
+  /**
+   * Refuses a push with a REST route that does not compile, or that another method already
+   * declares (same HTTP method and template shape), in the push or in a service it leaves as it is.
+   */
+  private async checkRoutes(loaded: CompiledBundle): Promise<void> {
+    if (!loaded.services.some((s) => [...s.methods.values()].some((m) => m.rest))) return;
+    const pushed = new Set(loaded.services.map((s) => s.name));
+    const others: ServiceModel[] = [];
+    for (const l of await this.list()) {
+      if (pushed.has(l.name)) continue;
+      const model = (await this.loaded(l.version)).services.find((s) => s.name === l.name);
+      if (model) others.push(model);
+    }
+    const { problems } = RouteTable.build([...others, ...loaded.services]);
+    if (problems.length) throw new PushRefused(`refused: ${problems.length} REST route problem${problems.length === 1 ? '' : 's'}`, problems);
   }
 
   async rollback(name: string, to?: number): Promise<{ name: string; version: number; previous: number }> {

@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger';
 import { compileBundle } from '../protocol/compile-bundle';
 import type { CompiledBundle } from '../idl/model';
 import { IdlSnapshot, ServiceEntry } from '../snapshot/snapshots';
+import { RouteTable } from '../rest/route-table';
 import { bundleRecord, serviceRecord } from './records';
 import { decodeJson, isLive } from './kv';
 import { RecordWatcher } from './record-watcher';
@@ -77,7 +78,10 @@ export class IdlWatcher extends RecordWatcher<typeof serviceRecord> {
     // Only versions some service is on stay compiled: a rollback recompiles, old pushes do not pile up.
     const inUse = new Set([...next.values()].map((e) => e.version));
     for (const v of this.bundles.keys()) if (!inUse.has(v)) this.bundles.delete(v);
-    this.onSnapshot(Object.freeze({ services: next, loadedAt: Date.now() }));
+    // Pushes refuse bad and clashing routes; one that got in anyway (an old push) is left out, not fatal.
+    const { table: routes, problems } = RouteTable.build([...next.values()].map((e) => e.model));
+    if (problems.length) this.log.warn({ problems }, 'REST routes left out of the snapshot');
+    this.onSnapshot(Object.freeze({ services: next, loadedAt: Date.now(), routes }));
     this.log.info({ services: Object.fromEntries([...next].map(([n, e]) => [n, e.version])) }, 'idl snapshot loaded');
   }
 

@@ -9,6 +9,7 @@ import { H2Client } from '../transport/grpc/h2-client';
 import { MuxPeerClient } from './peer/mux-client';
 import { outboundStacks } from './outbound/outbound-stack';
 import { Breaker } from './outbound/breaker';
+import { RestCalls } from './outbound/rest-calls';
 import { HttpListener } from './outbound/http-listener';
 import { GrpcListener, type LocalMethod, type LocalStreamMethod } from './outbound/grpc-listener';
 import { AppListener } from './outbound/app-listener';
@@ -88,7 +89,7 @@ export class Sidecar {
     // Sessions to providers that left discovery are closed, not kept for ever.
     this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
     const stacks = outboundStacks({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
-    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config, config.json), new GrpcListener(stacks.grpc, config.app, log, config, new Map<string, LocalMethod | LocalStreamMethod>([...new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods(), ...new GrpcReflection(this.idl).methods()])), config);
+    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config, config.json, new RestCalls(this.idl)), new GrpcListener(stacks.grpc, config.app, log, config, new Map<string, LocalMethod | LocalStreamMethod>([...new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods(), ...new GrpcReflection(this.idl).methods()])), config);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
     const revoked = tls && new RevocationGate(tls, this.revocations, log);
     if (tls) this.recycleOnTrustChange(tls);

@@ -1,4 +1,5 @@
 import type { MethodModel, ServiceModel } from '../idl/model';
+import type { RouteTable } from '../rest/route-table';
 
 /**
  * The data plane's view of the world: immutable values, swapped whole. The sidecar never
@@ -12,6 +13,8 @@ export interface ServiceEntry {
 export interface IdlSnapshot {
   readonly services: ReadonlyMap<string, ServiceEntry>;
   readonly loadedAt: number;
+  /** The REST routes of these services, compiled with the snapshot (absent: none are served). */
+  readonly routes?: RouteTable;
 }
 
 /** One provider sidecar as discovery last saw it. */

@@ -225,7 +225,8 @@ export class ThriftResolver {
       if (names.has(f.name.value)) throw this.error(scope, f.name.loc, `field ${f.name.value} is defined twice in ${owner}`);
       ids.add(id);
       names.add(f.name.value);
-      return { id, name: f.name.value, type: this.type(scope, f.fieldType), requiredness: f.requiredness ?? 'default' };
+      const annotations = f.annotations ? this.annotations(f.annotations) : undefined;
+      return { id, name: f.name.value, type: this.type(scope, f.fieldType), requiredness: f.requiredness ?? 'default', ...(annotations && { annotations }) };
     });
   }
 
@@ -254,8 +255,9 @@ export class ThriftResolver {
       if (fn.oneway && (returns !== undefined || throws.length > 0)) {
         throw this.error(scope, fn.name.loc, `oneway method ${name} must return void and throw nothing`);
       }
-      const idempotent = this.annotations(fn.annotations)['transmesh.idempotent'] === 'true';
-      methods.set(name, { name, oneway: fn.oneway, idempotent, args: this.fields(scope, fn.fields, `arguments of ${name}`), returns, throws });
+      const annotations = this.annotations(fn.annotations);
+      const idempotent = annotations['transmesh.idempotent'] === 'true';
+      methods.set(name, { name, oneway: fn.oneway, idempotent, args: this.fields(scope, fn.fields, `arguments of ${name}`), returns, throws, annotations, file: scope.file });
     }
     const svc: ServiceDef = { name: `${scope.module}.${def.name.value}`, methods: [...methods.values()] };
     this.services.set(def, svc);

@@ -25,6 +25,8 @@ export interface FieldDef {
   readonly name: string;
   readonly type: ThriftType;
   readonly requiredness: Requiredness;
+  /** Its `(name = "value")` annotations (Kitex's `api.path`, `api.query`, …). */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 export interface StructDef {
@@ -46,6 +48,10 @@ export interface MethodDef {
   readonly returns: ThriftType | undefined;
   /** Each `throws` field; its type is an exception struct. */
   readonly throws: readonly FieldDef[];
+  /** The function's annotations (Kitex's `api.get`, …). */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** The file that declares it. */
+  readonly file?: string;
 }
 
 export interface ServiceDef {

@@ -14,6 +14,7 @@ import { defaultLimits, Limits } from '../../config/sidecar-config';
 import { applyJsonOptions, defaultJsonOptions, type JsonOptions } from '../../protocol/json-options';
 import { listenAt } from './listen-at';
 import { connectFailure, connectReplyHeaders, isConnectRequest, readConnectRequest, type ConnectCall } from './connect-request';
+import { unrouted, type RestCall, type RestCalls } from './rest-calls';
 
 const metadataPrefix = 'grpc-metadata-';
 /** Headers the mesh carries itself; `grpc-metadata-*` cannot override them. */
@@ -45,6 +46,8 @@ export class HttpListener {
     private readonly limits: Limits = defaultLimits,
     /** The app's `--json` defaults; a request's `x-transmesh-json` changes them option by option. */
     private readonly jsonDefaults: JsonOptions = defaultJsonOptions,
+    /** The IDL's REST routes; without them only `POST /<service>/<method>` is served. */
+    private readonly rest?: RestCalls,
   ) {
     this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http.createServer(
@@ -118,12 +121,10 @@ export class HttpListener {
       }
     }
     const m = connect ? [url, connect.service, connect.method] : /^\/([^/?]+)\/([^/?]+)(?:\?.*)?$/.exec(url);
-    if (!m || (!connect && req.method !== 'POST')) {
-      const err = req.method !== 'POST'
-        ? new MeshError('UNIMPLEMENTED', `${req.method} is not supported: call POST /<service>/<method>`)
-        : new MeshError('NOT_FOUND', `no route for ${url}: call POST /<service>/<method>`);
-      return this.sendError(res, err, requestId, true);
-    }
+    const plain = connect !== undefined || (req.method === 'POST' && m !== null);
+    // The plain form first (the hot path): a route only when it names no service.
+    const rest: RestCall | undefined = connect || !this.rest || (plain && this.rest.isService(m![1])) ? undefined : this.rest.match(req.method ?? '', url);
+    if (!plain && !rest) return this.sendError(res, unrouted(req.method, url, m?.[1], this.rest), requestId, true);
     const limit = this.limits.maxMessageBytes;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return this.refuseTooLarge(res, limit, requestId);
@@ -171,10 +172,18 @@ export class HttpListener {
       if (refused || cancel.cancelled) return;
       const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
       if (!isUtf8(bytes)) return this.sendError(res, new MeshError('INVALID_ARGUMENT', 'the body is not valid UTF-8'), requestId);
+      let body = bytes.toString('utf8');
+      if (rest) {
+        try {
+          body = rest.request(body, (name) => header(req, name));
+        } catch (err) {
+          return this.sendError(res, MeshError.from(err), requestId);
+        }
+      }
       const call: OutboundCall = {
-        service: m[1],
-        method: m[2],
-        body: connect?.body ?? bytes.toString('utf8'),
+        service: rest ? rest.service : m![1],
+        method: rest ? rest.method : m![2],
+        body: connect?.body ?? body,
         requestId,
         caller: this.caller,
         int64AsNumber: json.int64AsNumber,
@@ -192,9 +201,10 @@ export class HttpListener {
       this.handler(call).then(
         (reply) => {
           if (res.destroyed) return;
-          const headers = connect ? connectReplyHeaders(reply, requestId) : this.replyHeaders(reply, requestId);
+          const answer = rest?.reply ? rest.reply(reply.json) : reply.json;
+          const headers = connect ? connectReplyHeaders(reply, requestId) : this.replyHeaders(reply, answer, requestId);
           res.writeHead(200, headers);
-          res.end(reply.json);
+          res.end(answer);
         },
         (err: unknown) => this.sendError(res, MeshError.from(err), requestId),
       ).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the answer'));
@@ -220,8 +230,8 @@ export class HttpListener {
     return opts ? applyJsonOptions(opts, json) : json;
   }
 
-  private replyHeaders(reply: OutboundReply, requestId: string): Record<string, string | number> {
-    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(reply.json), 'x-request-id': requestId };
+  private replyHeaders(reply: OutboundReply, answer: string, requestId: string): Record<string, string | number> {
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer), 'x-request-id': requestId };
     for (const k in reply.metadata) headers[metadataPrefix + k] = reply.metadata[k];
     return headers;
   }
