@@ -189,7 +189,7 @@ export class HttpListener {
         int64AsNumber: json.int64AsNumber,
         shape: json.shape,
         timeoutHeader: connect ? connect.timeoutHeader : header(req, 'x-transmesh-timeout-ms'),
-        noSideEffectsOnly: req.method === 'GET',
+        noSideEffectsOnly: connect !== undefined && req.method === 'GET',
         metadata,
         headers: req.headers,
         cancel,
