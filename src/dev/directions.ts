@@ -9,7 +9,7 @@ export interface DirectionResult {
 /** The client's own summary line ("<who>: 12 passed, 0 failed"), or the end of its output. */
 export function summaryOf(output: string): string {
   const lines = output.trim().split('\n');
-  return lines.reverse().find((l) => / passed, \d+ failed$/.test(l)) ?? lines[0] ?? '(no output)';
+  return [...lines].reverse().find((l) => / passed, \d+ failed$/.test(l)) ?? (lines[0] || '(no output)');
 }
 
 /** The demo's last words: a line per direction, so a reader sees at once what ran and what failed. */

@@ -56,19 +56,23 @@ public final class CatalogClient {
     }
   }
 
-  private static void calls(Checks checks, CatalogServiceGrpc.CatalogServiceBlockingStub stub) {
-    CatalogServiceGrpc.CatalogServiceBlockingStub s = stub.withDeadlineAfter(10, TimeUnit.SECONDS);
-    checks.answer("GetItem(id=9223372036854775807)", () -> s.getItem(GetItemRequest.newBuilder().setId(Long.MAX_VALUE).build()),
+  /** A deadline per call, from when it starts (a stub's deadline is absolute). */
+  private static CatalogServiceGrpc.CatalogServiceBlockingStub d(CatalogServiceGrpc.CatalogServiceBlockingStub stub) {
+    return stub.withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  private static void calls(Checks checks, CatalogServiceGrpc.CatalogServiceBlockingStub s) {
+    checks.answer("GetItem(id=9223372036854775807)", () -> d(s).getItem(GetItemRequest.newBuilder().setId(Long.MAX_VALUE).build()),
         (Item i) -> i.getId() == Long.MAX_VALUE && i.getPriceMinor() == Long.MAX_VALUE && i.getSku().equals("LAST-1") && !i.getServedBy().isEmpty());
-    checks.answer("ReserveItem(id=1, quantity=2)", () -> s.reserveItem(ReserveItemRequest.newBuilder().setId(1).setQuantity(2).build()),
+    checks.answer("ReserveItem(id=1, quantity=2)", () -> d(s).reserveItem(ReserveItemRequest.newBuilder().setId(1).setQuantity(2).build()),
         (Reservation r) -> r.getItemId() == 1 && r.getQuantity() == 2 && !r.getReservedFor().isEmpty());
-    status(checks, "GetItem(id=5), no such item", Status.Code.NOT_FOUND, () -> s.getItem(GetItemRequest.newBuilder().setId(5).build()));
+    status(checks, "GetItem(id=5), no such item", Status.Code.NOT_FOUND, () -> d(s).getItem(GetItemRequest.newBuilder().setId(5).build()));
     status(checks, "ReserveItem(id=2, quantity=1), none in stock", Status.Code.FAILED_PRECONDITION,
-        () -> s.reserveItem(ReserveItemRequest.newBuilder().setId(2).setQuantity(1).build()));
+        () -> d(s).reserveItem(ReserveItemRequest.newBuilder().setId(2).setQuantity(1).build()));
     status(checks, "ReserveItem(id=1, quantity=0)", Status.Code.INVALID_ARGUMENT,
-        () -> s.reserveItem(ReserveItemRequest.newBuilder().setId(1).setQuantity(0).build()));
-    status(checks, "GetItem(id=13), PHP answers a string for an int32", Status.Code.INTERNAL, () -> s.getItem(GetItemRequest.newBuilder().setId(13).build()));
-    status(checks, "GetItem(id=500), PHP throws a LogicException", Status.Code.UNKNOWN, () -> s.getItem(GetItemRequest.newBuilder().setId(500).build()));
+        () -> d(s).reserveItem(ReserveItemRequest.newBuilder().setId(1).setQuantity(0).build()));
+    status(checks, "GetItem(id=13), PHP answers a string for an int32", Status.Code.INTERNAL, () -> d(s).getItem(GetItemRequest.newBuilder().setId(13).build()));
+    status(checks, "GetItem(id=500), PHP throws a LogicException", Status.Code.UNKNOWN, () -> d(s).getItem(GetItemRequest.newBuilder().setId(500).build()));
   }
 
   /** ListItems until the mesh's quota refuses; the answers before the refusal must be whole. */
@@ -76,7 +80,7 @@ public final class CatalogClient {
     int answered = 0;
     for (int i = 0; i < max; i++) {
       try {
-        int n = stub.withDeadlineAfter(10, TimeUnit.SECONDS).listItems(ListItemsRequest.getDefaultInstance()).getItemsCount();
+        int n = d(stub).listItems(ListItemsRequest.getDefaultInstance()).getItemsCount();
         if (n != 3) {
           checks.saw("ListItems()", n + " items", false);
           return;
