@@ -29,9 +29,11 @@ the control plane, and a sidecar that calls out on --listen (default 127.0.0.1:1
 fronts the --provide services (admin on --admin, default 127.0.0.1:15000). --push uploads IDL first.
 The control plane's dashboard is on --control-plane-admin (default 127.0.0.1:15010), printed last.
 
-  --examples   the demo: the Java providers of examples-java, a provider sidecar for each,
-               a consumer sidecar, the IDL in idl/, and the PHP client of examples-php
-  --once       with --examples: stop after the PHP client ran, with its exit code
+  --examples   the demo, PHP and Java calling each other through the mesh in four directions:
+               the Java providers and callers of examples-java, the PHP client and the PHP
+               service of examples-php (under php -S and under php-fpm), their sidecars,
+               the IDL in idl/ and the policy in examples-policy/; each direction is checked
+  --once       with --examples: stop after the directions ran; exit 1 if any failed
   --quiet      do not echo the children's logs
 `;
 
