@@ -24,6 +24,7 @@ const rules: Record<Metric, Omit<FlatnessRule, 'from'>> = {
   rssAnon: { tolerance: 0.1, floor: 1 },
   heap: { tolerance: 0.1, floor: 1 },
   fds: { tolerance: 0.1, floor: 10 },
+  timers: { tolerance: 0.1, floor: 20 },
   lagP99: { tolerance: 0.5, floor: 20 },
   varzMem: { tolerance: 0.1, floor: 1 },
   goHeap: { tolerance: 0.1, floor: 1 },

@@ -11,6 +11,8 @@ export const metricUnits = {
   /** Anonymous resident memory (/proc/PID/status RssAnon): RSS without the mapped binary and libraries. */
   rssAnon: 'MB',
   heap: 'MB',
+  /** Live timers (setTimeout/setInterval not cleared or fired), read through the inspector. */
+  timers: 'timers',
   fds: 'fds',
   lagP99: 'ms',
   ...natsMetricUnits,
@@ -57,6 +59,7 @@ export class Sampler {
       try {
         probe = await HeapProbe.connect(p.inspector);
         this.add(p.role, 'heap', t, await probe.retainedMb());
+        this.add(p.role, 'timers', t, await probe.timers());
       } catch (err) {
         this.fail(`${p.role}: inspector: ${(err as Error).message}`);
       } finally {
