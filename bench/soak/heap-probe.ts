@@ -48,11 +48,29 @@ export class HeapProbe {
     return usage.usedSize / 1048576;
   }
 
+  /**
+   * Timers alive in the process (ref'd or not: a leaked unref'd interval keeps no loop alive but
+   * still grows): every `Timeout` object still on the heap that was neither cleared nor fired.
+   * Read after `retainedMb` (a full collection), so dead ones are gone; found by their prototype
+   * (`Runtime.queryObjects`), since timers are not reachable from one root.
+   */
+  async timers(timeoutMs = 10_000): Promise<number> {
+    const proto = (await this.send('Runtime.evaluate', timeoutMs, { expression: '(() => { const t = setTimeout(() => {}, 0); clearTimeout(t); return Object.getPrototypeOf(t); })()' })) as { result: { objectId: string } };
+    const all = (await this.send('Runtime.queryObjects', timeoutMs, { prototypeObjectId: proto.result.objectId })) as { objects: { objectId: string } };
+    const count = (await this.send('Runtime.callFunctionOn', timeoutMs, {
+      objectId: all.objects.objectId,
+      functionDeclaration: 'function () { return this.filter((t) => !t._destroyed).length; }',
+      returnByValue: true,
+    })) as { result: { value: number } };
+    await this.send('Runtime.releaseObjectGroup', timeoutMs, { objectGroup: 'soak' }).catch(() => undefined);
+    return count.result.value;
+  }
+
   close(): void {
     this.ws.close();
   }
 
-  private send(method: string, timeoutMs: number): Promise<unknown> {
+  private send(method: string, timeoutMs: number, params?: Record<string, unknown>): Promise<unknown> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -63,7 +81,7 @@ export class HeapProbe {
         resolve: (v) => (clearTimeout(timer), resolve(v)),
         reject: (e) => (clearTimeout(timer), reject(e)),
       });
-      this.ws.send(JSON.stringify({ id, method }));
+      this.ws.send(JSON.stringify({ id, method, params: params && { objectGroup: 'soak', ...params } }));
     });
   }
 }

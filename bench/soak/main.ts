@@ -4,11 +4,13 @@ import { resultsDir } from '../paths';
 import { flatness, type Flatness, type FlatnessRule } from './flatness';
 import { metricUnits, Sampler, type Metric } from './sampler';
 import { SoakMesh } from './soak-mesh';
+import { NatsProbe } from './nats-probe';
+import { jsonCalls, nativeGrpcCalls } from './soak-calls';
 import { SteadyLoad } from './steady-load';
 
 /**
  * `npm run soak -- --minutes N`: the mesh of `npm run demo` with a CA and a policy under steady
- * mixed JSON load for N minutes; every minute an IDL push and a policy apply (certificates live
+ * mixed load (JSON, native gRPC) for N minutes; every minute an IDL push and a policy apply (certificates live
  * 2 minutes, so every sidecar renews every minute); every few minutes a provider sidecar or a
  * provider restarted. Every process's RSS, heap, open fds and event-loop lag, and nats-server's
  * consumers, connections and subscriptions, are sampled every 10 s; after a warm-up each series
@@ -19,15 +21,30 @@ import { SteadyLoad } from './steady-load';
 /** How much growth over the run each kind of series may show, and the least mean it is taken of. */
 const rules: Record<Metric, Omit<FlatnessRule, 'from'>> = {
   rss: { tolerance: 0.1, floor: 1 },
+  rssAnon: { tolerance: 0.1, floor: 1 },
   heap: { tolerance: 0.1, floor: 1 },
+  fds: { tolerance: 0.1, floor: 10 },
+  timers: { tolerance: 0.1, floor: 20 },
+  lagP99: { tolerance: 0.5, floor: 20 },
+  varzMem: { tolerance: 0.1, floor: 1 },
+  goHeap: { tolerance: 0.1, floor: 1 },
+  goHeapHeld: { tolerance: 0.1, floor: 1 },
+  goroutines: { tolerance: 0.1, floor: 20 },
+  streams: { tolerance: 0.1, floor: 10 },
+  consumers: { tolerance: 0.1, floor: 10 },
+  // Should be 0: a fitted gain of half a consumer over the run is one left behind.
+  orphanConsumers: { tolerance: 0.5, floor: 1 },
   // What JetStream keeps: IDL versions and policy revisions (kept for rollback), quota windows (2-day TTL).
   stored: { tolerance: 0.1, floor: 1 },
-  fds: { tolerance: 0.1, floor: 10 },
-  lagP99: { tolerance: 0.5, floor: 20 },
-  consumers: { tolerance: 0.1, floor: 10 },
+  subjects: { tolerance: 0.1, floor: 10 },
   connections: { tolerance: 0.1, floor: 10 },
   subscriptions: { tolerance: 0.1, floor: 20 },
+  subsCache: { tolerance: 0.1, floor: 100 },
+  natsSubs: { tolerance: 0.1, floor: 20 },
+  natsConsumers: { tolerance: 0.1, floor: 10 },
 };
+/** Series of data the mesh keeps on purpose: shown, not judged. */
+const keptOnPurpose = new Set<Metric>(['stored', 'subjects']);
 /** Processes that are not the mesh's: shown, not judged. */
 const notOurs = new Set(['java users', 'java orders']);
 
@@ -55,8 +72,20 @@ async function main(): Promise<number> {
     await mesh.start(progress);
     const t0 = Date.now();
     const end = t0 + minutes * 60_000;
-    const load = new SteadyLoad(mesh.consumerUrl, rate);
-    const sampler = new Sampler(() => mesh.procs.values(), mesh.monitorUrl, t0);
+    // Streaming calls (gRPC server streaming, NDJSON/SSE) join as one more CallSet here.
+    const load = new SteadyLoad([jsonCalls(mesh.consumerUrl), nativeGrpcCalls(new URL(mesh.consumerUrl).host)], rate);
+    const natsProbe = new NatsProbe(mesh.monitorUrl, mesh.profileUrl);
+    const sampler = new Sampler(() => mesh.procs.values(), natsProbe, t0);
+    const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
+    const heapProfiles: string[] = [];
+    const saveHeapProfile = async (when: string) => {
+      const profile = await natsProbe.heapProfile().catch(() => undefined);
+      if (!profile) return;
+      mkdirSync(resultsDir, { recursive: true });
+      const file = join(resultsDir, `soak-${stamp}-nats-heap-${when}.pb.gz`);
+      writeFileSync(file, profile);
+      heapProfiles.push(file);
+    };
     load.start();
     progress(`load: ${rate} calls/s; running ${minutes} min (warm-up ${warmupMs / 60_000} min), sampling every ${sampleMs / 1000} s`);
 
@@ -69,10 +98,16 @@ async function main(): Promise<number> {
       }
     };
     const sampling = (async () => {
+      let warm = false;
       for (let next = t0; next < end; next += sampleMs) {
         await sleepUntil(next);
         await sampler.sample();
+        if (!warm && next - t0 >= warmupMs) {
+          warm = true;
+          await saveHeapProfile('warm');
+        }
       }
+      await saveHeapProfile('end');
     })();
     const operating = (async () => {
       let minute = 0;
@@ -99,7 +134,7 @@ async function main(): Promise<number> {
       minutes,
       rate,
       warmupMinutes: warmupMs / 60_000,
-      calls: { ok: load.ok, failed: load.failed, failures: Object.fromEntries(load.failures) },
+      calls: { ok: load.ok, failed: load.failed, byCall: Object.fromEntries(load.byCall), failures: Object.fromEntries(load.failures) },
       operations: { ...mesh.counts, renewals: Object.fromEntries(mesh.renewals), restarts, failed: opsFailed },
       errorLogs: Object.fromEntries(mesh.errorLines),
       samplingFailures: sampler.failures,
@@ -107,9 +142,10 @@ async function main(): Promise<number> {
       series: Object.fromEntries(sampler.series),
     };
     mkdirSync(resultsDir, { recursive: true });
-    const file = join(resultsDir, `soak-${new Date(started).toISOString().replace(/[:.]/g, '-')}.json`);
+    const file = join(resultsDir, `soak-${stamp}.json`);
     writeFileSync(file, JSON.stringify(report, null, 1));
-    process.stdout.write(renderReport(report, rows) + `\n(all samples: ${file})\n`);
+    const diff = heapProfiles.length === 2 ? `\n(nats-server's Go heap after the warm-up and at the end: go tool pprof -top -base ${heapProfiles.join(' ')})` : '';
+    process.stdout.write(renderReport(report, rows) + `\n(all samples: ${file})${diff}\n`);
     return rows.some((r) => r.verdict === 'GROWS') ? 1 : 0;
   } finally {
     await mesh.stop();
@@ -130,18 +166,20 @@ function judge(series: Map<string, Array<{ t: number; v: number }>>, mesh: SoakM
     const [role, metric] = key.split('|') as [string, Metric];
     const restarted = mesh.procs.get(role)?.restarted ?? 0;
     const fit = flatness(points, { from: warmupMs, ...rules[metric] });
-    if (metric === 'stored') rows.push({ role, metric, fit, verdict: 'not judged', note: 'data kept on purpose: every IDL version and policy revision, quota windows for 2 days' });
+    if (keptOnPurpose.has(metric)) rows.push({ role, metric, fit, verdict: 'not judged', note: 'data kept on purpose: every IDL version and policy revision, quota windows for 2 days' });
     else if (restarted) rows.push({ role, metric, fit, verdict: 'not judged', note: `restarted ${restarted}x on purpose` });
+    else if (role.startsWith('transmesh-') || role === 'unnamed') rows.push({ role, metric, fit, verdict: 'not judged', note: 'short-lived CLI connections' });
     else if (notOurs.has(role)) rows.push({ role, metric, fit, verdict: 'not judged', note: 'example provider (Java), not the mesh' });
     else rows.push({ role, metric, fit, verdict: !fit ? 'too few samples' : fit.flat ? 'flat' : 'GROWS', note: '' });
   }
   return rows;
 }
 
-function renderReport(report: { minutes: number; rate: number; warmupMinutes: number; calls: { ok: number; failed: number; failures: Record<string, { count: number; example: string }> }; operations: Record<string, unknown> }, rows: Row[]): string {
+function renderReport(report: { minutes: number; rate: number; warmupMinutes: number; calls: { ok: number; failed: number; byCall: Record<string, { ok: number; failed: number }>; failures: Record<string, { count: number; example: string }> }; operations: Record<string, unknown> }, rows: Row[]): string {
   const fmt = (n: number | undefined, d = 1) => (n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(d));
   const lines = [
     `soak: ${report.minutes} min at ${report.rate} calls/s, warm-up ${report.warmupMinutes} min; calls ok ${report.calls.ok}, failed ${report.calls.failed}`,
+    `calls by kind: ${Object.entries(report.calls.byCall).map(([k, c]) => `${k} ${c.ok} ok / ${c.failed} failed`).join('; ')}`,
     `operations: ${JSON.stringify(report.operations)}`,
     ...Object.entries(report.calls.failures).map(([k, f]) => `  failed: ${k} x${f.count} ${f.example}`),
     '',

@@ -1,27 +1,29 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { sampleUsage } from '../proc-usage';
 import type { Point } from './flatness';
 import type { MeshProc } from './soak-mesh';
 import { HeapProbe } from './heap-probe';
+import { natsMetricUnits, type NatsProbe } from './nats-probe';
 
 /** What is sampled, with the unit its values are in. */
 export const metricUnits = {
   rss: 'MB',
+  /** Anonymous resident memory (/proc/PID/status RssAnon): RSS without the mapped binary and libraries. */
+  rssAnon: 'MB',
   heap: 'MB',
-  stored: 'MB',
+  /** Live timers (setTimeout/setInterval not cleared or fired), read through the inspector. */
+  timers: 'timers',
   fds: 'fds',
   lagP99: 'ms',
-  consumers: 'consumers',
-  connections: 'conns',
-  subscriptions: 'subs',
+  ...natsMetricUnits,
 } as const;
 export type Metric = keyof typeof metricUnits;
 
 /**
  * Samples every process of the mesh: RSS and open file descriptors from /proc (any process), a
  * Transmesh process's V8 heap after a full GC (its inspector) and event-loop lag (its /metrics),
- * and from nats-server's monitoring port the JetStream consumers and stored bytes (/jsz), client
- * connections and subscriptions (/varz).
+ * and nats-server's own view of itself (bench/soak/nats-probe.ts): its memory, Go heap, streams,
+ * consumers and subscriptions, and which connection (sidecar, control plane) holds them.
  * A series is `role|metric`, its points timed from the soak's start.
  */
 export class Sampler {
@@ -30,21 +32,31 @@ export class Sampler {
 
   constructor(
     private readonly procs: () => Iterable<MeshProc>,
-    private readonly monitorUrl: string,
+    private readonly nats: NatsProbe,
     private readonly t0: number,
   ) {}
 
+  /**
+   * Timers are counted every this many samples: `Runtime.queryObjects` walks the whole heap, and
+   * on a starved machine every 10 s held a control plane's event loop long enough to fail
+   * certificate requests.
+   */
+  static readonly timersEvery = 6;
+  private round = 0;
+
   async sample(): Promise<void> {
     const t = Date.now() - this.t0;
-    await Promise.all([...this.procs()].map((p) => this.sampleProc(p, t)));
+    const withTimers = this.round++ % Sampler.timersEvery === 0;
+    await Promise.all([...this.procs()].map((p) => this.sampleProc(p, t, withTimers)));
     await this.sampleNats(t);
   }
 
-  private async sampleProc(p: MeshProc, t: number): Promise<void> {
+  private async sampleProc(p: MeshProc, t: number, withTimers: boolean): Promise<void> {
     const pid = p.proc.pid;
     if (p.proc.child.exitCode !== null || p.proc.child.signalCode !== null) return;
     try {
       this.add(p.role, 'rss', t, sampleUsage(pid).rssMb);
+      this.add(p.role, 'rssAnon', t, statusKb(readFileSync(`/proc/${pid}/status`, 'utf8'), 'RssAnon') / 1024);
       this.add(p.role, 'fds', t, readdirSync(`/proc/${pid}/fd`).length);
     } catch (err) {
       this.fail(`${p.role}: /proc: ${(err as Error).message}`);
@@ -56,6 +68,7 @@ export class Sampler {
       try {
         probe = await HeapProbe.connect(p.inspector);
         this.add(p.role, 'heap', t, await probe.retainedMb());
+        if (withTimers) this.add(p.role, 'timers', t, await probe.timers());
       } catch (err) {
         this.fail(`${p.role}: inspector: ${(err as Error).message}`);
       } finally {
@@ -73,12 +86,7 @@ export class Sampler {
 
   private async sampleNats(t: number): Promise<void> {
     try {
-      const get = async (path: string) => (await (await fetch(`${this.monitorUrl}${path}`, { signal: AbortSignal.timeout(5000) })).json()) as Record<string, number>;
-      const [jsz, varz] = await Promise.all([get('/jsz?consumers=true'), get('/varz')]);
-      this.add('nats-server', 'consumers', t, jsz.consumers);
-      this.add('nats-server', 'stored', t, jsz.bytes / 1048576);
-      this.add('nats-server', 'connections', t, varz.connections);
-      this.add('nats-server', 'subscriptions', t, varz.subscriptions);
+      for (const v of await this.nats.sample()) this.add(v.role, v.metric, t, v.value);
     } catch (err) {
       this.fail(`nats-server monitoring: ${(err as Error).message}`);
     }
@@ -100,4 +108,10 @@ export class Sampler {
 export function gaugeValue(text: string, name: string): number {
   for (const line of text.split('\n')) if (line.startsWith(`${name} `)) return Number(line.slice(name.length + 1));
   return NaN;
+}
+
+/** A `Name:   N kB` field of /proc/PID/status, in kB. */
+export function statusKb(text: string, name: string): number {
+  const m = new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
 }

@@ -38,6 +38,8 @@ export class SoakMesh {
   readonly procs = new Map<string, MeshProc>();
   natsUrl = '';
   monitorUrl = '';
+  /** nats-server's Go profiling endpoint (`--profile`): runtime heap and goroutines. */
+  profileUrl = '';
   consumerUrl = '';
   /** Certificate renewals and error-level log lines seen, per role. */
   readonly renewals = new Map<string, number>();
@@ -52,12 +54,14 @@ export class SoakMesh {
   constructor(private readonly certTtl: string) {}
 
   async start(progress: (m: string) => void): Promise<void> {
-    const [port, monitor] = [await freePort(), await freePort()];
-    const nats = spawnProc('nats-server', natsServerBinary(), ['-js', '-sd', join(this.dir, 'js'), '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)], { keepLines });
+    const [port, monitor, profile] = [await freePort(), await freePort(), await freePort()];
+    const natsArgs = ['-js', '-sd', join(this.dir, 'js'), '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '--profile', String(profile)];
+    const nats = spawnProc('nats-server', natsServerBinary(), natsArgs, { keepLines });
     this.add('nats-server', nats);
     await nats.waitFor((l) => /Server is ready/.test(l.msg), 'nats-server ready');
     this.natsUrl = `nats://127.0.0.1:${port}`;
     this.monitorUrl = `http://127.0.0.1:${monitor}`;
+    this.profileUrl = `http://127.0.0.1:${profile}`;
     this.ca = await devCa();
     const cp = this.cli('control-plane', ['control-plane', '--nats', this.natsUrl, '--admin', '127.0.0.1:0', '--ca', this.ca.dir], { TRANSMESH_CERT_TTL: this.certTtl });
     this.procs.get('control-plane')!.admin = String((await cp.waitForMsg('control plane ready')).admin);

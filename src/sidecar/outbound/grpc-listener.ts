@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import { frame, FrameCollector } from '../../transport/grpc/grpc-frame';
+import { closeWhenIdle } from '../../transport/idle-close';
 import { CancelToken } from '../../timing/cancel-token';
 import { defaultLimits, Limits } from '../../config/sidecar-config';
 import { InFlight } from '../in-flight';
@@ -65,8 +66,8 @@ export class GrpcListener {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
       session.on('error', () => undefined);
-      // No traffic for the idle timeout: GOAWAY, streams in flight finish.
-      session.setTimeout(limits.idleTimeoutMs, () => session.close());
+      // No stream for the idle timeout: GOAWAY, streams in flight finish.
+      closeWhenIdle(session, limits.idleTimeoutMs);
       if (this.closing) session.close();
     });
     this.server.on('stream', (stream, headers) => this.onStream(stream, headers));

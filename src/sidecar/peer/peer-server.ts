@@ -6,6 +6,7 @@ import { MeshError } from '../../errors/mesh-error';
 import type { Logger } from '../../log/logger';
 import type { InboundObserver } from '../inbound/inbound-observer';
 import { FrameCollector } from '../../transport/grpc/grpc-frame';
+import { closeWhenIdle } from '../../transport/idle-close';
 import { muxMagic } from './mux-frame';
 import { SnapshotCell } from '../../snapshot/snapshot-cell';
 import { emptyIdl, IdlSnapshot } from '../../snapshot/snapshots';
@@ -54,8 +55,8 @@ export class PeerServer {
       this.track(session);
       session.once('close', () => this.sessions.delete(session));
       session.on('error', () => undefined);
-      // An idle session (no stream, no PING) is closed; its peer reconnects when it needs to.
-      session.setTimeout(limits.idleTimeoutMs, () => session.close());
+      // An idle session (no stream) is closed; its peer reconnects when it needs to.
+      closeWhenIdle(session, limits.idleTimeoutMs);
       if (this.closing) session.close();
     });
     this.h2.on('sessionError', (err) => log.debug({ err }, 'peer session error'));

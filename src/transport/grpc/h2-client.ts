@@ -3,6 +3,7 @@ import { MeshError } from '../../errors/mesh-error';
 import { collectMetadata } from './metadata';
 import { decodeGrpcMessage, frame, FrameCollector, unframe } from './grpc-frame';
 import type { CancelToken } from '../../timing/cancel-token';
+import { closeWhenIdle } from '../idle-close';
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
@@ -52,6 +53,8 @@ export type PeerTls = (authority: string) => SecureClientSessionOptions;
  */
 export class H2Client {
   private readonly sessions = new Map<string, ClientHttp2Session>();
+  /** Per session: counts a stream it carries, for its idle timeout. */
+  private readonly trackers = new WeakMap<ClientHttp2Session, (stream: ClientHttp2Stream) => void>();
 
   constructor(
     private readonly opts: H2ClientOptions = defaultH2ClientOptions,
@@ -69,7 +72,9 @@ export class H2Client {
       if (remaining <= 0) return reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
       let stream: ClientHttp2Stream;
       try {
-        stream = this.session(authority).request(headers, { endStream: false });
+        const session = this.session(authority);
+        stream = session.request(headers, { endStream: false });
+        this.trackers.get(session)?.(stream);
       } catch (err) {
         // A session going away (GOAWAY seen, not yet closed) throws before anything is sent; a
         // header HTTP/2 refuses (hop-by-hop) is the caller's mistake, and no other peer would take it.
@@ -158,8 +163,8 @@ export class H2Client {
     s.on('close', forget);
     // GOAWAY: streams already taken finish; the session then closes instead of lingering unmapped.
     s.on('goaway', () => (forget(), s.close()));
-    // No traffic for idleTimeoutMs: closed (streams in flight keep it open until they end).
-    s.setTimeout(this.opts.idleTimeoutMs, () => s.close());
+    // No stream for idleTimeoutMs: closed (streams in flight keep it open until they end).
+    this.trackers.set(s, closeWhenIdle(s, this.opts.idleTimeoutMs));
     // A peer that vanished without a FIN would hang every call on it until its deadline; an
     // unanswered PING finds it within one interval.
     let awaiting = false;
