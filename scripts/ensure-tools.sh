@@ -91,26 +91,42 @@ ensure_go() {
   return 1
 }
 
-# grpcurl, a gRPC caller that is not grpc-js, for the native gRPC end-to-end test: built once from
-# the Go module proxy and cached beside nats-server (it reports no version of its own, so a stamp
-# file says which was built). Exports TRANSMESH_GRPCURL.
-GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
-ensure_grpcurl() {
+# _ensure_go_tool NAME VERSION MODULE: builds MODULE@VERSION once from the Go module proxy into the
+# tools folder beside nats-server and prints its path. A `go install` build reports no version of
+# its own, so a stamp file NAME.version says which was built.
+_ensure_go_tool() {
+  local name="$1" version="$2" module="$3"
   local bin="${TRANSMESH_TOOLS_BIN:-$HOME/.cache/transmesh/bin}"
-  local exe="$bin/grpcurl"
-  if [ -x "$exe" ] && [ "$(cat "$bin/grpcurl.version" 2>/dev/null)" = "$GRPCURL_VERSION" ]; then
-    export TRANSMESH_GRPCURL="$exe"; return 0
+  local exe="$bin/$name"
+  if [ -x "$exe" ] && [ "$(cat "$bin/$name.version" 2>/dev/null)" = "$version" ]; then
+    echo "$exe"; return 0
   fi
   local go; go="$(command -v go || echo /usr/local/go/bin/go)"
   if [ ! -x "$go" ]; then
-    echo "ensure_grpcurl: no Go toolchain (want Go in /usr/local/go or on PATH)" >&2
+    echo "ensure_$name: no Go toolchain (want Go in /usr/local/go or on PATH)" >&2
     return 1
   fi
   mkdir -p "$bin"
-  echo "building grpcurl ${GRPCURL_VERSION} (first time on a machine: a few minutes)..."
-  GOBIN="$bin" nice "$go" install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}"
-  echo "$GRPCURL_VERSION" > "$bin/grpcurl.version"
+  echo "building $name ${version} (first time on a machine: a few minutes)..." >&2
+  GOBIN="$bin" nice "$go" install "${module}@${version}" >&2 || return 1
+  echo "$version" > "$bin/$name.version"
+  echo "$exe"
+}
+
+# grpcurl, a gRPC caller that is not grpc-js, for the native gRPC end-to-end test. Exports TRANSMESH_GRPCURL.
+GRPCURL_VERSION="${GRPCURL_VERSION:-v1.9.3}"
+ensure_grpcurl() {
+  local exe; exe="$(_ensure_go_tool grpcurl "$GRPCURL_VERSION" github.com/fullstorydev/grpcurl/cmd/grpcurl)" || return 1
   export TRANSMESH_GRPCURL="$exe"
+}
+
+# ghz, a Go gRPC load generator, for the bench's native gRPC rows (bench/native-grpc.ts): a client
+# that is not the bottleneck, so the sidecars' cost per call shows. Exports TRANSMESH_GHZ; the
+# bench leaves those rows out, saying so, without it.
+GHZ_VERSION="${GHZ_VERSION:-v0.93.0}"
+ensure_ghz() {
+  local exe; exe="$(_ensure_go_tool ghz "$GHZ_VERSION" github.com/bojand/ghz/cmd/ghz)" || return 1
+  export TRANSMESH_GHZ="$exe"
 }
 
 # Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
