@@ -14,7 +14,7 @@ export function phpFpmBinary(): string | undefined {
  * A PHP-FPM master in the foreground with one static pool listening on `listen` (`127.0.0.1:PORT`
  * or a socket path), its own pid file and config in a temporary folder; ready once it says so.
  */
-export async function startPhpFpm(listen: string): Promise<Proc> {
+export async function startPhpFpm(listen: string, maxChildren = 2): Promise<Proc> {
   const bin = phpFpmBinary();
   if (!bin) throw new Error('php-fpm not found (apt-get install php-fpm, or set TRANSMESH_PHP_FPM)');
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-fpm-'));
@@ -23,7 +23,7 @@ export async function startPhpFpm(listen: string): Promise<Proc> {
   // to a file and, with -O, to our stderr pipe too (it cannot open /proc/self/fd/2 on a socket).
   writeFileSync(
     conf,
-    ['[global]', `pid = ${join(dir, 'fpm.pid')}`, `error_log = ${join(dir, 'fpm.log')}`, 'daemonize = no', '[www]', 'user = root', 'group = root', `listen = ${listen}`, 'pm = static', 'pm.max_children = 2', 'clear_env = no', 'catch_workers_output = yes', ''].join('\n'),
+    ['[global]', `pid = ${join(dir, 'fpm.pid')}`, `error_log = ${join(dir, 'fpm.log')}`, 'daemonize = no', '[www]', 'user = root', 'group = root', `listen = ${listen}`, 'pm = static', `pm.max_children = ${maxChildren}`, 'clear_env = no', 'catch_workers_output = yes', ''].join('\n'),
   );
   const proc = spawnProc('php-fpm', bin, ['-R', '-F', '-O', '-y', conf, '-p', dir]);
   await proc.waitFor((_l, text) => text.includes('ready to handle connections'), 'php-fpm ready');

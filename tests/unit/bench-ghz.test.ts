@@ -1,6 +1,7 @@
 import { ghzArgs, parseGhzReport } from '../../bench/ghz';
 import { NATIVE_DIRECT, NATIVE_MESH, nativeGoals } from '../../bench/native-grpc';
 import type { ComparedWindow } from '../../bench/compare';
+import { PHP_MESH, PHP_NGINX, phpGoals } from '../../bench/php-provider';
 
 /** The bench's native gRPC rows read ghz's JSON report and judge issue 23's goals from it. */
 describe('ghz in the bench', () => {
@@ -54,5 +55,14 @@ describe('ghz in the bench', () => {
       ['native gRPC providerSidecar vCPU per 1000 calls/s (at 500/s)', 0.21, false],
     ]);
     expect(nativeGoals([], 500)).toEqual([]);
+  });
+});
+
+describe('the FastCGI goal', () => {
+  const w = (path: string, rep: number, us: Record<string, number>): ComparedWindow => ({ path, kind: 'open', rep, rate: 500, p50Ms: 1, p99Ms: 2, errors: 0, usPerCall: { hop: 0, ...us }, rssMb: {} });
+  test('the PHP provider sidecar against nginx fastcgi_pass, CPU per call at the fixed rate, medians', () => {
+    const goals = phpGoals([w(PHP_MESH, 0, { phpProviderSidecar: 300 }), w(PHP_MESH, 1, { phpProviderSidecar: 200 }), w(PHP_MESH, 2, { phpProviderSidecar: 250 }), w(PHP_NGINX, 0, { nginx: 100 }), w(PHP_NGINX, 1, { nginx: 125 }), w(PHP_NGINX, 2, { nginx: 150 })], 500);
+    expect(goals).toEqual([{ goal: 'PHP provider sidecar / nginx fastcgi_pass CPU per call (at 500/s)', target: '<= 1', value: 2, met: false }]);
+    expect(phpGoals([w(PHP_MESH, 0, { phpProviderSidecar: 300 })], 500)).toEqual([]);
   });
 });
