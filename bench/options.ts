@@ -52,7 +52,7 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
   --rate N       open-loop rate for latency and cost (default 1000 calls/s)
   --in-flight N  closed-loop concurrency for throughput (default 64)
   --sidecar-node-flags "FLAGS"  node flags for both sidecars (default: as transmesh dev starts them,
-                 "--max-semi-space-size=4", src/config/node-flags.ts; "" for V8's defaults)
+                 "--max-semi-space-size=4 --max-old-space-size=256", src/config/node-flags.ts; "" for V8's defaults)
   --scaling      the 10 KB and 8x in-flight runs in a --quick run too (full runs have them)
   --peers        also grpc-gateway v2 (Go, built once into ~/.cache/transmesh) and nginx grpc_pass
                  in front of the same provider, interleaved with the mesh and direct gRPC
