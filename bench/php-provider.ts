@@ -24,6 +24,7 @@ import type { Goal } from './summary';
 
 export const PHP_SERVICE = 'bench.v1.BenchPhp';
 export const PHP_MESH = 'PHP-FPM via mesh (gRPC caller, 2 sidecars)';
+export const PHP_MESH_JSON = 'PHP-FPM via mesh (HTTP/JSON caller, 2 sidecars)';
 export const PHP_NGINX = 'PHP-FPM via nginx fastcgi_pass (HTTP/JSON caller)';
 const phpPath = `/${PHP_SERVICE}/Put`;
 const phpProto = join(repoRoot, 'bench', 'fixtures', 'bench-php.proto');
@@ -73,6 +74,8 @@ export async function runPhpProvider(env: MeshEnv, opts: BenchOptions, progress:
     const grpcCaller = grpcDirectClient(Number(new URL(env.consumerUrl).port), phpPath, Item, Item, Item.fromObject(itemForProtobufjs()));
     const paths: Array<ComparedPath & { close(): void }> = [
       { name: PHP_MESH, ...grpcCaller, inFlight: PHP_IN_FLIGHT, rate: opts.rate, hop: { consumerSidecar: env.consumer.pid, phpProviderSidecar: provider.proc.pid }, others: fpmWorkers(pools[0]) },
+      // The same mesh with an HTTP/JSON caller: which side of the consumer a difference is on.
+      { name: PHP_MESH_JSON, ...httpJsonClient(env.consumerUrl, phpPath, itemJson(), PHP_IN_FLIGHT), inFlight: PHP_IN_FLIGHT, rate: opts.rate, hop: { consumerSidecar: env.consumer.pid, phpProviderSidecar: provider.proc.pid }, others: fpmWorkers(pools[0]) },
     ];
     try {
       const nginx = await nginxFastcgi(nginxFpmPort);
