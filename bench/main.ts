@@ -11,6 +11,8 @@ import { profileProtocol, ProfileResult } from './profile-run';
 import { policyLayersTable, runPolicyLayers } from './policy-layers';
 import { compareRows, compareTable, ComparedWindow } from './compare';
 import { runPeers, runScaling, runVariants } from './extra-runs';
+import { nativeGoals, runNativeGrpc } from './native-grpc';
+import { phpGoals, runPhpProvider } from './php-provider';
 import { featureFigures, featureGoals, FeatureRuns, featureTable, runFeatures } from './feature-runs';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
 import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
@@ -61,6 +63,8 @@ async function main(): Promise<number> {
   let scaling: ComparedWindow[] | undefined;
   let variants: ComparedWindow[] | undefined;
   let peers: { windows: ComparedWindow[]; missing: string[] } | undefined;
+  let native: { windows: ComparedWindow[]; missing: string[] } | undefined;
+  let php: { windows: ComparedWindow[]; missing: string[] } | undefined;
   let features: FeatureRuns | undefined;
   let peerHop = 'plain';
   if (!opts.skipMesh) {
@@ -72,6 +76,8 @@ async function main(): Promise<number> {
       if (opts.variants.length) variants = await runVariants(env, opts, progress);
       if (opts.scaling) scaling = await runScaling(env, opts, progress);
       if (opts.peers) peers = await runPeers(env, opts, progress);
+      if (opts.native) native = await runNativeGrpc(env, opts, progress);
+      if (opts.php) php = await runPhpProvider(env, opts, progress);
       if (opts.features) features = await runFeatures(env, opts, progress);
     } finally {
       await env.stop();
@@ -98,7 +104,9 @@ async function main(): Promise<number> {
   if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a large quota', target: '<= 1.03', value: policyLayers.quotaRatio.median, met: policyLayers.quotaRatio.median <= 1.03 });
   const figures = features && featureFigures(features, opts.rate);
   if (figures) gs.push(...featureGoals(figures));
-  const extra = [...(variants ?? []), ...(scaling ?? []), ...(peers?.windows ?? []), ...(features?.windows ?? []), ...(features?.policy ?? [])];
+  if (native) gs.push(...nativeGoals(native.windows, opts.rate));
+  if (php) gs.push(...phpGoals(php.windows, opts.rate));
+  const extra = [...(variants ?? []), ...(scaling ?? []), ...(peers?.windows ?? []), ...(native?.windows ?? []), ...(php?.windows ?? []), ...(features?.windows ?? []), ...(features?.policy ?? [])];
   const errors = windows.reduce((n, w) => n + w.errors, 0) + extra.reduce((n, w) => n + w.errors, 0);
 
   const out = opts.out ?? join(resultsDir, `${stamp}.json`);
@@ -118,6 +126,8 @@ async function main(): Promise<number> {
     variants: variants && { specs: opts.variants, rows: compareRows(variants), windows: variants },
     scaling: scaling && { rows: compareRows(scaling), windows: scaling },
     peers: peers && { rows: compareRows(peers.windows), missing: peers.missing, windows: peers.windows },
+    native: native && { rows: native.windows.length ? compareRows(native.windows) : [], missing: native.missing, windows: native.windows },
+    php: php && { rows: php.windows.length ? compareRows(php.windows) : [], missing: php.missing, windows: php.windows },
     features: features && { mainHop: features.mainHop, otlpPosts: features.otlpPosts, figures, rows: compareRows(features.windows), policyRows: compareRows(features.policy), windows: features.windows, policyWindows: features.policy },
     windows: windows.map((w) => ({ ...w })),
   };
@@ -133,6 +143,14 @@ async function main(): Promise<number> {
   if (variants) sections.push(compareTable(`gRPC, consumer sidecar variants (${opts.variants.join('; ')}) (${loops})`, compareRows(variants)));
   if (scaling) sections.push(compareTable(`gRPC as the work grows (${loops})`, compareRows(scaling)));
   if (peers) sections.push(compareTable(`gRPC peers in front of the same provider (${loops})`, compareRows(peers.windows)) + peers.missing.map((m) => `\nleft out: ${m}`).join(''));
+  for (const [title, run] of [
+    [`native gRPC, ghz as the client (${loops})`, native],
+    [`PHP-FPM over FastCGI behind the mesh and behind nginx, same pool (${loops})`, php],
+  ] as const) {
+    if (!run) continue;
+    const left = run.missing.map((m) => `left out: ${m}`).join('\n');
+    sections.push(run.windows.length ? compareTable(title, compareRows(run.windows)) + (left ? `\n${left}` : '') : left);
+  }
   if (features) {
     sections.push(compareTable(`gRPC, features on and off: both peer hops, consumer tracing (${features.otlpPosts} OTLP exports received) and access log (${loops})`, compareRows(features.windows)));
     sections.push(compareTable(`gRPC, peer hop ${features.mainHop}, a policy applied and deleted between windows (${loops})`, compareRows(features.policy)));

@@ -33,6 +33,10 @@ export interface BenchOptions {
   readonly scaling: boolean;
   /** grpc-gateway v2 and nginx grpc_pass in front of the same provider, with the mesh and direct. */
   readonly peers: boolean;
+  /** Native gRPC through both sidecars against direct, driven by ghz (full runs unless --no-native; --quick only with --native or --peers). */
+  readonly native: boolean;
+  /** A gRPC caller through the mesh to PHP-FPM over FastCGI, against nginx fastcgi_pass (full runs unless --no-php; --quick only with --php). */
+  readonly php: boolean;
   /** `--variant NAME=SPEC` (repeatable): consumer sidecars started otherwise, compared interleaved. */
   readonly variants: string[];
   /** mTLS on the main mesh's peer hop, and the mTLS / policy / tracing / access-log rows (full runs unless --no-features). */
@@ -48,17 +52,21 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
   --rate N       open-loop rate for latency and cost (default 1000 calls/s)
   --in-flight N  closed-loop concurrency for throughput (default 64)
   --sidecar-node-flags "FLAGS"  node flags for both sidecars (default: as transmesh dev starts them,
-                 "--max-semi-space-size=4", src/config/node-flags.ts; "" for V8's defaults)
+                 "--max-semi-space-size=4 --max-old-space-size=256", src/config/node-flags.ts; "" for V8's defaults)
   --scaling      the 10 KB and 8x in-flight runs in a --quick run too (full runs have them)
   --peers        also grpc-gateway v2 (Go, built once into ~/.cache/transmesh) and nginx grpc_pass
                  in front of the same provider, interleaved with the mesh and direct gRPC
+  --native       native gRPC through both sidecars (pass-through) against direct, with ghz (Go,
+                 scripts/ensure-tools.sh ensure_ghz) as the client; left out, saying so, without it
+  --php          a gRPC caller through the mesh to PHP-FPM over FastCGI against nginx fastcgi_pass
+                 in front of the same PHP-FPM pool (nginx and php-fpm from Debian; left out without)
   --variant NAME=SPEC  (repeatable) one more consumer sidecar started with SPEC: node flags,
                  env:K=V, node:/path/to/node; compared with the consumer as started, interleaved
   --features     (full runs have it; --quick only with it) the mesh runs with a CA (mTLS on the peer
                  hop), compared interleaved with a second mesh on plain TCP; consumer sidecars with OTLP
                  tracing on and the access log off against the one as started; a policy applied
                  and deleted between windows
-  --no-conversion, --no-mesh, --no-main, --no-scaling, --no-features   skip a part (--no-main: the
+  --no-conversion, --no-mesh, --no-main, --no-scaling, --no-features, --no-native, --no-php   skip a part (--no-main: the
                  gRPC and Thrift mesh/direct windows; --no-scaling: the 10 KB and 8x in-flight runs)
 `;
 
@@ -75,7 +83,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--variant needs NAME=SPEC\n${usage}`);
       variants.push(v);
-    } else if (['quick', 'profile', 'peers', 'scaling', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'features', 'no-features', 'help'].includes(k)) flags.set(k, true);
+    } else if (['quick', 'profile', 'peers', 'scaling', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'features', 'no-features', 'native', 'no-native', 'php', 'no-php', 'help'].includes(k)) flags.set(k, true);
     else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags'].includes(k)) {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value\n${usage}`);
@@ -115,6 +123,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     skipMain: flags.has('no-main'),
     scaling: flags.has('scaling') || (!quick && !flags.has('no-scaling')),
     peers: flags.has('peers'),
+    native: flags.has('native') || flags.has('peers') || (!quick && !flags.has('no-native')),
+    php: flags.has('php') || (!quick && !flags.has('no-php')),
     variants,
     features: flags.has('features') || (!quick && !flags.has('no-features')),
   };

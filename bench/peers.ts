@@ -19,12 +19,15 @@ export interface Peer {
 
 const nginxPaths = ['/usr/sbin/nginx', '/usr/bin/nginx'];
 
-/** nginx, one process (no master), HTTP/2 cleartext in, `grpc_pass` with kept-alive upstream connections. */
-export async function startNginx(grpcPort: number): Promise<Peer> {
+/**
+ * nginx as one process (no master, one worker), serving `server` (the server block, given the
+ * port it listens on) from a temporary prefix. Debian's nginx-light: `apt-get install -y nginx-light`.
+ */
+export async function runNginx(name: string, http: string, server: (port: number) => string): Promise<Peer> {
   const bin = nginxPaths.find((p) => existsSync(p));
   if (!bin) throw new Error('nginx is not installed (apt-get install -y nginx-light)');
   const port = await freePort();
-  const dir = join(tmpdir(), `transmesh-bench-nginx-${process.pid}`);
+  const dir = join(tmpdir(), `transmesh-bench-nginx-${process.pid}-${port}`);
   mkdirSync(dir, { recursive: true });
   const conf = `daemon off;
 master_process off;
@@ -39,11 +42,9 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  upstream provider { server 127.0.0.1:${grpcPort}; keepalive 64; }
+  ${http}
   server {
-    listen 127.0.0.1:${port} http2;
-    http2_max_concurrent_streams 1024;
-    location / { grpc_pass grpc://provider; }
+${server(port)}
   }
 }
 `;
@@ -57,7 +58,14 @@ http {
     await stop();
     throw err;
   });
-  return { name: 'nginx grpc_pass', proc, port, stop };
+  return { name, proc, port, stop };
+}
+
+/** nginx, HTTP/2 cleartext in, `grpc_pass` with kept-alive upstream connections. */
+export function startNginx(grpcPort: number): Promise<Peer> {
+  return runNginx('nginx grpc_pass', `upstream provider { server 127.0.0.1:${grpcPort}; keepalive 64; }`, (port) =>
+    [`    listen 127.0.0.1:${port} http2;`, '    http2_max_concurrent_streams 1024;', '    location / { grpc_pass grpc://provider; }'].join('\n'),
+  );
 }
 
 /** grpc-gateway v2, built once by bench/peers/grpc-gateway/build.sh (Go from the module proxy) and cached. */

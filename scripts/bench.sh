@@ -9,4 +9,14 @@ if [[ " $* " == *" --peers "* ]]; then
   ensure_apt protoc protobuf-compiler
   export PATH="$PATH:/usr/local/go/bin"
 fi
+# --php: PHP-FPM and nginx (fastcgi_pass) for the FastCGI rows; full runs leave them out, saying so, without.
+if [[ " $* " == *" --php "* ]]; then
+  ensure_php
+  ensure_apt nginx nginx-light
+fi
+# The native gRPC rows (full runs, --native, --peers) drive the sidecars with ghz; without Go the
+# bench leaves them out and says so.
+if [[ " $* " != *" --quick "* || " $* " == *" --native "* || " $* " == *" --peers "* ]]; then
+  ensure_ghz || echo "bench: ghz could not be built; the native gRPC rows will be left out" >&2
+fi
 run_built dist/bench/main.js "$@"

@@ -126,6 +126,15 @@ ensure_connect_conformance() {
     connectrpc.com/conformance/cmd/connectconformance connectrpc.com/conformance/cmd/referenceserver
 }
 
+# ghz, a Go gRPC load generator, for the bench's native gRPC rows (bench/native-grpc.ts): a client
+# that is not the bottleneck, so the sidecars' cost per call shows. Exports TRANSMESH_GHZ; the
+# bench leaves those rows out, saying so, without it.
+GHZ_VERSION="${GHZ_VERSION:-v0.93.0}"
+ensure_ghz() {
+  go_install_cached ghz "$GHZ_VERSION" github.com/bojand/ghz/cmd/ghz || return 1
+  export TRANSMESH_GHZ="${TRANSMESH_TOOLS_BIN:-$HOME/.cache/transmesh/bin}/ghz"
+}
+
 # Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
 ensure_all() {
   ensure_node_modules

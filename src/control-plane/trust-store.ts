@@ -1,5 +1,5 @@
 import type { MeshCa } from '../identity/ca';
-import { IdentityError } from '../identity/ca';
+import { IdentityError } from '../identity/identity-error';
 import type { RevocationRecord } from '../identity/revocation';
 import { revocationKey } from '../identity/revocation';
 import { holds, type TrustBundle } from '../identity/trust-bundle';

@@ -15,7 +15,7 @@ export function phpFpmBinary(): string | undefined {
  * or a socket path), its own pid file and config in a temporary folder (removed when it exits);
  * ready once it says so. The demo and the tests start it the same way.
  */
-export async function startPhpFpm(listen: string, onLine?: (raw: string) => void): Promise<Proc> {
+export async function startPhpFpm(listen: string, onLine?: (raw: string) => void, maxChildren = 2): Promise<Proc> {
   const bin = phpFpmBinary();
   if (!bin) throw new Error('php-fpm not found (apt-get install php-fpm, or set TRANSMESH_PHP_FPM)');
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-fpm-'));
@@ -24,7 +24,7 @@ export async function startPhpFpm(listen: string, onLine?: (raw: string) => void
   // to a file and, with -O, to our stderr pipe too (it cannot open /proc/self/fd/2 on a socket).
   writeFileSync(
     conf,
-    ['[global]', `pid = ${join(dir, 'fpm.pid')}`, `error_log = ${join(dir, 'fpm.log')}`, 'daemonize = no', '[www]', 'user = root', 'group = root', `listen = ${listen}`, 'pm = static', 'pm.max_children = 2', 'clear_env = no', 'catch_workers_output = yes', ''].join('\n'),
+    ['[global]', `pid = ${join(dir, 'fpm.pid')}`, `error_log = ${join(dir, 'fpm.log')}`, 'daemonize = no', '[www]', 'user = root', 'group = root', `listen = ${listen}`, 'pm = static', `pm.max_children = ${maxChildren}`, 'clear_env = no', 'catch_workers_output = yes', ''].join('\n'),
   );
   const proc = spawnProc('php-fpm', bin, ['-R', '-F', '-O', '-y', conf, '-p', dir], { onLine });
   void proc.exited.then(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,15 +3,11 @@ import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { defaultTrustDomain, spiffeId } from './spiffe';
 import { certSubject } from './revocation';
+import { IdentityError } from './identity-error';
 import { CryptoKey, ecdsa, generateKeys, importPrivateKeyPem, privateKeyPem, randomSerial, signingAlgorithm, x509 } from './pem';
 
-/** A refused signing request or CA problem: its message is the one-line reason a sidecar prints. */
-export class IdentityError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'IdentityError';
-  }
-}
+// In its own file so that a sidecar's identity code can throw it without loading @peculiar/x509.
+export { IdentityError };
 
 /** The mesh CA as a control plane holds it: the certificate (PEM) and the key to sign with. */
 export interface MeshCa {

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, KeyObject, sign, verify, X509Certificate } from 'node:crypto';
-import { IdentityError } from './ca';
+import { IdentityError } from './identity-error';
 import { appNamePattern } from './spiffe';
 
 /**

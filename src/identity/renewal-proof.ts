@@ -1,5 +1,5 @@
 import { createPrivateKey, sign, verify, X509Certificate } from 'node:crypto';
-import { IdentityError } from './ca';
+import { IdentityError } from './identity-error';
 import { appOfSubjectAltName } from './spiffe';
 
 /**

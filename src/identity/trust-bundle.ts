@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { IdentityError } from './ca';
+import { IdentityError } from './identity-error';
 import { checkToken, type TokenClaims } from './join-token';
 import { checkRenewal } from './renewal-proof';
 

@@ -1,4 +1,6 @@
-import { generateKeys, privateKeyPem, signingAlgorithm, x509 } from './pem';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
+import { certificationRequestPem } from './csr';
 
 /** A sidecar's own key pair and the signing request it sends; the private key never leaves it. */
 export interface WorkloadKey {
@@ -6,8 +8,9 @@ export interface WorkloadKey {
   readonly csrPem: string;
 }
 
+const generate = promisify(generateKeyPair);
+
 export async function newWorkloadKey(app: string): Promise<WorkloadKey> {
-  const keys = await generateKeys();
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${app}`, keys, signingAlgorithm });
-  return { keyPem: await privateKeyPem(keys.privateKey), csrPem: csr.toString('pem') };
+  const { privateKey, publicKey } = await generate('ec', { namedCurve: 'prime256v1' });
+  return { keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), csrPem: certificationRequestPem(app, privateKey, publicKey) };
 }

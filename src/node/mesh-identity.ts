@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { KV, NatsConnection } from 'nats';
-import { IdentityError } from '../identity/ca';
+import { IdentityError } from '../identity/identity-error';
 import { MeshTls, type CertInfo, type TlsMaterial } from '../identity/mesh-tls';
 import { newWorkloadKey } from '../identity/workload-key';
 import { proveRenewal } from '../identity/renewal-proof';

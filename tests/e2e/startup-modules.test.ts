@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 /**
- * What the data plane loads: fastify and the Thrift IDL parser cost a sidecar memory it never
- * needs on the request path, so the sidecar must not load fastify at all and the parser only
- * once a bundle with .thrift files is compiled. A fresh node process on the built dist/ shows
+ * What the data plane loads: fastify, @peculiar/x509 and the Thrift IDL parser cost a sidecar
+ * memory it never needs on the request path, so the sidecar must not load fastify or x509 at all
+ * and the parser only once a bundle with .thrift files is compiled. A fresh node process on the built dist/ shows
  * what was really required.
  */
 const dist = join(__dirname, '..', '..', 'dist', 'src');
@@ -17,11 +17,14 @@ function loadedAfter(script: string): string[] {
 }
 
 describe('modules the sidecar loads', () => {
-  test('the sidecar (all three listeners) loads neither fastify nor the Thrift parser', () => {
+  test('the sidecar (all three listeners) loads neither fastify nor the Thrift parser nor @peculiar/x509', () => {
     const mods = loadedAfter(`require(${JSON.stringify(join(dist, 'node', 'protocols.js'))}).registerProtocols(); require(${JSON.stringify(join(dist, 'cli', 'sidecar-command.js'))}); require(${JSON.stringify(join(dist, 'sidecar', 'sidecar.js'))});`);
     expect(mods).toContain('protobufjs');
     expect(mods).not.toContain('fastify');
     expect(mods).not.toContain('@creditkarma/thrift-parser');
+    // Its signing request is encoded with node:crypto (src/identity/csr.ts); only a control plane parses certificates with it.
+    expect(mods).not.toContain('@peculiar/x509');
+    expect(mods).not.toContain('reflect-metadata');
   });
 
   test('compiling a bundle loads the Thrift parser only when it has .thrift files', () => {

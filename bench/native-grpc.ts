@@ -1,0 +1,123 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ComparedWindow } from './compare';
+import { findGhz, GhzLoad, GhzResult, reapedChildrenCpuSeconds, runGhz } from './ghz';
+import type { MeshEnv } from './mesh-env';
+import type { BenchOptions } from './options';
+import { benchProto, benchService } from './paths';
+import { itemJson } from './payload';
+import { Peer, startNginx } from './peers';
+import { clockTicks, sampleUsage } from './proc-usage';
+import type { Goal } from './summary';
+
+/**
+ * Native gRPC through the mesh (issue 23): a gRPC caller's message passes through both sidecars
+ * unconverted (docs/grpc-callers.md). ghz drives the consumer sidecar's --listen port, the
+ * provider directly and, when nginx is installed, an nginx `grpc_pass` hop, windows interleaved
+ * A/B/C/A/B/C, closed loop then at the fixed rate. CPU per call of each process in the way, from
+ * /proc, as in the other tables; ghz's own CPU is "loadGenerator".
+ */
+
+export const NATIVE_MESH = 'native gRPC mesh (2 sidecars, pass-through)';
+export const NATIVE_DIRECT = 'native gRPC direct';
+
+interface NativePath {
+  readonly name: string;
+  readonly target: string;
+  readonly hop: Record<string, number>;
+  readonly others: Record<string, number>;
+}
+
+async function window(bin: string, p: NativePath, kind: 'closed' | 'open', rep: number, load: Omit<GhzLoad, 'target'>): Promise<ComparedWindow> {
+  const pids = { ...p.hop, ...p.others };
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, sampleUsage(pid)]));
+  const ghzBefore = reapedChildrenCpuSeconds(clockTicks());
+  const r: GhzResult = await runGhz(bin, { ...load, target: p.target });
+  const ghzCpu = reapedChildrenCpuSeconds(clockTicks()) - ghzBefore;
+  const per = (cpu: number) => (r.count ? (cpu / r.count) * 1e6 : NaN);
+  const usPerCall: Record<string, number> = { loadGenerator: per(ghzCpu) };
+  const rssMb: Record<string, number> = { loadGenerator: NaN };
+  let hop = 0;
+  for (const [k, pid] of Object.entries(pids)) {
+    const after = sampleUsage(pid);
+    usPerCall[k] = per(after.cpuSeconds - before[k].cpuSeconds);
+    rssMb[k] = after.rssMb;
+    if (k in p.hop) hop += usPerCall[k];
+  }
+  usPerCall.hop = hop;
+  return { path: p.name, kind, rep, askedRate: load.rps, rate: r.rate, p50Ms: r.p50Ms, p99Ms: r.p99Ms, errors: r.errors, firstError: r.firstError, usPerCall, rssMb };
+}
+
+export async function runNativeGrpc(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<{ windows: ComparedWindow[]; missing: string[] }> {
+  const bin = findGhz();
+  if (!bin) return { windows: [], missing: ['native gRPC rows: ghz not found (scripts/ensure-tools.sh ensure_ghz builds it; npm run bench does)'] };
+  const dir = mkdtempSync(join(tmpdir(), 'transmesh-bench-ghz-'));
+  const dataFile = join(dir, 'item.json');
+  writeFileSync(dataFile, itemJson());
+  const others = { grpcProvider: env.grpcProvider.pid };
+  const paths: NativePath[] = [
+    { name: NATIVE_MESH, target: new URL(env.consumerUrl).host, hop: { consumerSidecar: env.consumer.pid, providerSidecar: env.provider.pid }, others },
+    { name: NATIVE_DIRECT, target: `127.0.0.1:${env.grpcPort}`, hop: {}, others },
+  ];
+  const missing: string[] = [];
+  let nginx: Peer | undefined;
+  // The cost floor of a gRPC hop, when nginx is installed (scripts/bench.sh installs it with --peers).
+  try {
+    nginx = await startNginx(env.grpcPort);
+    paths.push({ name: 'native gRPC nginx grpc_pass', target: `127.0.0.1:${nginx.port}`, hop: { nginx: nginx.proc.pid }, others });
+  } catch (err) {
+    missing.push(`nginx grpc_pass (native rows): ${(err as Error).message}`);
+  }
+  const base = { proto: benchProto, call: `${benchService}.Put`, dataFile };
+  // Closed loop as the other tables: `inFlight` calls over 4 connections (ghz spreads them); open
+  // loop at the rate over `connections` workers, so a slow call does not hold the pace back.
+  const closed = { ...base, concurrency: opts.inFlight, connections: 4 };
+  const open = { ...base, concurrency: opts.connections, connections: 4, rps: opts.rate };
+  const windows: ComparedWindow[] = [];
+  try {
+    for (const p of paths) {
+      progress(`warm-up ${p.name} (ghz)`);
+      const w = await window(bin, p, 'closed', -1, { ...closed, durationMs: opts.firstWarmupMs });
+      if (w.errors) throw new Error(`${p.name}: ${w.errors} calls failed in the warm-up (${w.firstError})`);
+    }
+    for (const kind of ['closed', 'open'] as const) {
+      for (let rep = 0; rep < opts.reps; rep++) {
+        for (const p of paths) {
+          const load = kind === 'closed' ? { ...closed, durationMs: opts.throughputMs } : { ...open, durationMs: opts.latencyMs };
+          const w = await window(bin, p, kind, rep, load);
+          windows.push(w);
+          progress(`${kind} ${p.name} #${rep + 1}: ${w.rate.toFixed(0)} calls/s, p99 ${w.p99Ms.toFixed(2)} ms, hop ${w.usPerCall.hop.toFixed(0)} µs CPU/call${w.errors ? `, ${w.errors} errors (${w.firstError})` : ''}`);
+        }
+      }
+    }
+  } finally {
+    await nginx?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { windows, missing };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+
+/**
+ * Issue 23's native gRPC goals: calls/s through the mesh ≥ 0.9x direct (paired per repetition)
+ * and each sidecar ≤ 0.15 vCPU per 1,000 calls/s (150 µs per call) at the fixed rate.
+ */
+export function nativeGoals(windows: ComparedWindow[], rate: number): Goal[] {
+  const of = (path: string, kind: string) => windows.filter((w) => w.path === path && w.kind === kind);
+  const mesh = of(NATIVE_MESH, 'closed');
+  const direct = of(NATIVE_DIRECT, 'closed');
+  if (!mesh.length || !direct.length) return [];
+  const ratio = median(mesh.map((m) => m.rate / (direct.find((d) => d.rep === m.rep)?.rate ?? NaN)));
+  const out: Goal[] = [{ goal: 'native gRPC throughput ratio (ghz)', target: '>= 0.9', value: ratio, met: ratio >= 0.9 }];
+  const fixed = of(NATIVE_MESH, 'open');
+  for (const s of ['consumerSidecar', 'providerSidecar']) {
+    const v = median(fixed.map((w) => w.usPerCall[s])) / 1000;
+    out.push({ goal: `native gRPC ${s} vCPU per 1000 calls/s (at ${rate}/s)`, target: '<= 0.15', value: v, met: v <= 0.15 });
+  }
+  return out;
+}
