@@ -23,7 +23,9 @@ interface Connection {
   /** Answers owed, oldest first: written as soon as the ones before them are. */
   readonly owed: Slot[];
   readonly cancels: Set<CancelToken>;
-  /** Calls read and not yet answered. */
+  /** Calls read beyond the cap of the connection (one chunk's worth at most: reading stops meanwhile). */
+  readonly waiting: CallerMessage[];
+  /** Calls started and not yet answered. */
   open: number;
   /** Runs while part of a message is in: the whole of it must arrive within the body timeout. */
   partial: SweptTimeout | undefined;
@@ -90,7 +92,7 @@ export class CallerListener {
     socket.on('error', () => undefined);
     if (this.closing) return void socket.destroy();
     socket.setNoDelay(true);
-    const c: Connection = { socket, reader: this.protocol.connection({ service: this.service, maxMessageBytes: this.limits.maxMessageBytes }), owed: [], cancels: new Set(), open: 0, partial: undefined };
+    const c: Connection = { socket, reader: this.protocol.connection({ service: this.service, maxMessageBytes: this.limits.maxMessageBytes }), owed: [], cancels: new Set(), waiting: [], open: 0, partial: undefined };
     this.connections.add(c);
     // Idle: no bytes either way for the idle timeout while nothing is in flight.
     socket.setTimeout(this.limits.idleTimeoutMs, () => {
@@ -118,8 +120,16 @@ export class CallerListener {
       c.partial = undefined;
     }
     if (c.reader.partial && !c.partial) c.partial = this.bodyTimeouts.add(() => c.socket.destroy());
-    for (const m of messages) this.run(c, m);
-    if (c.open >= this.limits.maxConcurrentStreams || c.socket.writableNeedDrain) c.socket.pause();
+    c.waiting.push(...messages);
+    this.startWaiting(c);
+    if (c.waiting.length > 0 || c.socket.writableNeedDrain) c.socket.pause();
+  }
+
+  /** Starts the calls read and waiting, up to the connection's cap. */
+  private startWaiting(c: Connection): void {
+    // A drain starts nothing more: calls read but not started get the connection's end.
+    if (this.closing) c.waiting.length = 0;
+    while (c.waiting.length > 0 && c.open < this.limits.maxConcurrentStreams) this.run(c, c.waiting.shift()!);
   }
 
   private run(c: Connection, m: CallerMessage): void {
@@ -130,6 +140,7 @@ export class CallerListener {
       slot.done = true;
       slot.bytes = m.oneway ? undefined : bytes;
       c.open--;
+      if (!c.socket.destroyed) this.startWaiting(c);
       this.flush(c);
     };
     if (m.refused) return answer(m.error(m.refused));
@@ -186,6 +197,6 @@ export class CallerListener {
 
   private readMore(c: Connection): void {
     if (this.closing || c.socket.destroyed) return;
-    if (c.open < this.limits.maxConcurrentStreams && !c.socket.writableNeedDrain) c.socket.resume();
+    if (c.waiting.length === 0 && !c.socket.writableNeedDrain) c.socket.resume();
   }
 }
