@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -48,13 +50,29 @@ const portOf = (url: string) => Number(new URL(url).port);
 describe('native Thrift callers (--thrift-listen)', () => {
   let mesh: Mesh;
   let server: ThriftTestServer;
+  /** common.Base provided by an HTTP/JSON application (as a PHP app would), beside the Thrift server. */
+  let jsonApp: Server;
+  const jsonAppCalls: Array<{ path: string; body: unknown }> = [];
   let consumer: SidecarProc;
   let multiplexed: number;
   let single: number;
 
   beforeAll(async () => {
     server = await startThriftTestServer({ transport: 'buffered', protocol: 'compact' });
-    mesh = await startMesh({ service: svc, idl: [join(fixtures, 'shop.thrift')], upstream: server.url, providerApp: 'shop' });
+    jsonApp = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(text) as { text: string };
+        jsonAppCalls.push({ path: req.url!, body });
+        res.setHeader('content-type', 'application/json');
+        if (body.text === 'missing') res.writeHead(404).end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'no such text' } }));
+        else res.end(JSON.stringify(`json pong: ${body.text}`));
+      });
+    });
+    await new Promise<void>((r) => jsonApp.listen(0, '127.0.0.1', r));
+    const jsonUrl = `http://127.0.0.1:${(jsonApp.address() as AddressInfo).port}`;
+    mesh = await startMesh({ service: svc, idl: [join(fixtures, 'shop.thrift')], upstream: server.url, providerApp: 'shop', alsoProvide: [`common.Base=${jsonUrl}`] });
     // A short body timeout, so a caller that stops mid-message is seen cut off within the test.
     consumer = await startSidecar(mesh.nats.url, 'php-app', [], { TRANSMESH_BODY_TIMEOUT_MS: '1500' }, ['--thrift-listen', '127.0.0.1:0', '--thrift-listen', `127.0.0.1:0=${svc}`]);
     await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery');
@@ -66,6 +84,7 @@ describe('native Thrift callers (--thrift-listen)', () => {
     await consumer?.proc.stop();
     await mesh?.stop();
     await server?.close();
+    jsonApp?.close();
   });
 
   const wires = [
@@ -102,6 +121,17 @@ describe('native Thrift callers (--thrift-listen)', () => {
       // An inherited function (common.Base) through the same name space.
       expect(r[6]).toEqual({ ok: 'pong: x' });
     }
+  });
+
+  test.each([wires[1], wires[2]])('%o: a service provided by an HTTP/JSON application is called the same way, its arguments and answer converted', async (wire) => {
+    jsonAppCalls.length = 0;
+    const r = await thriftClient(multiplexed, { ...wire, multiplex: 'common.Base' }, [{ method: 'ping', args: ['héllo'] }, { method: 'ping', args: ['missing'] }]);
+    expect(r[0]).toEqual({ ok: 'json pong: héllo' });
+    expect(r[1].error).toMatchObject({ name: 'TApplicationException', type: 6, message: 'NOT_FOUND: no such text' });
+    expect(jsonAppCalls).toEqual([
+      { path: '/common.Base/ping', body: { text: 'héllo' } },
+      { path: '/common.Base/ping', body: { text: 'missing' } },
+    ]);
   });
 
   test('an unknown method, a plain name on the multiplexed listener and another service are TApplicationExceptions of type UNKNOWN_METHOD', async () => {

@@ -11,9 +11,15 @@ import { thriftCallers } from '../../adapters/thrift/listen';
 import { writeMessage } from '../../adapters/thrift/listen/caller-message';
 import { applicationExceptionToError } from '../../adapters/thrift/codec/application-exception';
 import { decodeEnvelope, MessageType } from '../../adapters/thrift/transport/envelope';
+import { ThriftCallerConnection } from '../../adapters/thrift/listen/caller-connection';
+import { ThriftHeaders } from '../../adapters/thrift/thrift-model';
+import { callerLayer } from '../../src/sidecar/outbound/caller-layer';
+import type { PeerHandler } from '../../src/sidecar/outbound/call';
+import { CancelToken } from '../../src/timing/cancel-token';
+import { shopService, thriftMethod } from '../helpers/thrift-fixtures';
 
 /**
- * The listener of native callers with a real socket and Apache's wire (framed binary); the outbound
+ * The listener of native callers (and its layer) with a real socket and Apache's wire (framed binary); the outbound
  * stack stands in as a handler whose calls the test answers when it wants, so order, caps and
  * drains are seen as a caller sees them.
  */
@@ -170,5 +176,56 @@ describe('the native callers listener', () => {
     await closing;
     expect((await c.frame(1)).header.seqid).toBe(7);
     await closed(c.socket);
+  });
+});
+
+describe('the caller layer', () => {
+  const shop = shopService();
+  const [message] = new ThriftCallerConnection({ service: 'shop.Catalog', maxMessageBytes: 1 << 20 }).push(writeMessage({ transport: 'buffered', protocol: 'compact' }, 'echo', MessageType.CALL, 3, thriftMethod(shop, 'echo').encodeArgs({ text: 'hi' }, 'compact')));
+  const callFor = (protocol: string, method: MethodModel): OutboundCall<CallerMessage> => ({
+    service: 'shop.Catalog',
+    method: method.name,
+    body: message,
+    requestId: 'r',
+    caller: 'php-app',
+    int64AsNumber: false,
+    timeoutHeader: undefined,
+    metadata: {},
+    headers: {},
+    cancel: new CancelToken(),
+    startedAt: 0,
+    deadline: Date.now() + 1000,
+    route: { entry: { model: { ...shop, protocol } } as never, method },
+    policy: undefined,
+  });
+  const answering = (status: number, payload: Buffer) => {
+    const sent: Array<{ encoding: string | undefined; bytes: Uint8Array; headers: Record<string, string> }> = [];
+    const peer: PeerHandler = async (req) => {
+      req.endpoint = { address: 'p', encoding: 'binary' } as never;
+      sent.push({ encoding: 'binary', bytes: req.payloadFor(req.endpoint!), headers: req.headers });
+      return { status, message: status ? 'refused' : '', detailsBin: undefined, metadata: {}, headers: {}, payload };
+    };
+    return { peer, sent };
+  };
+
+  test('the arguments go in the provider protocol; the answer comes back in the caller wire', async () => {
+    const echo = shop.methods.get('echo')!;
+    const { peer, sent } = answering(0, Buffer.from(echo.provider.encodeReply('hi', 'binary')));
+    const out = (await callerLayer(peer, 'thrift')(callFor('thrift', echo)))!;
+    expect(Buffer.from(sent[0].bytes)).toEqual(thriftMethod(shop, 'echo').encodeArgs({ text: 'hi' }, 'binary'));
+    const { header, bodyStart } = decodeEnvelope('compact', out);
+    expect(header).toEqual({ name: 'echo', type: MessageType.REPLY, seqid: 3 });
+    expect(thriftMethod(shop, 'echo').decodeResult(out.subarray(bodyStart), 'compact', { int64AsNumber: false })).toBe('"hi"');
+  });
+
+  test("a provider's error is the call's MeshError; a oneway method's answer is nothing; another protocol's service is UNIMPLEMENTED", async () => {
+    await expect(callerLayer(answering(7, Buffer.alloc(0)).peer, 'thrift')(callFor('thrift', shop.methods.get('echo')!))).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: 'refused' });
+    const touch = answering(0, Buffer.alloc(0));
+    expect(await callerLayer(touch.peer, 'thrift')(callFor('thrift', shop.methods.get('touch')!))).toBeUndefined();
+    expect(touch.sent[0].headers).toEqual({ [ThriftHeaders.oneway]: '1' });
+    await expect(callerLayer(answering(0, Buffer.alloc(0)).peer, 'thrift')(callFor('grpc', shop.methods.get('echo')!))).rejects.toMatchObject({
+      code: 'UNIMPLEMENTED',
+      message: expect.stringContaining('shop.Catalog is a grpc service, which a thrift caller cannot call'),
+    });
   });
 });
