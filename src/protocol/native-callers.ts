@@ -1,5 +1,5 @@
 import type { MeshError } from '../errors/mesh-error';
-import type { PeerAnswer } from '../idl/model';
+import type { MethodModel, PeerAnswer } from '../idl/model';
 
 /**
  * Native callers of a protocol that has listeners of its own (`--thrift-listen`): the adapter
@@ -39,8 +39,14 @@ export interface CallerMessage {
   readonly refused: MeshError | undefined;
   /** The request for a provider announcing `encoding`, converted when the caller's differs. */
   payloadFor(encoding: string | undefined): Uint8Array;
-  /** The caller's bytes for a provider's answer; throws MeshError when the answer is a failure. */
-  reply(answer: PeerAnswer): Buffer;
+  /**
+   * The caller's bytes for a provider's answer to `method`; throws MeshError when the answer is a
+   * failure, so the call counts as one. A failure the caller gets in its protocol's own form (a
+   * Thrift exception the IDL declares) throws too, after setting `answered`.
+   */
+  reply(answer: PeerAnswer, method: MethodModel): Buffer;
+  /** Set by `reply` when it threw for an answer the caller gets as it came: the bytes to write instead of `error`'s. */
+  readonly answered: Buffer | undefined;
   /** The caller's bytes for a failure: the one place a MeshError becomes the protocol's error. */
   error(err: MeshError): Buffer;
 }

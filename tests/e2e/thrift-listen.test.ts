@@ -192,5 +192,7 @@ describe('native Thrift callers (--thrift-listen)', () => {
     expect(r[1]).toEqual({ ok: 'allowed' });
     const metrics = await (await fetch(`${consumer.admin}/metrics`)).text();
     expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="shop\.Catalog"[^}]*method="count"[^}]*code="PERMISSION_DENIED"[^}]*\} [1-9]/);
+    // Declared exceptions count with the code the IDL gives them, as a JSON caller's would.
+    expect(metrics).toMatch(/transmesh_requests_total\{[^}]*service="shop\.Catalog"[^}]*method="get"[^}]*code="NOT_FOUND"[^}]*\} [1-9]/);
   });
 });

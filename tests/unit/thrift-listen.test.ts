@@ -102,7 +102,7 @@ describe('answers in the caller wire', () => {
       expect(Buffer.from(m.payloadFor(encoding))).toEqual(put.encodeArgs(item, encoding === 'compact' ? 'compact' : 'binary'));
     }
     const result = shop.methods.get('put')!.provider.encodeReply(item.item, 'compact');
-    const out = m.reply({ payload: Buffer.from(result), headers: {}, encoding: 'compact' });
+    const out = m.reply({ payload: Buffer.from(result), headers: {}, encoding: 'compact' }, put);
     const start = wire.transport === 'framed' ? 4 : 0;
     if (start) expect(out.readUInt32BE(0)).toBe(out.length - 4);
     const { header, bodyStart } = decodeEnvelope(wire.protocol, out, start);
@@ -113,7 +113,18 @@ describe('answers in the caller wire', () => {
   test("a provider's TApplicationException is the caller's failure, mapped as any", () => {
     const [m] = reader().push(callBytes(wires[0], 'shop.Catalog:put'));
     const ex = transcodeStruct(Buffer.from([0x0b, 0, 1, 0, 0, 0, 2, 0x68, 0x69, 0x08, 0, 2, 0, 0, 0, 1, 0]), 'binary', 'compact');
-    expect(() => m.reply({ payload: ex, headers: { [ThriftHeaders.kind]: 'exception' }, encoding: 'compact' })).toThrow(expect.objectContaining({ code: 'UNIMPLEMENTED', message: 'hi' }));
+    expect(() => m.reply({ payload: ex, headers: { [ThriftHeaders.kind]: 'exception' }, encoding: 'compact' }, thriftMethod(shop, 'put'))).toThrow(expect.objectContaining({ code: 'UNIMPLEMENTED', message: 'hi' }));
+    expect(m.answered).toBeUndefined();
+  });
+
+  test.each(wires)('%o: a declared exception is written as the provider sent it, and counts as a failure with the code the IDL gives it', (wire) => {
+    const [m] = reader().push(callBytes(wire, 'shop.Catalog:get', 12));
+    const get = thriftMethod(shop, 'get');
+    const notFound = Buffer.from(get.provider.encodeException('common.NotFound', { message: 'no item 5', id: 5 }, 'binary')!);
+    expect(() => m.reply({ payload: notFound, headers: {}, encoding: 'binary' }, get)).toThrow(expect.objectContaining({ code: 'NOT_FOUND', message: 'no item 5' }));
+    const { header, bodyStart } = decodeEnvelope(wire.protocol, m.answered!, wire.transport === 'framed' ? 4 : 0);
+    expect(header).toEqual({ name: 'get', type: MessageType.REPLY, seqid: 12 });
+    expect(() => get.decodeResult(m.answered!.subarray(bodyStart), wire.protocol, { int64AsNumber: false })).toThrow(expect.objectContaining({ extra: { thrift: { exception: 'common.NotFound', value: { message: 'no item 5', id: '5' } } } }));
   });
 
   test('the error mapping: the code name first, UNKNOWN_METHOD for UNIMPLEMENTED, INTERNAL_ERROR for the rest', () => {

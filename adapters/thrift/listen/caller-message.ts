@@ -1,7 +1,9 @@
 import { MeshError } from '../../../src/errors/mesh-error';
-import type { PeerAnswer } from '../../../src/idl/model';
+import type { MethodModel, PeerAnswer } from '../../../src/idl/model';
 import type { CallerMessage } from '../../../src/protocol/native-callers';
-import { isThriftProtocol, ThriftHeaders, type ThriftProtocolName } from '../thrift-model';
+import { isThriftProtocol, ThriftHeaders, type ThriftMethod, type ThriftProtocolName } from '../thrift-model';
+import { newReader } from '../codec/protocols';
+import { T } from '../codec/wire-types';
 import { applicationExceptionToError } from '../codec/application-exception';
 import { encodeEnvelope, MessageType } from '../transport/envelope';
 import { encodeApplicationException } from './application-error';
@@ -16,6 +18,7 @@ import type { ThriftWire } from './wire-detect';
  */
 export class ThriftCallerMessage implements CallerMessage {
   private readonly payloads: Partial<Record<ThriftProtocolName, Buffer>> = {};
+  answered: Buffer | undefined;
 
   constructor(
     private readonly wire: ThriftWire,
@@ -34,12 +37,19 @@ export class ThriftCallerMessage implements CallerMessage {
     return (this.payloads[to] ??= converted(() => transcodeStruct(this.args, this.wire.protocol, to), `the arguments of ${this.method}`));
   }
 
-  reply(answer: PeerAnswer): Buffer {
+  reply(answer: PeerAnswer, method: MethodModel): Buffer {
     const from = protocolOf(answer.encoding);
     if (answer.headers[ThriftHeaders.kind] === 'exception') throw applicationExceptionToError(answer.payload, from);
-    // A declared exception is a field of the result struct: it passes as the provider sent it.
     const result = converted(() => transcodeStruct(answer.payload, from, this.wire.protocol), `the reply of ${this.method}`, 'INTERNAL');
-    return this.message(MessageType.REPLY, result);
+    const bytes = this.message(MessageType.REPLY, result);
+    // A declared exception is a field of the result struct: it passes as the provider sent it,
+    // and the call counts with the code a JSON caller's would (decoded only then, to know it).
+    if (converted(() => firstFieldId(answer.payload, from), `the reply of ${this.method}`, 'INTERNAL') > 0) {
+      this.answered = bytes;
+      (method as ThriftMethod).decodeResult(answer.payload, from, { int64AsNumber: false });
+      this.answered = undefined;
+    }
+    return bytes;
   }
 
   error(err: MeshError): Buffer {
@@ -60,11 +70,19 @@ export function writeMessage(wire: ThriftWire, name: string, type: number, seqid
   return Buffer.concat([size, envelope, struct]);
 }
 
+/** The id of a struct's first field; 0 for the success of a result struct, or when it has none. */
+function firstFieldId(struct: Buffer, protocol: ThriftProtocolName): number {
+  const r = newReader(protocol, struct);
+  r.structBegin();
+  return r.fieldBegin() === T.STOP ? 0 : r.fieldId;
+}
+
+
 function protocolOf(encoding: string | undefined): ThriftProtocolName {
   return isThriftProtocol(encoding) ? encoding : 'binary';
 }
 
-function converted(f: () => Buffer, what: string, code: 'INVALID_ARGUMENT' | 'INTERNAL' = 'INVALID_ARGUMENT'): Buffer {
+function converted<T>(f: () => T, what: string, code: 'INVALID_ARGUMENT' | 'INTERNAL' = 'INVALID_ARGUMENT'): T {
   try {
     return f();
   } catch (err) {

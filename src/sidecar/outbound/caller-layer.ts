@@ -34,6 +34,6 @@ export function callerLayer(peer: PeerHandler, protocol: string): CallerCallHand
     const res = await peer(req);
     if (res.status !== 0) throw providerError(res, []);
     if (method.oneway) return undefined;
-    return message.reply({ payload: res.payload, headers: res.headers, encoding: req.endpoint?.encoding });
+    return message.reply({ payload: res.payload, headers: res.headers, encoding: req.endpoint?.encoding }, method);
   };
 }

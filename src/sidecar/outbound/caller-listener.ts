@@ -179,8 +179,8 @@ export class CallerListener {
         end();
         const e = MeshError.from(err);
         if (e.code === 'INTERNAL' || e.code === 'UNKNOWN') this.log.warn({ err: e, requestId: call.requestId }, 'native call failed');
-        // A oneway method (the IDL's word) gets no answer, not even an error.
-        answer(call.route?.method.oneway ? undefined : m.error(e));
+        // A oneway method (the IDL's word) gets no answer, not even an error; a declared exception goes as it came.
+        answer(call.route?.method.oneway ? undefined : (m.answered ?? m.error(e)));
       },
     );
   }
