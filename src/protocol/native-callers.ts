@@ -27,6 +27,13 @@ export interface CallerConnection {
   push(chunk: Buffer): CallerMessage[];
   /** Part of a message is buffered: the header timeout runs while this holds. */
   readonly partial: boolean;
+  /**
+   * A message may be complete but was not looked for, to keep the work linear while chunks
+   * stream in: the listener calls `flush` once this I/O turn's chunks are in.
+   */
+  readonly deferred: boolean;
+  /** The messages complete now, looked for whatever was deferred; throws as `push` does. */
+  flush(): CallerMessage[];
 }
 
 /** One call read off a caller's connection, with what writes its answer in the caller's own wire. */

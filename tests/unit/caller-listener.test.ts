@@ -143,6 +143,19 @@ describe('the native callers listener', () => {
     await listener.close();
   });
 
+  test('a big unframed message is read whole, however the socket splits it', async () => {
+    const { listener, port, called } = await start();
+    const socket = connect(port, '127.0.0.1');
+    const shop = shopService();
+    const unframed = { transport: 'buffered', protocol: 'compact' } as const;
+    socket.write(writeMessage(unframed, 'shop.Catalog:echo', MessageType.CALL, 1, thriftMethod(shop, 'echo').encodeArgs({ text: 'y'.repeat(1_000_000) }, 'compact')));
+    const p = await called(1);
+    expect(p.call.method).toBe('echo');
+    p.resolve(undefined);
+    socket.destroy();
+    await listener.close();
+  });
+
   test('a message that stops half way is cut off after the body timeout; garbage at once', async () => {
     const { listener, port } = await start({ bodyTimeoutMs: 50 });
     const half = client(port);

@@ -23,6 +23,7 @@ function readAll(chunks: Buffer[], max = 1 << 16): CallerMessage[] | MeshError {
   const out: CallerMessage[] = [];
   try {
     for (const c of chunks) out.push(...r.push(c));
+    if (r.deferred) out.push(...r.flush());
   } catch (err) {
     expectRefusal(err, refusals);
     return err as MeshError;

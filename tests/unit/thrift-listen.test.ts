@@ -62,6 +62,23 @@ describe('reading calls off a connection', () => {
     }
   });
 
+  test('the end of an unframed message is looked for again only once it doubled, or on flush: linear work on big messages', () => {
+    const wire = wires[2];
+    const bytes = writeMessage(wire, 'shop.Catalog:echo', MessageType.CALL, 1, thriftMethod(shop, 'echo').encodeArgs({ text: 'x'.repeat(180_000) }, wire.protocol));
+    const r = reader();
+    expect(r.push(bytes.subarray(0, 100_000))).toEqual([]);
+    expect(r.deferred).toBe(false);
+    expect(r.push(bytes.subarray(100_000))).toEqual([]);
+    expect(r.deferred).toBe(true);
+    expect(r.flush().map((m) => m.method)).toEqual(['echo']);
+    expect([r.deferred, r.partial]).toEqual([false, false]);
+    // A short chunk is likely the last of its turn: looked at once.
+    const again = reader();
+    again.push(bytes.subarray(0, 100_000));
+    expect(again.push(bytes.subarray(100_000, bytes.length - 10))).toEqual([]);
+    expect(again.push(bytes.subarray(bytes.length - 10))).toHaveLength(1);
+  });
+
   test('a listener of one service takes plain names and its own multiplexed name, and refuses others', () => {
     const wire = wires[0];
     const [plain, own, other] = reader('shop.Catalog').push(Buffer.concat([callBytes(wire, 'put'), callBytes(wire, 'shop.Catalog:put'), callBytes(wire, 'orders.OrderService:put')]));

@@ -18,6 +18,9 @@ export class ThriftCallerConnection implements CallerConnection {
   /** Bytes not yet part of a message taken, in a buffer grown by doubling. */
   private buf = Buffer.alloc(0);
   private buffered = 0;
+  /** Size of the unframed message in progress when its end was last looked for (0: not yet). */
+  private triedAt = 0;
+  deferred = false;
 
   constructor(private readonly options: CallerConnectionOptions) {}
 
@@ -27,11 +30,21 @@ export class ThriftCallerConnection implements CallerConnection {
 
   push(chunk: Buffer): CallerMessage[] {
     this.append(chunk);
+    return this.read(chunk.length < bigChunk);
+  }
+
+  flush(): CallerMessage[] {
+    this.deferred = false;
+    return this.read(true);
+  }
+
+  /** The messages complete in the buffer; `eager`: look for an unframed message's end even if little was added since the last look. */
+  private read(eager: boolean): CallerMessage[] {
     const out: CallerMessage[] = [];
     let start = 0;
     try {
       for (;;) {
-        const at = this.nextMessage(start);
+        const at = this.nextMessage(start, eager);
         if (!at) break;
         out.push(this.take(at[0], at[1]));
         start = at[1];
@@ -57,7 +70,7 @@ export class ThriftCallerConnection implements CallerConnection {
   }
 
   /** Where the message at `start` lies in the buffer ([from, to) of envelope and struct); undefined while it is incomplete. */
-  private nextMessage(start: number): [number, number] | undefined {
+  private nextMessage(start: number, eager: boolean): [number, number] | undefined {
     const max = this.options.maxMessageBytes;
     const buf = this.buf.subarray(start, this.buffered);
     if (buf.length === 0) return undefined;
@@ -74,10 +87,19 @@ export class ThriftCallerConnection implements CallerConnection {
       if (buf.length < 4 + size) return undefined;
       return [start + 4, start + 4 + size];
     }
-    const end = messageEnd(this.wire.protocol, buf);
-    if (end >= 0) return [start, start + end];
     if (buf.length > max) throw tooLarge(`an unframed message of over ${buf.length} bytes`, max);
-    return undefined;
+    // Unframed transport has no length: the end is found by skipping the struct, which starts
+    // over each time. After a big chunk (more are likely in this I/O turn) it is looked for only
+    // once the message has doubled since the last look, or when the listener flushes: linear work.
+    if (!eager && buf.length < 2 * this.triedAt) {
+      this.deferred = true;
+      return undefined;
+    }
+    this.triedAt = buf.length;
+    const end = messageEnd(this.wire.protocol, buf);
+    if (end < 0) return undefined;
+    this.triedAt = 0;
+    return [start, start + end];
   }
 
   private take(from: number, to: number): CallerMessage {
@@ -108,6 +130,9 @@ export class ThriftCallerConnection implements CallerConnection {
     };
   }
 }
+
+/** A chunk this big (a socket read's 64 KiB) is likely followed by more in the same I/O turn. */
+const bigChunk = 65536;
 
 function tooLarge(what: string, max: number): MeshError {
   return new MeshError('RESOURCE_EXHAUSTED', `${what} is over the ${max}-byte limit (TRANSMESH_MAX_MESSAGE_BYTES)`);

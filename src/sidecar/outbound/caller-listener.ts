@@ -29,6 +29,8 @@ interface Connection {
   open: number;
   /** Runs while part of a message is in: the whole of it must arrive within the body timeout. */
   partial: SweptTimeout | undefined;
+  /** A flush of the reader is scheduled for the end of this I/O turn. */
+  flushing: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export class CallerListener {
     socket.on('error', () => undefined);
     if (this.closing) return void socket.destroy();
     socket.setNoDelay(true);
-    const c: Connection = { socket, reader: this.protocol.connection({ service: this.service, maxMessageBytes: this.limits.maxMessageBytes }), owed: [], cancels: new Set(), waiting: [], open: 0, partial: undefined };
+    const c: Connection = { socket, reader: this.protocol.connection({ service: this.service, maxMessageBytes: this.limits.maxMessageBytes }), owed: [], cancels: new Set(), waiting: [], open: 0, partial: undefined, flushing: false };
     this.connections.add(c);
     // Idle: no bytes either way for the idle timeout while nothing is in flight.
     socket.setTimeout(this.limits.idleTimeoutMs, () => {
@@ -104,13 +106,13 @@ export class CallerListener {
       for (const t of c.cancels) t.cancel();
     });
     socket.on('drain', () => this.readMore(c));
-    socket.on('data', (chunk: Buffer) => this.onData(c, chunk));
+    socket.on('data', (chunk: Buffer) => this.read(c, () => c.reader.push(chunk)));
   }
 
-  private onData(c: Connection, chunk: Buffer): void {
+  private read(c: Connection, next: () => CallerMessage[]): void {
     let messages: CallerMessage[];
     try {
-      messages = c.reader.push(chunk);
+      messages = next();
     } catch (err) {
       this.log.info({ err: MeshError.from(err), remote: c.socket.remoteAddress }, 'a native caller sent what the listener cannot read; its connection is closed');
       return void c.socket.destroy();
@@ -120,6 +122,13 @@ export class CallerListener {
       c.partial = undefined;
     }
     if (c.reader.partial && !c.partial) c.partial = this.bodyTimeouts.add(() => c.socket.destroy());
+    if (c.reader.deferred && !c.flushing) {
+      c.flushing = true;
+      setImmediate(() => {
+        c.flushing = false;
+        if (!c.socket.destroyed) this.read(c, () => c.reader.flush());
+      });
+    }
     c.waiting.push(...messages);
     this.startWaiting(c);
     if (c.waiting.length > 0 || c.socket.writableNeedDrain) c.socket.pause();
