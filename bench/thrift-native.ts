@@ -27,7 +27,8 @@ async function main() {
   try {
     const ready = await native.waitForMsg('sidecar ready');
     await untilServed(ready.listen as string, `/${thriftService}/put`, body);
-    const port = Number(new URL((ready.thrift as string[])[0]).port);
+    const listenAt = (ready.thrift as string[])[0];
+    const port = Number(listenAt.slice(listenAt.lastIndexOf(':') + 1));
     const item = apacheItem(thriftGenDir, BIG_ID);
     const paths: Array<[string, { call: CallFn; close(): void }]> = [
       ['direct (Apache client → Thrift server)', await thriftDirectClient(thriftGenDir, env.thriftPort, 4, item)],

@@ -153,7 +153,8 @@ export class Sidecar {
     const { listen, inbound, admin } = this.config;
     const listenAddr = await this.app.listen(listen.host, listen.port);
     const callers: string[] = [];
-    for (const [i, l] of this.config['thrift-listen'].entries()) callers.push(await this.callerListeners[i].listen(l.host, l.port));
+    // host:port: these listeners speak no HTTP.
+    for (const [i, l] of this.config['thrift-listen'].entries()) callers.push(new URL(await this.callerListeners[i].listen(l.host, l.port)).host);
     const inboundPort = await new Promise<number>((resolve, reject) => {
       this.peerServer.server.once('error', reject);
       this.peerServer.server.listen(inbound.port, inbound.host, () => resolve((this.peerServer.server.address() as { port: number }).port));

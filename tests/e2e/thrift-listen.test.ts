@@ -39,7 +39,8 @@ async function thriftClient(port: number, opts: { transport: string; protocol: s
     .map((l) => JSON.parse(l) as Outcome);
 }
 
-const portOf = (url: string) => Number(new URL(url).port);
+/** The port of a `host:port`. */
+const portOf = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
 
 /**
  * Native Thrift callers through the mesh, all real processes: Apache's Node client on the
