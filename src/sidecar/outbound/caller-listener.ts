@@ -114,7 +114,8 @@ export class CallerListener {
     try {
       messages = next();
     } catch (err) {
-      this.log.info({ err: MeshError.from(err), remote: c.socket.remoteAddress }, 'a native caller sent what the listener cannot read; its connection is closed');
+      // debug: a client that sends garbage must not be able to flood the log.
+      this.log.debug({ err: MeshError.from(err), remote: c.socket.remoteAddress }, 'a native caller sent what the listener cannot read; its connection is closed');
       return void c.socket.destroy();
     }
     if (messages.length > 0 || !c.reader.partial) {
