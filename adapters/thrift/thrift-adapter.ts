@@ -2,6 +2,7 @@ import { normalize } from 'node:path/posix';
 import { checkedBy, type ProtocolAdapter } from '../../src/protocol/protocol-adapter';
 import { parseThriftUrl } from './transport/thrift-url';
 import { ThriftProvider } from './thrift-provider';
+import { thriftCallers } from './listen';
 import type * as ThriftCompile from './thrift-compile';
 import type * as ThriftCompare from './compat/compare';
 
@@ -30,4 +31,5 @@ export const thriftAdapter: ProtocolAdapter = {
     check: checkedBy(parseThriftUrl),
     create: (service, url, options) => new ThriftProvider(service, url, options),
   },
+  callers: thriftCallers,
 };

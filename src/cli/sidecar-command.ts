@@ -13,6 +13,7 @@ const flags: FlagSpec = {
   advertise: { type: 'string' },
   admin: { type: 'string' },
   provide: { type: 'string', multiple: true },
+  'thrift-listen': { type: 'string', multiple: true },
   label: { type: 'string', multiple: true },
   json: { type: 'string' },
   token: { type: 'string' },
@@ -29,6 +30,9 @@ const help = `usage: transmesh sidecar --app NAME [flags]
   --provide SVC=URL   a local provider: grpc://host:port, thrift://host:port[?transport=buffered&protocol=compact],
                       http://host:port[/prefix][?int64=number], fastcgi://host:port?script=/path.php
                       or fastcgi+unix:///path/to/socket?script=/path.php; repeatable
+  --thrift-listen ADDR[=SVC]
+                      a listener for native Thrift callers (framed or not, binary or compact): names
+                      <service>:<method> (TMultiplexedProtocol), or plain names of SVC only; repeatable
   --label KEY=VALUE   announced in discovery; policy subsets select providers by label (version=v2); repeatable
   --json OPT[,OPT]    this app's JSON output: int64-number, emit-defaults, proto-names, enum-numbers
                       (a request's x-transmesh-json adds to it; no-OPT there turns one off)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { providerFactoryFor, providerSchemes } from '../protocol/protocol-registry';
+import { callerProtocolFor, providerFactoryFor, providerSchemes } from '../protocol/protocol-registry';
 import { applyJsonOptions, defaultJsonOptions } from '../protocol/json-options';
 import { hostPort, natsUrl } from './addresses';
 import { endpointsMaxAgeMs } from './discovery-timing';
@@ -54,6 +54,30 @@ const labels = z.array(z.string()).transform((list, ctx) => {
   return out;
 });
 
+/**
+ * `ADDR[=SVC]` of a listener for native callers of `protocol` (`--thrift-listen`): `SVC`, a fully
+ * qualified service name, is the one service its callers reach with plain method names.
+ */
+const callerListen = (protocol: string) =>
+  z.string().transform((s, ctx) => {
+    const eq = s.indexOf('=');
+    const addr = hostPort.safeParse(eq < 0 ? s : s.slice(0, eq));
+    const service = eq < 0 ? undefined : s.slice(eq + 1);
+    if (!addr.success) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" is not ADDR[=SERVICE] (host:port, then optionally = and a fully qualified service name)` });
+      return z.NEVER;
+    }
+    if (service !== undefined && !/^[A-Za-z_][\w.]*$/.test(service)) {
+      ctx.addIssue({ code: 'custom', message: `"${service}" in "${s}" is not a fully qualified service name` });
+      return z.NEVER;
+    }
+    if (!callerProtocolFor(protocol)) {
+      ctx.addIssue({ code: 'custom', message: `no protocol adapter takes native ${protocol} callers` });
+      return z.NEVER;
+    }
+    return { protocol, ...addr.data, service };
+  });
+
 const ms = (def: number) => z.coerce.number().int().positive().default(def);
 
 /**
@@ -87,6 +111,8 @@ export const sidecarConfigSchema = z.object({
   advertise: z.string().min(1).optional(),
   admin: hostPort.prefault('127.0.0.1:15000'),
   provide: z.array(providerUrl).default([]),
+  /** `--thrift-listen ADDR[=SVC]`, repeatable: listeners for native Thrift callers (named as the flag, so a refusal names it). */
+  'thrift-listen': z.array(callerListen('thrift')).default([]),
   /** The join token of --app (--token, TRANSMESH_TOKEN or --token-file); required on a mesh with a CA. */
   token: z.string().min(1).optional(),
   /** NATS credentials and CA (--nats-creds, --nats-ca). */

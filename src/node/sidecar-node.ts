@@ -204,6 +204,6 @@ async function start(config: SidecarConfig, otel: OtelConfig | undefined, log: L
   undo.add('announcement', () => announcer.withdraw());
   await announcer.start();
   await seen;
-  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin, mtls: !!identity }, 'sidecar ready');
+  log.info({ app: config.app, listen: bound.listen, inbound: bound.inbound, admin: bound.admin, ...(bound.callers.length ? { thrift: bound.callers } : {}), mtls: !!identity }, 'sidecar ready');
   return { sidecar, bound };
 }

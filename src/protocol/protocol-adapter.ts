@@ -1,6 +1,7 @@
 import type { CompatScope, IdlChange } from '../idl/compat';
 import type { CompiledBundle, IdlFiles, IdlSources } from '../idl/model';
 import type { Provider, ProviderOptions } from './provider';
+import type { CallerProtocol } from './native-callers';
 
 /**
  * One wire protocol, as the core knows it (Envoy's extensions, grpc-js's registered resolvers):
@@ -15,6 +16,8 @@ export interface ProtocolAdapter {
   readonly idl?: IdlCompiler;
   /** The `--provide SVC=URL` schemes it serves (`grpc`), if any. */
   readonly providers?: ProviderFactory;
+  /** Native callers on listeners of their own (`--thrift-listen`), if the protocol takes them. */
+  readonly callers?: CallerProtocol;
 }
 
 export interface IdlCompiler {

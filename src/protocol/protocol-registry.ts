@@ -1,4 +1,5 @@
 import type { IdlCompiler, ProtocolAdapter, ProviderFactory } from './protocol-adapter';
+import type { CallerProtocol } from './native-callers';
 
 /**
  * The registered protocol adapters. The composition root registers them once at start
@@ -54,4 +55,9 @@ export function anyIdlProtocols(): ReadonlySet<string> {
 
 export function providerSchemes(): string[] {
   return [...byScheme.keys()];
+}
+
+/** The native callers' reader of protocol `name`, when its adapter takes native callers. */
+export function callerProtocolFor(name: string): CallerProtocol | undefined {
+  return adapters.get(name)?.callers;
 }

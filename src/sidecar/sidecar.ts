@@ -17,7 +17,9 @@ import { GrpcHealth } from './outbound/grpc-health';
 import { GrpcReflection } from './outbound/grpc-reflection';
 import { PeerServer } from './peer/peer-server';
 import { createAdminServer } from './admin/admin-server';
-import { providerFactoryFor } from '../protocol/protocol-registry';
+import { callerProtocolFor, providerFactoryFor } from '../protocol/protocol-registry';
+import { CallerListener } from './outbound/caller-listener';
+import type { CallerCallHandler } from './outbound/caller-layer';
 import type { ProviderFactory } from '../protocol/protocol-adapter';
 import type { Provider } from '../protocol/provider';
 import { InboundObserver } from './inbound/inbound-observer';
@@ -61,6 +63,8 @@ export class Sidecar {
   readonly ledger: QuotaLedger | undefined;
   /** HTTP/JSON and native gRPC callers, on one port. */
   private readonly app: AppListener;
+  /** Native callers of protocols with listeners of their own (`--thrift-listen`), one per address. */
+  private readonly callerListeners: CallerListener[];
   private readonly peerServer: PeerServer;
   private readonly admin;
   private draining = false;
@@ -90,6 +94,7 @@ export class Sidecar {
     this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
     const stacks = outboundStacks({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
     this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config, config.json, new RestCalls(this.idl)), new GrpcListener(stacks.grpc, config.app, log, config, new Map<string, LocalMethod | LocalStreamMethod>([...new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods(), ...new GrpcReflection(this.idl).methods()])), config);
+    this.callerListeners = callerListenersFor(config, stacks.callers, log);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
     const revoked = tls && new RevocationGate(tls, this.revocations, log);
     if (tls) this.recycleOnTrustChange(tls);
@@ -144,16 +149,19 @@ export class Sidecar {
     return ledger;
   }
 
-  /** Binds all three listeners; returns the bound addresses (ports may have been 0). */
-  async listen(): Promise<{ listen: string; inbound: number; admin: string }> {
+  /** Binds all listeners; returns the bound addresses (ports may have been 0), `callers` in the order of their flags. */
+  async listen(): Promise<{ listen: string; inbound: number; admin: string; callers: string[] }> {
     const { listen, inbound, admin } = this.config;
     const listenAddr = await this.app.listen(listen.host, listen.port);
+    const callers: string[] = [];
+    // host:port: these listeners speak no HTTP.
+    for (const [i, l] of this.config['thrift-listen'].entries()) callers.push(new URL(await this.callerListeners[i].listen(l.host, l.port)).host);
     const inboundPort = await new Promise<number>((resolve, reject) => {
       this.peerServer.server.once('error', reject);
       this.peerServer.server.listen(inbound.port, inbound.host, () => resolve((this.peerServer.server.address() as { port: number }).port));
     });
     const adminAddr = await this.admin.listen({ host: admin.host, port: admin.port });
-    return { listen: listenAddr, inbound: inboundPort, admin: adminAddr };
+    return { listen: listenAddr, inbound: inboundPort, admin: adminAddr, callers };
   }
 
   /** Stops taking calls, lets the ones in flight finish (up to drainMs), then closes the connections still open. */
@@ -161,10 +169,11 @@ export class Sidecar {
     this.draining = true;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.config.drainMs)));
-    const closed = Promise.all([this.app.close(), this.peerServer.idle(), this.peerServer.close()]);
+    const closed = Promise.all([this.app.close(), ...this.callerListeners.map((l) => l.close()), this.peerServer.idle(), this.peerServer.close()]);
     if ((await Promise.race([closed, timeout])) === 'timeout') {
       // Calls still in flight are cut off: their callers see the connection go, not a hang.
       this.app.closeConnections();
+      for (const l of this.callerListeners) l.closeConnections();
       this.peerServer.closeConnections();
       await closed;
     }
@@ -180,4 +189,16 @@ function providerFor(url: string): ProviderFactory {
   const factory = providerFactoryFor(url);
   if (!factory) throw new Error(`no protocol adapter serves ${url}`);
   return factory;
+}
+
+/** A listener per `--thrift-listen` address, each protocol's request path composed once. */
+function callerListenersFor(config: SidecarConfig, stackFor: (protocol: string) => CallerCallHandler, log: Logger): CallerListener[] {
+  const stacks = new Map<string, CallerCallHandler>();
+  return config['thrift-listen'].map((l) => {
+    const protocol = callerProtocolFor(l.protocol);
+    if (!protocol) throw new Error(`no protocol adapter takes native ${l.protocol} callers`);
+    let stack = stacks.get(l.protocol);
+    if (!stack) stacks.set(l.protocol, (stack = stackFor(l.protocol)));
+    return new CallerListener(protocol, l.service, stack, config.app, log, config);
+  });
 }

@@ -14,6 +14,8 @@ import { faultLayer } from './fault-layer';
 import { subsetLayer } from './subset-layer';
 import { convertLayer } from './convert-layer';
 import { passThroughLayer } from './pass-through-layer';
+import { callerLayer, type CallerCallHandler } from './caller-layer';
+import type { CallerMessage } from '../../protocol/native-callers';
 import { retryLayer } from './retry-layer';
 import { balanceLayer } from './balance-layer';
 import { breakerLayer } from './breaker-layer';
@@ -47,6 +49,8 @@ export interface OutboundDeps {
 export interface OutboundStacks {
   readonly json: CallHandler;
   readonly grpc: NativeCallHandler;
+  /** The request path of a protocol's native callers on listeners of their own (`--thrift-listen`); compose it once at start. */
+  readonly callers: (protocol: string) => CallerCallHandler;
 }
 
 /** The HTTP/JSON callers' request path alone (tests, bench). */
@@ -87,5 +91,7 @@ export function outboundStacks(deps: OutboundDeps): OutboundStacks {
     json: compose<OutboundCall, OutboundReply>(callLayers(routeLayer(deps.idl, deps.policies)), convertLayer(peer)),
     // gRPC callers get UNIMPLEMENTED for names the IDL does not know, as from any gRPC server.
     grpc: compose<OutboundCall<Buffer>, NativeReply>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), passThroughLayer(peer, 'grpc')),
+    // Names the IDL does not know are UNIMPLEMENTED, as for gRPC callers.
+    callers: (protocol) => compose<OutboundCall<CallerMessage>, Buffer | undefined>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), callerLayer(peer, protocol)),
   };
 }
