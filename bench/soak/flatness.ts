@@ -15,6 +15,12 @@ export interface Flatness {
   /** |change| / max(|mean|, floor): the growth judged, relative to the series' size. */
   readonly relativeChange: number;
   readonly flat: boolean;
+  /**
+   * Not flat over the whole run, but the later half of it is (its line gains less than half the
+   * tolerance): one step up that then held, such as a buffer grown once, rather than a leak,
+   * whose line would keep gaining in the later half at the same rate.
+   */
+  readonly settled: boolean;
 }
 
 export interface FlatnessRule {
@@ -66,6 +72,12 @@ export function flatness(points: readonly Point[], rule: FlatnessRule): Flatness
   const mean = kept.reduce((a, p) => a + p.v, 0) / kept.length;
   const span = kept[kept.length - 1].t - kept[0].t;
   const change = line.slope * span;
-  const relativeChange = change / Math.max(Math.abs(mean), rule.floor);
-  return { n: kept.length, mean, slopePerHour: line.slope * 3_600_000, change, relativeChange, flat: relativeChange <= rule.tolerance };
+  const size = Math.max(Math.abs(mean), rule.floor);
+  const relativeChange = change / size;
+  const flat = relativeChange <= rule.tolerance;
+  const later = kept.slice(Math.floor(kept.length / 2));
+  const laterLine = later.length >= 3 ? fitLine(later) : undefined;
+  const laterChange = laterLine ? laterLine.slope * (later[later.length - 1].t - later[0].t) : Infinity;
+  const settled = !flat && laterChange / size <= rule.tolerance / 2;
+  return { n: kept.length, mean, slopePerHour: line.slope * 3_600_000, change, relativeChange, flat, settled };
 }

@@ -156,7 +156,7 @@ interface Row {
   role: string;
   metric: Metric;
   fit?: Flatness;
-  verdict: 'flat' | 'GROWS' | 'not judged' | 'too few samples';
+  verdict: 'flat' | 'stepped, then flat' | 'GROWS' | 'not judged' | 'too few samples';
   note: string;
 }
 
@@ -170,7 +170,7 @@ function judge(series: Map<string, Array<{ t: number; v: number }>>, mesh: SoakM
     else if (restarted) rows.push({ role, metric, fit, verdict: 'not judged', note: `restarted ${restarted}x on purpose` });
     else if (role.startsWith('transmesh-') || role === 'unnamed') rows.push({ role, metric, fit, verdict: 'not judged', note: 'short-lived CLI connections' });
     else if (notOurs.has(role)) rows.push({ role, metric, fit, verdict: 'not judged', note: 'example provider (Java), not the mesh' });
-    else rows.push({ role, metric, fit, verdict: !fit ? 'too few samples' : fit.flat ? 'flat' : 'GROWS', note: '' });
+    else rows.push({ role, metric, fit, verdict: !fit ? 'too few samples' : fit.flat ? 'flat' : fit.settled ? 'stepped, then flat' : 'GROWS', note: '' });
   }
   return rows;
 }

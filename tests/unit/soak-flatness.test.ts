@@ -22,10 +22,18 @@ describe('the soak\'s flatness judgement: a fitted slope, not one sample', () =>
   test('a slow leak under the noise of single samples is caught: +15% over the run', () => {
     // 100 MB growing 0.6 MB a minute, with ±10 MB of noise per sample.
     const f = flatness(series(30, (t, i) => 100 + (t / minute) * 0.6 + (i % 2 ? 10 : -10)), { from: 5 * minute, tolerance: 0.1, floor: 1 });
-    expect(f?.flat).toBe(false);
+    expect(f).toMatchObject({ flat: false, settled: false });
     // 36 MB an hour, within what the ±10 MB noise moves a 150-point fit.
     expect(Math.abs(f!.slopePerHour - 36)).toBeLessThan(2);
     expect(Math.abs(f!.change - 15)).toBeLessThan(1);
+  });
+
+  test('one step up that then holds (a buffer grown once) is told from a leak; a step late in the run is not', () => {
+    // 30 MB, then 34 MB from minute 12 on, as nats-server's file-store buffer in the soak.
+    const early = flatness(series(30, (t) => (t < 12 * minute ? 30 : 34)), { from: 5 * minute, tolerance: 0.1, floor: 1 });
+    expect(early).toMatchObject({ flat: false, settled: true });
+    const late = flatness(series(30, (t) => (t < 25 * minute ? 30 : 34)), { from: 5 * minute, tolerance: 0.05, floor: 1 });
+    expect(late).toMatchObject({ flat: false, settled: false });
   });
 
   test('the warm-up is left out: growth that stops after it is flat', () => {
