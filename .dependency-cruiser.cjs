@@ -10,7 +10,7 @@ const layers = {
   codec: ['errors', 'json', 'idl'],
   timing: [],
   transport: ['errors', 'timing'],
-  protocol: ['errors', 'json', 'idl', 'timing'],
+  protocol: ['errors', 'json', 'idl', 'timing', 'transport'],
   snapshot: ['idl'],
   policy: ['errors'],
   identity: [],

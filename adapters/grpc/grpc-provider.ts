@@ -3,7 +3,8 @@ import { MeshError } from '../../src/errors/mesh-error';
 import { grpcStatusOf, H2Client } from '../../src/transport/grpc/h2-client';
 import { grpcTimeout } from '../../src/transport/grpc/grpc-frame';
 import { collectMetadata, isUserMetadata } from '../../src/transport/grpc/metadata';
-import { errorReplyFor, type InboundCall, type InboundReply, type Provider, type ProviderOptions } from '../../src/protocol/provider';
+import { errorReplyFor, type InboundCall, type InboundReply, type InboundStreamCall, type Provider, type ProviderOptions } from '../../src/protocol/provider';
+import type { StreamResponse } from '../../src/transport/grpc/stream-response';
 import { grpcContentType } from './grpc-model';
 
 /**
@@ -28,18 +29,8 @@ export class GrpcProvider implements Provider {
   }
 
   async call(call: InboundCall): Promise<InboundReply> {
-    const headers: OutgoingHttpHeaders = {
-      ':method': 'POST',
-      ':path': call.path,
-      'content-type': grpcContentType,
-      te: 'trailers',
-      'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
-    };
-    for (const key in call.headers) {
-      if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
-    }
     try {
-      const raw = await this.client.exchange(this.authority, headers, call.body, call.deadline, call.cancel);
+      const raw = await this.client.exchange(this.authority, serviceHeaders(call), call.body, call.deadline, call.cancel);
       const { status, message, detailsBin } = grpcStatusOf(raw);
       const metadata: Record<string, string> = {};
       collectMetadata(metadata, raw.headers);
@@ -50,7 +41,27 @@ export class GrpcProvider implements Provider {
     }
   }
 
+  /** A streaming call: one HTTP/2 stream to the service, flow-controlled both ways, messages untouched. */
+  stream(call: InboundStreamCall): Promise<StreamResponse> {
+    return this.client.stream(this.authority, serviceHeaders(call), call.requests, call.deadline, call.cancel);
+  }
+
   close(): void {
     this.client.close();
   }
+}
+
+/** The request headers for the service: gRPC's, the deadline left, the caller's metadata and request id. */
+function serviceHeaders(call: Omit<InboundCall, 'body'>): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    ':method': 'POST',
+    ':path': call.path,
+    'content-type': grpcContentType,
+    te: 'trailers',
+    'grpc-timeout': grpcTimeout(call.deadline - Date.now()),
+  };
+  for (const key in call.headers) {
+    if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
+  }
+  return headers;
 }
