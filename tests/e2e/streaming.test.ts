@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
@@ -145,5 +146,91 @@ describe('streaming calls through the mesh', () => {
     sample();
     // 200 MB went through; a mesh that buffered it would have grown by about that much.
     for (let i = 0; i < pids.length; i++) expect(peak[i] - before[i]).toBeLessThan(60 * 1024 * 1024);
+  });
+});
+
+/** A POST to the consumer sidecar with node's http client, the response left unread until asked. */
+function post(url: string, path: string, body: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function text(res: http.IncomingMessage): Promise<string> {
+  let s = '';
+  for await (const c of res) s += String(c);
+  return s;
+}
+
+describe('streaming methods for JSON callers (NDJSON, SSE)', () => {
+  let mesh: Mesh;
+  let server: StreamServer;
+
+  beforeAll(async () => {
+    server = await startStreamServer();
+    mesh = await startMesh({ service: streamsService, idl: [streamsProto], upstream: `grpc://127.0.0.1:${server.port}`, providerApp: 'streams' });
+  });
+
+  afterAll(async () => {
+    await mesh?.stop();
+    await server?.stop();
+  });
+
+  test('server streaming answers NDJSON, one message a line', async () => {
+    const res = await post(mesh.consumer.url, path('Count'), '{"count": 3, "size": 2}');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/x-ndjson');
+    const lines = (await text(res)).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => JSON.parse(l))).toEqual([1, 2, 3].map((seq) => ({ seq, text: `m${seq}`, data: 'eHg=' })));
+  });
+
+  test('Accept: text/event-stream answers Server-Sent Events; an error after messages is the last event', async () => {
+    const res = await post(mesh.consumer.url, path('Count'), '{"count": 5, "failAfter": 2}', { accept: 'text/event-stream' });
+    expect(res.headers['content-type']).toBe('text/event-stream');
+    const events = (await text(res)).split('\n\n').filter(Boolean);
+    expect(events.slice(0, 2)).toEqual(['data: {"seq":1,"text":"m1"}', 'data: {"seq":2,"text":"m2"}']);
+    expect(events[2]).toMatch(/^event: error\ndata: \{"error":\{"code":"ABORTED","message":"stopped after 2"/);
+    expect(events).toHaveLength(3);
+  });
+
+  test('an error mid-stream is the last NDJSON line; one before the stream is the ordinary JSON error', async () => {
+    const res = await post(mesh.consumer.url, path('Count'), '{"count": 5, "failAfter": 1}');
+    const lines = (await text(res)).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([{ seq: 1, text: 'm1' }, { error: expect.objectContaining({ code: 'ABORTED', message: 'stopped after 1' }) }]);
+    const bad = await post(mesh.consumer.url, path('Count'), '{"count": "many"}');
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(await text(bad)).error.code).toBe('INVALID_ARGUMENT');
+  });
+
+  test('client streaming takes an NDJSON body and answers JSON; bidi is UNIMPLEMENTED naming gRPC and Connect', async () => {
+    const res = await post(mesh.consumer.url, path('Sum'), '{"text": "a", "data": "AAE="}\n{"text": "b"}\n\n{"text": "c"}\n');
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(await text(res))).toEqual({ count: 3, bytes: '2', texts: 'a,b,c' });
+    const bidi = await post(mesh.consumer.url, path('Chat'), '{"text": "x"}\n');
+    expect(bidi.statusCode).toBe(501);
+    expect(JSON.parse(await text(bidi)).error.message).toMatch(/gRPC.*Connect/);
+  });
+
+  test('an HTTP reader that stops reading stops the provider', async () => {
+    const start = server.written();
+    const res = await post(mesh.consumer.url, path('Count'), JSON.stringify({ count: 20000, size: 10 * 1024 }));
+    res.pause();
+    let last = -1;
+    while (server.written() !== last) {
+      last = server.written();
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // Base64 makes each line ~14 KB: everything buffered would be the whole 270 MB.
+    expect(last - start).toBeLessThan(2000);
+    let lines = 0;
+    res.on('data', (c: Buffer) => {
+      for (const b of c) if (b === 10) lines++;
+    });
+    res.resume();
+    await new Promise((r) => res.on('end', r));
+    expect(lines).toBe(20000);
   });
 });

@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import { writeJsonStream } from './http-stream-writer';
+import type { JsonStreamHandler } from './json-stream';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
@@ -44,6 +46,8 @@ export class HttpListener {
     private readonly limits: Limits = defaultLimits,
     /** The app's `--json` defaults; a request's `x-transmesh-json` changes them option by option. */
     private readonly jsonDefaults: JsonOptions = defaultJsonOptions,
+    /** Streaming methods: which are (from the IDL snapshot), and their request path (http-stream-writer.ts). */
+    private readonly streams?: { isStreaming(service: string, method: string): boolean; readonly handler: JsonStreamHandler },
   ) {
     this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http.createServer(
@@ -178,6 +182,10 @@ export class HttpListener {
         route: undefined,
         policy: undefined,
       };
+      if (this.streams?.isStreaming(call.service, call.method)) {
+        const sse = /\btext\/event-stream\b/.test(header(req, 'accept') ?? '');
+        return void writeJsonStream(this.streams.handler, call, res, sse, (err) => this.sendError(res, err, requestId)).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the stream'));
+      }
       this.handler(call).then(
         (reply) => {
           if (res.destroyed) return;

@@ -23,6 +23,7 @@ import { Breaker } from './breaker';
 import { LoadStats } from './load-stats';
 import { LayerEnv, realEnv } from './layer-env';
 import { peerStreamTransport, peerTransport } from './peer-transport';
+import { streamConvertLayer, type JsonStreamHandler } from './json-stream';
 import { quotaLayer } from './quota-layer';
 import type { QuotaLedger } from '../limits/quota-ledger';
 import { LimitMetrics } from '../limits/limit-metrics';
@@ -52,6 +53,8 @@ export interface OutboundStacks {
   readonly grpc: NativeCallHandler;
   /** Native gRPC callers' streaming methods (client, server, bidi): no retry layer. */
   readonly stream: StreamCallHandler;
+  /** HTTP/JSON callers' streaming methods (NDJSON and SSE, json-stream.ts). */
+  readonly jsonStream: JsonStreamHandler;
 }
 
 /** The HTTP/JSON callers' request path alone (tests, bench). */
@@ -93,6 +96,7 @@ export function outboundStacks(deps: OutboundDeps): OutboundStacks {
     json: compose<OutboundCall, OutboundReply>(callLayers(routeLayer(deps.idl, deps.policies)), convertLayer(peer)),
     // gRPC callers get UNIMPLEMENTED for names the IDL does not know, as from any gRPC server.
     grpc: compose<OutboundCall<Buffer>, NativeReply>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), passThroughLayer(peer, 'grpc')),
+    jsonStream: compose<OutboundCall, StreamResponse>(callLayers(routeLayer(deps.idl, deps.policies)), streamConvertLayer(peerStream)),
     stream: compose<StreamCall, StreamResponse>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), streamPassThroughLayer(peerStream, 'grpc')),
   };
 }
