@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import pino from 'pino';
 import { defaultLimits } from '../../src/config/sidecar-config';
@@ -9,7 +9,7 @@ import { inboundGuard } from '../../src/sidecar/inbound/inbound-guard';
 import { InboundObserver } from '../../src/sidecar/inbound/inbound-observer';
 import { MuxPeerClient } from '../../src/sidecar/peer/mux-client';
 import { MuxCredit } from '../../src/sidecar/peer/mux-credit';
-import { decodeData, decodeMessage, decodeWindow, encodeData, encodeFrame, encodeHeadersFrame, encodeWindow, FrameDecoder, FrameType, streamWindowBytes } from '../../src/sidecar/peer/mux-frame';
+import { decodeData, decodeMessage, decodeWindow, encodeData, encodeFrame, encodeHeadersFrame, encodeWindow, FrameDecoder, FrameType, muxMagic, streamWindowBytes } from '../../src/sidecar/peer/mux-frame';
 import { PeerServer } from '../../src/sidecar/peer/peer-server';
 import { SnapshotCell } from '../../src/snapshot/snapshot-cell';
 import { emptyIdl, IdlSnapshot } from '../../src/snapshot/snapshots';
@@ -19,7 +19,7 @@ import { CancelToken } from '../../src/timing/cancel-token';
 import { H2Client, defaultH2ClientOptions } from '../../src/transport/grpc/h2-client';
 import { MessageQueue } from '../../src/transport/grpc/message-queue';
 import type { StreamResponse } from '../../src/transport/grpc/stream-response';
-import { check, chunked, outcome } from '../fuzz/fuzz-harness';
+import { check, chunked, fuzzSeed, outcome } from '../fuzz/fuzz-harness';
 
 /**
  * Streaming calls on the peer hop (docs/architecture.md, "The peer hop's wire format"): the
@@ -142,11 +142,16 @@ class StreamingProvider implements Provider {
     messages.onTake = () => room?.();
     void (async () => {
       if (!this.readRequests) return;
-      for await (const m of c.requests) {
-        for (let i = 0; i < this.times && !gone; i++) {
-          this.produced++;
-          if (!messages.push(m)) await new Promise<void>((r) => (room = r));
+      try {
+        for await (const m of c.requests) {
+          for (let i = 0; i < this.times && !gone; i++) {
+            this.produced++;
+            if (!messages.push(m)) await new Promise<void>((r) => (room = r));
+          }
         }
+      } catch {
+        // The consumer cancelled: the request queue fails, the cancel token has ended the stream.
+        return;
       }
       messages.end();
       endWith({ status: 0, message: '', detailsBin: undefined, metadata: { done: 'yes' } });
@@ -275,3 +280,40 @@ test('a provider without streams answers a streaming call UNIMPLEMENTED, naming 
   expect(res.message).toMatch(/speaks http.*gRPC provider/);
 });
 
+
+test('random stream frames from a consumer never crash the listener, and it serves the next connection', async () => {
+  const provider = new StreamingProvider(2);
+  const authority = await startServer(provider);
+  const [host, port] = [authority.split(':')[0], Number(authority.split(':')[1])];
+  const payload = fc.oneof(
+    fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b)),
+    fc.uint8Array({ maxLength: 30 }).map((b) => encodeData(1, b).subarray(9)),
+    fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((n) => encodeWindow(1, n).subarray(9)),
+    fc.constant(encodeHeadersFrame(FrameType.open, 1, headers).subarray(9)),
+  );
+  const frames = fc.array(fc.tuple(fc.constantFrom(3, 8, 9, 10, 11, 12, 13), fc.constantFrom(1, 3, 5), payload), { maxLength: 12 });
+  await fc.assert(
+    fc.asyncProperty(frames, async (list) => {
+      const socket = net.connect(port, host);
+      socket.on('error', () => undefined);
+      socket.on('data', () => undefined);
+      socket.write(muxMagic);
+      for (const [type, id, p] of list) {
+        const f = Buffer.alloc(9 + p.length);
+        f.writeUInt32BE(p.length, 0);
+        f[4] = type;
+        f.writeUInt32BE(id, 5);
+        p.copy(f, 9);
+        socket.write(f);
+      }
+      socket.end();
+      await new Promise((r) => socket.once('close', r));
+    }),
+    { seed: fuzzSeed, numRuns: 60 },
+  );
+  const requests = new MessageQueue();
+  const res = await clients.mux().stream(authority, headers, requests, Date.now() + 5000);
+  requests.push(Buffer.from('still here'));
+  requests.end();
+  expect(String(await res.messages.next())).toBe('still here');
+});
