@@ -149,6 +149,46 @@ describe('streaming calls through the mesh', () => {
   });
 });
 
+describe('streaming calls over the HTTP/2 peer hop (TRANSMESH_PEER_PROTOCOL=h2)', () => {
+  let mesh: Mesh;
+  let server: StreamServer;
+  let client: grpc.Client;
+
+  beforeAll(async () => {
+    server = await startStreamServer();
+    mesh = await startMesh({ service: streamsService, idl: [streamsProto], upstream: `grpc://127.0.0.1:${server.port}`, providerApp: 'streams', consumerEnv: { TRANSMESH_PEER_PROTOCOL: 'h2' } });
+    client = new grpc.Client(new URL(mesh.consumer.url).host, grpc.credentials.createInsecure());
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await mesh?.stop();
+    await server?.stop();
+  });
+
+  test('server, client and bidi streams, and a cancel reaching the provider', async () => {
+    const count = client.makeServerStreamRequest(path('Count'), ser(CountRequest), de(Chunk), { count: 50 }, new grpc.Metadata(), {});
+    const seqs: number[] = [];
+    for await (const m of count) seqs.push((m as { seq: number }).seq);
+    expect(seqs).toHaveLength(50);
+    const sum = await new Promise<Record<string, unknown> | undefined>((resolve) => {
+      const call = client.makeClientStreamRequest(path('Sum'), ser(Chunk), de(Total), new grpc.Metadata(), {}, (_err, value) => resolve(value));
+      for (let i = 0; i < 5; i++) call.write({ text: `t${i}` });
+      call.end();
+    });
+    expect(sum).toMatchObject({ count: 5, texts: 't0,t1,t2,t3,t4' });
+    const chat = client.makeBidiStreamRequest(path('Chat'), ser(Chunk), de(Chunk), new grpc.Metadata(), {});
+    const status = statusOf(chat);
+    const replies = chat[Symbol.asyncIterator]();
+    chat.write({ seq: 1, text: 'h2' });
+    expect((await replies.next()).value).toMatchObject({ seq: 1, text: 'H2' });
+    const cancelled = server.cancelled();
+    chat.cancel();
+    expect(await cancelled).toBe('Chat');
+    expect((await status).code).toBe(grpc.status.CANCELLED);
+  });
+});
+
 /** A POST to the consumer sidecar with node's http client, the response left unread until asked. */
 function post(url: string, path: string, body: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
