@@ -10,7 +10,7 @@ const layers = {
   codec: ['errors', 'json', 'idl'],
   timing: [],
   transport: ['errors', 'timing'],
-  protocol: ['errors', 'json', 'idl', 'timing'],
+  protocol: ['errors', 'json', 'idl', 'timing', 'transport'],
   rest: ['errors', 'json', 'idl'],
   snapshot: ['idl', 'rest'],
   policy: ['errors'],

@@ -13,6 +13,7 @@ import { compareRows, compareTable, ComparedWindow } from './compare';
 import { runPeers, runScaling, runVariants } from './extra-runs';
 import { nativeGoals, runNativeGrpc } from './native-grpc';
 import { phpGoals, runPhpProvider } from './php-provider';
+import { runStreaming, streamingTable, type StreamingFigures } from './streaming';
 import { featureFigures, featureGoals, FeatureRuns, featureTable, runFeatures } from './feature-runs';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
 import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
@@ -66,6 +67,7 @@ async function main(): Promise<number> {
   let native: { windows: ComparedWindow[]; missing: string[] } | undefined;
   let php: { windows: ComparedWindow[]; missing: string[] } | undefined;
   let features: FeatureRuns | undefined;
+  let streaming: StreamingFigures | undefined;
   let peerHop = 'plain';
   if (!opts.skipMesh) {
     progress(`starting nats-server, control plane${opts.features ? ' with a CA' : ''}, providers and two sidecars`);
@@ -73,6 +75,7 @@ async function main(): Promise<number> {
     peerHop = env.peerHop;
     try {
       if (!opts.skipMain) ({ windows, idleRssMb } = await runEndToEnd(env, opts, progress));
+      if (!opts.skipMain) streaming = await runStreaming(env, opts, progress);
       if (opts.variants.length) variants = await runVariants(env, opts, progress);
       if (opts.scaling) scaling = await runScaling(env, opts, progress);
       if (opts.peers) peers = await runPeers(env, opts, progress);
@@ -120,6 +123,7 @@ async function main(): Promise<number> {
     cost: cost && { mesh: cost, direct: directCost, idleRssMb },
     conversion: conversion?.cases,
     policyLayers,
+    streaming,
     goals: gs,
     errors,
     profiles: profiles.length ? profiles : undefined,
@@ -139,6 +143,7 @@ async function main(): Promise<number> {
   if (cost) sections.push(costTable(cost, directCost, idleRssMb, peerHop));
   if (conversion) sections.push(conversionTable(conversion.cases, conversion.messageBytes));
   if (policyLayers) sections.push(policyLayersTable(policyLayers));
+  if (streaming) sections.push(streamingTable(streaming));
   const loops = `closed loop at ${opts.inFlight} in flight unless said; open loop at ${opts.rate}/s; median [min..max]; hop = the processes between client and provider`;
   if (variants) sections.push(compareTable(`gRPC, consumer sidecar variants (${opts.variants.join('; ')}) (${loops})`, compareRows(variants)));
   if (scaling) sections.push(compareTable(`gRPC as the work grows (${loops})`, compareRows(scaling)));

@@ -4,7 +4,8 @@ import { grpcStatusOf, H2Client } from '../../src/transport/grpc/h2-client';
 import { grpcTimeout } from '../../src/transport/grpc/grpc-frame';
 import { noDeadlineMs } from '../../src/timing/timer-cap';
 import { collectMetadata, isUserMetadata } from '../../src/transport/grpc/metadata';
-import { errorReplyFor, type InboundCall, type InboundReply, type Provider, type ProviderOptions } from '../../src/protocol/provider';
+import { errorReplyFor, type InboundCall, type InboundReply, type InboundStreamCall, type Provider, type ProviderOptions } from '../../src/protocol/provider';
+import type { StreamResponse } from '../../src/transport/grpc/stream-response';
 import { grpcContentType } from './grpc-model';
 
 /**
@@ -29,19 +30,8 @@ export class GrpcProvider implements Provider {
   }
 
   async call(call: InboundCall): Promise<InboundReply> {
-    const headers: OutgoingHttpHeaders = {
-      ':method': 'POST',
-      ':path': call.path,
-      'content-type': grpcContentType,
-      te: 'trailers',
-    };
-    const left = call.deadline - Date.now();
-    if (left < noDeadlineMs) headers['grpc-timeout'] = grpcTimeout(left);
-    for (const key in call.headers) {
-      if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
-    }
     try {
-      const raw = await this.client.exchange(this.authority, headers, call.body, call.deadline, call.cancel);
+      const raw = await this.client.exchange(this.authority, serviceHeaders(call), call.body, call.deadline, call.cancel);
       const { status, message, detailsBin } = grpcStatusOf(raw);
       const metadata: Record<string, string> = {};
       collectMetadata(metadata, raw.headers);
@@ -52,7 +42,29 @@ export class GrpcProvider implements Provider {
     }
   }
 
+  /** A streaming call: one HTTP/2 stream to the service, flow-controlled both ways, messages untouched. */
+  stream(call: InboundStreamCall): Promise<StreamResponse> {
+    return this.client.stream(this.authority, serviceHeaders(call), call.requests, call.deadline, call.cancel);
+  }
+
   close(): void {
     this.client.close();
   }
+}
+
+/** The request headers for the service: gRPC's, the deadline left, the caller's metadata and request id. */
+function serviceHeaders(call: Omit<InboundCall, 'body'>): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    ':method': 'POST',
+    ':path': call.path,
+    'content-type': grpcContentType,
+    te: 'trailers',
+  };
+  // A deadline at the timer cap is "none" (a caller that sent no timeout, a stream): no grpc-timeout.
+  const left = call.deadline - Date.now();
+  if (left < noDeadlineMs) headers['grpc-timeout'] = grpcTimeout(left);
+  for (const key in call.headers) {
+    if (isUserMetadata(key) || key === 'x-request-id') headers[key] = call.headers[key];
+  }
+  return headers;
 }

@@ -4,6 +4,8 @@ import type { MethodModel } from '../idl/model';
 import { Code } from '../errors/codes';
 import type { MeshError } from '../errors/mesh-error';
 import { PeerHeaders } from './peer-headers';
+import type { MessageQueue } from '../transport/grpc/message-queue';
+import type { StreamResponse } from '../transport/grpc/stream-response';
 
 /** One call from a consumer sidecar, as the provider sidecar hands it to its local service. */
 export interface InboundCall {
@@ -19,6 +21,12 @@ export interface InboundCall {
   readonly body: Buffer;
   readonly deadline: number;
   readonly cancel: CancelToken;
+}
+
+/** A streaming call (client, server or bidi) from a consumer sidecar: the request messages as they come, unframed. */
+export interface InboundStreamCall extends Omit<InboundCall, 'body'> {
+  /** Ends at the consumer's half-close; the provider takes them as fast as its service does. */
+  readonly requests: MessageQueue;
 }
 
 /** The provider's answer, written back to the consumer sidecar as gRPC over HTTP/2 or in the mux framing. */
@@ -43,6 +51,8 @@ export interface Provider {
   /** OpenTelemetry's `rpc.system` of the inbound span. */
   readonly rpcSystem: string;
   call(call: InboundCall): Promise<InboundReply>;
+  /** Streaming methods; a provider without it answers them UNIMPLEMENTED. */
+  stream?(call: InboundStreamCall): Promise<StreamResponse>;
   close(): void;
 }
 

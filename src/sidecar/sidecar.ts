@@ -3,7 +3,8 @@ import type { SidecarConfig } from '../config/sidecar-config';
 import { formatHostPort } from '../config/addresses';
 import { Metrics } from '../telemetry/metrics';
 import { SnapshotCell } from '../snapshot/snapshot-cell';
-import { emptyEndpoints, emptyIdl, EndpointsSnapshot, IdlSnapshot } from '../snapshot/snapshots';
+import { emptyEndpoints, emptyIdl, EndpointsSnapshot, findMethod, IdlSnapshot } from '../snapshot/snapshots';
+import type { MethodModel } from '../idl/model';
 import { emptyPolicies, type PolicySnapshot } from '../policy/service-policy';
 import { H2Client } from '../transport/grpc/h2-client';
 import { MuxPeerClient } from './peer/mux-client';
@@ -93,7 +94,7 @@ export class Sidecar {
     // Sessions to providers that left discovery are closed, not kept for ever.
     this.endpoints.onSwap((snap) => this.peers.retain(new Set([...snap.byService.values()].flatMap((list) => list.map((e) => e.address)))));
     const stacks = outboundStacks({ idl: this.idl, endpoints: this.endpoints, policies: this.policies, metrics: this.metrics, peers: this.peers, defaultTimeoutMs: config.defaultTimeoutMs, accessLog: this.accessLog, tracer, breaker, quotas: this.ledger && { ledger: this.ledger, metrics: this.limits } });
-    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config, config.json, new RestCalls(this.idl)), new GrpcListener(stacks.grpc, config.app, log, config, new Map<string, LocalMethod | LocalStreamMethod>([...new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods(), ...new GrpcReflection(this.idl).methods()])), config);
+    this.app = new AppListener(new HttpListener(stacks.json, config.app, log, config, config.json, new RestCalls(this.idl), { isStreaming: (svc, m) => isStreaming(findMethod(this.idl.current, svc, m)?.method), handler: stacks.jsonStream }), new GrpcListener(stacks.grpc, config.app, log, config, new Map<string, LocalMethod | LocalStreamMethod>([...new GrpcHealth(this.idl, this.endpoints, () => this.draining).methods(), ...new GrpcReflection(this.idl).methods()]), { isStreaming: (svc, m) => isStreaming(findMethod(this.idl.current, svc, m)?.method), handler: stacks.stream }), config);
     this.callerListeners = callerListenersFor(config, stacks.callers, log);
     const observer = new InboundObserver(this.metrics, this.accessLog, new Map(config.provide.map((p) => [p.service, p.url])), tracer);
     const revoked = tls && new RevocationGate(tls, this.revocations, log);
@@ -201,4 +202,9 @@ function callerListenersFor(config: SidecarConfig, stackFor: (protocol: string) 
     if (!stack) stacks.set(l.protocol, (stack = stackFor(l.protocol)));
     return new CallerListener(protocol, l.service, stack, config.app, log, config);
   });
+}
+
+/** A client-, server- or bidi-streaming method (the native gRPC listener runs those as streams). */
+function isStreaming(m: MethodModel | undefined): boolean {
+  return m !== undefined && (m.clientStreaming || m.serverStreaming);
 }

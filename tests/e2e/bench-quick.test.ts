@@ -28,7 +28,8 @@ describe('npm run bench -- --quick', () => {
   test('exits 0 with every call answered and prints the tables', () => {
     if (code !== 0) throw new Error(`bench exited ${code}\n${stderr.slice(-3000)}`);
     expect(result.errors).toBe(0);
-    for (const title of ['Throughput', 'Latency at', 'Cost at the fixed rate', 'Conversion per call', 'Goals']) expect(stdout).toContain(title);
+    for (const title of ['Throughput', 'Latency at', 'Cost at the fixed rate', 'Conversion per call', 'Native gRPC server streaming', 'Goals']) expect(stdout).toContain(title);
+    for (const side of ['direct', 'mesh']) expect(result.streaming[side].every((v: number) => positive(v))).toBe(true);
     expect(result.meta).toMatchObject({ cpus: expect.any(Number), node: process.version });
     expect(result.meta.note).toContain('share');
   });

@@ -40,9 +40,9 @@ export interface Mesh {
  * A whole mesh as real processes: nats-server, the control plane, the IDL of `service` pushed
  * (`idl` are the push arguments), a sidecar providing it at `upstream` and a consumer sidecar
  * for `php-app`. The provider itself (a gRPC or Thrift server) is the caller's; `alsoProvide`
- * adds `SVC=URL`s the same provider sidecar fronts.
+ * adds `SVC=URL`s the same provider sidecar fronts; `consumerEnv` is the consumer sidecar's extra environment.
  */
-export async function startMesh(opts: { service: string; idl: string[]; upstream: string; providerApp: string; alsoProvide?: string[]; env?: Record<string, string> }): Promise<Mesh> {
+export async function startMesh(opts: { service: string; idl: string[]; upstream: string; providerApp: string; alsoProvide?: string[]; env?: Record<string, string>; consumerEnv?: Record<string, string> }): Promise<Mesh> {
   const started: Array<{ stop(): Promise<unknown> }> = [];
   const stop = async () => {
     for (const s of started.reverse()) await s.stop();
@@ -57,7 +57,7 @@ export async function startMesh(opts: { service: string; idl: string[]; upstream
     const provide = [`${opts.service}=${opts.upstream}`, ...(opts.alsoProvide ?? [])];
     const provider = await startSidecar(nats.url, opts.providerApp, provide, opts.env);
     started.push(provider.proc);
-    const consumer = await startSidecar(nats.url, 'php-app', [], opts.env);
+    const consumer = await startSidecar(nats.url, 'php-app', [], { ...opts.env, ...opts.consumerEnv });
     started.push(consumer.proc);
     await consumer.proc.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.length === 1, 'the provider in discovery');
     return { nats, cp, provider, consumer, stop };

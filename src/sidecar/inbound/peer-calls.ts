@@ -15,6 +15,8 @@ import type { MethodModel } from '../../idl/model';
 import type { Limits } from '../../config/sidecar-config';
 import { errorReplyFor, type InboundReply, type Provider } from '../../protocol/provider';
 import type { InboundGuard } from './inbound-guard';
+import type { MessageQueue } from '../../transport/grpc/message-queue';
+import type { StreamResponse } from '../../transport/grpc/stream-response';
 
 /** How one wire protocol of the peer listener answers a call; `ref` is its stream (HTTP/2) or stream id (mux). */
 export interface ReplySink<R> {
@@ -22,6 +24,14 @@ export interface ReplySink<R> {
   reply(ref: R, reply: InboundReply, reset: boolean): void;
   /** Refuses the call before anything ran, so the consumer may try another provider. */
   refuse(ref: R): void;
+}
+
+/** How one wire protocol of the peer listener sends a stream's answer before its end (which goes through `ReplySink.reply`). */
+export interface StreamOut {
+  /** The provider's response headers: the stream has started. */
+  start(metadata: Record<string, string>): void;
+  /** Sends one message once the consumer's flow control allows; false: the stream is gone. */
+  send(message: Buffer): Promise<boolean>;
 }
 
 /**
@@ -82,21 +92,50 @@ export class PeerCalls {
 
   /** @internal What the provider answers (or why it was not asked). */
   async handle(call: PeerCall<unknown>, body: Buffer): Promise<InboundReply> {
-    const { provider, service, method, headers } = call;
-    if (!provider) {
-      // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
-      return errorReplyFor(new MeshError('UNAVAILABLE', `this sidecar does not provide ${service}`, { retryable: true }));
-    }
-    const refused = this.guard.admit(call.caller, service, method, call.socket);
-    if (refused) return errorReplyFor(refused);
-    const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
+    const refused = this.refusal(call);
+    if (refused) return refused;
     try {
-      return await provider.call({ service, method, caller: call.identity, model: call.model, path: call.path, headers, body, deadline: Date.now() + timeout, cancel: call.cancel });
+      return await call.provider!.call({ ...this.callOf(call), body });
     } catch (err) {
-      const e = MeshError.from(err);
-      if (e.code === 'INTERNAL') this.log.error({ err, service, method }, 'provider call failed');
-      return errorReplyFor(e);
+      return this.failed(call, err);
     }
+  }
+
+  /** @internal A streaming call: the provider's stream once it starts, or the answer that ends it at once. */
+  async handleStream(call: PeerCall<unknown>, requests: MessageQueue): Promise<StreamResponse | InboundReply> {
+    const refused = this.refusal(call);
+    if (refused) return refused;
+    const provider = call.provider!;
+    if (!provider.stream) {
+      return errorReplyFor(new MeshError('UNIMPLEMENTED', `${call.service}/${call.method} is a streaming method, and its provider here speaks ${provider.protocol}, which serves unary methods only: streaming methods need a gRPC provider`));
+    }
+    try {
+      return await provider.stream({ ...this.callOf(call), requests });
+    } catch (err) {
+      return this.failed(call, err);
+    }
+  }
+
+  /** Why the call may not reach the provider, if it may not. */
+  private refusal(call: PeerCall<unknown>): InboundReply | undefined {
+    if (!call.provider) {
+      // Discovery was stale: nothing ran here, so the consumer may go elsewhere.
+      return errorReplyFor(new MeshError('UNAVAILABLE', `this sidecar does not provide ${call.service}`, { retryable: true }));
+    }
+    const refused = this.guard.admit(call.caller, call.service, call.method, call.socket);
+    return refused && errorReplyFor(refused);
+  }
+
+  private callOf(call: PeerCall<unknown>) {
+    const { service, method, headers } = call;
+    const timeout = Math.min(parseGrpcTimeout(headers['grpc-timeout'] as string | undefined) ?? this.defaultTimeoutMs, maxTimerMs);
+    return { service, method, caller: call.identity, model: call.model, path: call.path, headers, deadline: Date.now() + timeout, cancel: call.cancel };
+  }
+
+  private failed(call: PeerCall<unknown>, err: unknown): InboundReply {
+    const e = MeshError.from(err);
+    if (e.code === 'INTERNAL') this.log.error({ err, service: call.service, method: call.method }, 'provider call failed');
+    return errorReplyFor(e);
   }
 }
 
@@ -145,6 +184,25 @@ export class PeerCall<R> {
       (reply) => this.answer(reply, false),
       (err: unknown) => this.answer(errorReplyFor(MeshError.from(err)), false),
     ).catch((err: unknown) => this.calls.log.error({ err, service: this.service, method: this.method }, 'could not write a peer reply'));
+  }
+
+  /**
+   * A streaming call whose headers are in: the provider's messages go out through `out` as the
+   * consumer's flow control allows, then its status through the sink, as a unary answer's.
+   */
+  runStream(requests: MessageQueue, out: StreamOut): void {
+    this.calls.handleStream(this, requests).then(async (res) => {
+      if (!('messages' in res) || res.status !== 0) {
+        requests.discard();
+        return this.answer(res, false);
+      }
+      out.start(res.metadata);
+      for (let m = await res.messages.next(); m !== undefined; m = await res.messages.next()) {
+        if (!(await out.send(m))) return res.messages.discard();
+      }
+      const end = await res.trailers;
+      this.answer(end, false);
+    }).catch((err: unknown) => this.answer(errorReplyFor(MeshError.from(err)), false));
   }
 
   /** The stream ended or went away: the call leaves the in-flight count and the provider's call is cancelled. */

@@ -6,7 +6,7 @@ import { meshDefaults } from '../../policy/service-policy';
 import type { Breaker } from './breaker';
 import type { LoadStats } from './load-stats';
 import type { LayerEnv } from './layer-env';
-import type { PeerLayer, PeerRequest } from './call';
+import type { AttemptLayer, PeerRequest } from './call';
 import { describeLabels, ProviderPools } from './provider-pool';
 import { leastLoaded, rendezvous, RoundRobin } from './pickers';
 import { appHeader } from './policy-match';
@@ -18,7 +18,7 @@ import { appHeader } from './policy-match';
  * `balance`: round-robin, least-loaded (the default) or hash:<header> (least-loaded when the app
  * sent no such header). It counts the attempt in flight and its latency for least-loaded.
  */
-export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, breaker: Breaker, load: LoadStats, env: Pick<LayerEnv, 'now' | 'random'>): PeerLayer {
+export function balanceLayer(endpoints: SnapshotCell<EndpointsSnapshot>, breaker: Breaker, load: LoadStats, env: Pick<LayerEnv, 'now' | 'random'>): AttemptLayer {
   const pools = new ProviderPools(anyIdlProtocols());
   const roundRobin = new RoundRobin();
   return (next) => async (req) => {

@@ -2,7 +2,7 @@ import { MeshError } from '../../errors/mesh-error';
 import { Code, CodeName } from '../../errors/codes';
 import { meshDefaults } from '../../policy/service-policy';
 import type { Breaker } from './breaker';
-import type { PeerLayer } from './call';
+import type { AttemptLayer } from './call';
 import type { LayerEnv } from './layer-env';
 
 /**
@@ -13,7 +13,7 @@ const failureCodes: ReadonlySet<number> = new Set([Code.UNAVAILABLE, Code.DEADLI
 const failureNames: ReadonlySet<CodeName> = new Set(['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'INTERNAL', 'UNKNOWN']);
 
 /** Feeds each attempt's outcome at the provider the balancer chose to the circuit breaker. */
-export function breakerLayer(breaker: Breaker, env: Pick<LayerEnv, 'now'>): PeerLayer {
+export function breakerLayer(breaker: Breaker, env: Pick<LayerEnv, 'now'>): AttemptLayer {
   return (next) => async (req) => {
     const address = req.endpoint!.address;
     const settings = req.call.policy?.method.breaker ?? meshDefaults.breaker;

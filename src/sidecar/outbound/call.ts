@@ -100,6 +100,11 @@ export type NativeCallHandler = Handler<OutboundCall<Buffer>, NativeReply>;
 export type CallLayer = <B, R>(next: Handler<OutboundCall<B>, R>) => Handler<OutboundCall<B>, R>;
 export type PeerHandler = Handler<PeerRequest, PeerResponse>;
 export type PeerLayer = Layer<PeerRequest, PeerResponse>;
+/**
+ * A peer-level layer that unary and streaming attempts both go through (stream-call.ts): one
+ * instance in both stacks, so the breaker and the load estimates see every call.
+ */
+export type AttemptLayer = <Req extends PeerRequest, Res extends { readonly status: number }>(next: Handler<Req, Res>) => Handler<Req, Res>;
 
 export function compose<Req, Res>(layers: ReadonlyArray<Layer<Req, Res>>, last: Handler<Req, Res>): Handler<Req, Res> {
   return layers.reduceRight<Handler<Req, Res>>((next, layer) => layer(next), last);

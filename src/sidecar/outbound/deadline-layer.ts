@@ -1,5 +1,5 @@
 import { MeshError } from '../../errors/mesh-error';
-import type { CallLayer } from './call';
+import type { CallLayer, OutboundCall } from './call';
 import { maxTimerMs } from '../../timing/timer-cap';
 import type { LayerEnv } from './layer-env';
 
@@ -7,12 +7,14 @@ import type { LayerEnv } from './layer-env';
  * Sets the whole call's deadline, retries included: the method's policy timeout (else the
  * sidecar's default), which a caller's `x-transmesh-timeout-ms` may shorten but never lengthen.
  * Without a policy timeout the caller's header stands as sent. The transports enforce the
- * deadline and pass what is left on as a gRPC deadline.
+ * deadline and pass what is left on as a gRPC deadline. A streaming method has no default
+ * deadline (gRPC's own default): the policy's timeout or the caller's bounds it.
  */
 export function deadlineLayer(defaultTimeoutMs: number, env: Pick<LayerEnv, 'now'>): CallLayer {
   return (next) => async (call) => {
     const policyMs = call.policy?.method.timeoutMs;
-    let ms = policyMs ?? defaultTimeoutMs;
+    // A stream may live for as long as its caller wants: only a policy or the caller gives it a deadline.
+    let ms = policyMs ?? (isStreaming(call) ? maxTimerMs : defaultTimeoutMs);
     if (call.timeoutHeader !== undefined) {
       const asked = Number(call.timeoutHeader);
       if (!/^\d+$/.test(call.timeoutHeader) || asked <= 0) {
@@ -31,4 +33,9 @@ export function deadlineLayer(defaultTimeoutMs: number, env: Pick<LayerEnv, 'now
       throw err;
     }
   };
+}
+
+function isStreaming(call: OutboundCall<unknown>): boolean {
+  const m = call.route?.method;
+  return m !== undefined && (m.clientStreaming || m.serverStreaming);
 }

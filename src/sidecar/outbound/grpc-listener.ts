@@ -12,6 +12,9 @@ import { TimeoutSweep } from '../timeout-sweep';
 import type { NativeCallHandler, NativeReply, OutboundCall } from './call';
 import { grpcErrorTrailers } from './grpc-status';
 import { callerMetadata, timeoutMsOf } from './grpc-metadata';
+import { MessageQueue } from '../../transport/grpc/message-queue';
+import type { StreamCallHandler } from './stream-call';
+import { runNativeStream } from './grpc-stream-call';
 
 const { NGHTTP2_NO_ERROR } = http2.constants;
 
@@ -29,6 +32,12 @@ export interface LocalReplies {
  * message is the call's status.
  */
 export type LocalMethod = (message: Buffer, out: LocalReplies) => void;
+
+/** Streaming methods: which paths are (from the IDL snapshot), and their request path (grpc-stream-call.ts). */
+export interface NativeStreams {
+  isStreaming(service: string, method: string): boolean;
+  readonly handler: StreamCallHandler;
+}
 
 /** A bidirectional-streaming method the sidecar answers itself (server reflection): each request message as it arrives; the caller's half-close ends the call. */
 export interface LocalStreamMethod {
@@ -59,6 +68,7 @@ export class GrpcListener {
     private readonly log: Logger,
     private readonly limits: Limits = defaultLimits,
     private readonly local: ReadonlyMap<string, LocalMethod | LocalStreamMethod> = new Map(),
+    private readonly streams?: NativeStreams,
   ) {
     this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http2.createServer({ settings: { maxConcurrentStreams: limits.maxConcurrentStreams } });
@@ -117,6 +127,7 @@ export class GrpcListener {
     }
     const local = this.local.get(path);
     if (local && typeof local !== 'function') return this.runLocalStream(stream, local, requestId);
+    if (this.streams?.isStreaming(m![1], m![2])) return this.runStream(stream, headers, m![1], m![2], metadata, timeoutHeader, requestId, this.streams.handler);
     this.inFlight.begin();
     const cancel = new CancelToken();
     let answered = false;
@@ -154,27 +165,24 @@ export class GrpcListener {
         answered = true;
         return this.runLocal(stream, local, message, requestId);
       }
-      const call: OutboundCall<Buffer> = {
-        service: m![1],
-        method: m![2],
-        body: message,
-        requestId,
-        caller: this.caller,
-        int64AsNumber: false,
-        timeoutHeader,
-        metadata,
-        headers,
-        cancel,
-        startedAt: performance.now(),
-        deadline: 0,
-        route: undefined,
-        policy: undefined,
-      };
+      const call = this.callOf(m![1], m![2], message, requestId, timeoutHeader, metadata, headers, cancel);
       this.handler(call).then(
         (reply) => answer(reply, undefined),
         (err: unknown) => answer(undefined, err),
       );
     });
+  }
+
+  /** A streaming method of the registry: no body timeout (a stream may be long-lived), its deadline is the call's. */
+  private runStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, service: string, method: string, metadata: Record<string, string>, timeoutHeader: string | undefined, requestId: string, handler: StreamCallHandler): void {
+    this.inFlight.begin();
+    stream.once('close', () => this.inFlight.end());
+    const call = this.callOf(service, method, new MessageQueue(), requestId, timeoutHeader, metadata, headers, new CancelToken());
+    runNativeStream(stream, call, handler, this.limits.maxMessageBytes, this.log);
+  }
+
+  private callOf<B>(service: string, method: string, body: B, requestId: string, timeoutHeader: string | undefined, metadata: Record<string, string>, headers: IncomingHttpHeaders, cancel: CancelToken): OutboundCall<B> {
+    return { service, method, body, requestId, caller: this.caller, int64AsNumber: false, timeoutHeader, metadata, headers, cancel, startedAt: performance.now(), deadline: 0, route: undefined, policy: undefined };
   }
 
   /**

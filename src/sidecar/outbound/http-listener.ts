@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import { writeJsonStream } from './http-stream-writer';
+import type { JsonStreamHandler } from './json-stream';
 import http, { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { MeshError } from '../../errors/mesh-error';
@@ -48,6 +50,8 @@ export class HttpListener {
     private readonly jsonDefaults: JsonOptions = defaultJsonOptions,
     /** The IDL's REST routes; without them only `POST /<service>/<method>` is served. */
     private readonly rest?: RestCalls,
+    /** Streaming methods: which are (from the IDL snapshot), and their request path (http-stream-writer.ts). */
+    private readonly streams?: { isStreaming(service: string, method: string): boolean; readonly handler: JsonStreamHandler },
   ) {
     this.bodyTimeouts = new TimeoutSweep(limits.bodyTimeoutMs);
     this.server = http.createServer(
@@ -198,6 +202,11 @@ export class HttpListener {
         route: undefined,
         policy: undefined,
       };
+      // A Connect caller's streams are Connect's (connect-envelope.ts), not NDJSON.
+      if (!connect && this.streams?.isStreaming(call.service, call.method)) {
+        const sse = /\btext\/event-stream\b/.test(header(req, 'accept') ?? '');
+        return void writeJsonStream(this.streams.handler, call, res, sse, (err) => this.sendError(res, err, requestId)).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the stream'));
+      }
       this.handler(call).then(
         (reply) => {
           if (res.destroyed) return;
@@ -220,7 +229,6 @@ export class HttpListener {
     this.sendError(res, err, requestId, true, payloadTooLargeStatus);
   }
 
-  /** `close`: answer before the body is read, and close the connection rather than read what is left. */
   /** The call's JSON output options: the app's, then `x-transmesh-int64`, then `x-transmesh-json`; a string names an unknown option. */
   private jsonOptionsOf(req: IncomingMessage): JsonOptions | string {
     let json = this.jsonDefaults;

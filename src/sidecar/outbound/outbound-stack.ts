@@ -2,8 +2,8 @@ import type { Metrics } from '../../telemetry/metrics';
 import type { SnapshotCell } from '../../snapshot/snapshot-cell';
 import type { EndpointsSnapshot, IdlSnapshot } from '../../snapshot/snapshots';
 import type { PolicySnapshot } from '../../policy/service-policy';
-import type { H2Client } from '../../transport/grpc/h2-client';
-import { CallHandler, CallLayer, compose, NativeCallHandler, NativeReply, OutboundCall, OutboundReply } from './call';
+import type { H2Client, PeerResponse } from '../../transport/grpc/h2-client';
+import { CallHandler, CallLayer, compose, NativeCallHandler, NativeReply, OutboundCall, OutboundReply, PeerRequest } from './call';
 import type { AccessLog } from '../../telemetry/access-log';
 import type { MeshTracer } from '../tracing/mesh-tracer';
 import { telemetryLayer } from './telemetry-layer';
@@ -13,16 +13,19 @@ import { deadlineLayer } from './deadline-layer';
 import { faultLayer } from './fault-layer';
 import { subsetLayer } from './subset-layer';
 import { convertLayer } from './convert-layer';
-import { passThroughLayer } from './pass-through-layer';
 import { callerLayer, type CallerCallHandler } from './caller-layer';
 import type { CallerMessage } from '../../protocol/native-callers';
+import { passThroughLayer, streamPassThroughLayer } from './pass-through-layer';
+import type { PeerStreamRequest, StreamCall, StreamCallHandler, StreamingPeers } from './stream-call';
+import type { StreamResponse } from '../../transport/grpc/stream-response';
 import { retryLayer } from './retry-layer';
 import { balanceLayer } from './balance-layer';
 import { breakerLayer } from './breaker-layer';
 import { Breaker } from './breaker';
 import { LoadStats } from './load-stats';
 import { LayerEnv, realEnv } from './layer-env';
-import { peerTransport } from './peer-transport';
+import { peerStreamTransport, peerTransport } from './peer-transport';
+import { streamConvertLayer, type JsonStreamHandler } from './json-stream';
 import { quotaLayer } from './quota-layer';
 import type { QuotaLedger } from '../limits/quota-ledger';
 import { LimitMetrics } from '../limits/limit-metrics';
@@ -32,7 +35,8 @@ export interface OutboundDeps {
   readonly endpoints: SnapshotCell<EndpointsSnapshot>;
   readonly policies: SnapshotCell<PolicySnapshot>;
   readonly metrics: Metrics;
-  readonly peers: Pick<H2Client, 'call'>;
+  /** The peer hop's client; without `stream` streaming calls are UNIMPLEMENTED (tests' stubs). */
+  readonly peers: Pick<H2Client, 'call'> & Partial<StreamingPeers>;
   readonly defaultTimeoutMs: number;
   readonly accessLog: AccessLog;
   /** Present only when tracing is configured; without it no trace layer is composed. */
@@ -51,6 +55,10 @@ export interface OutboundStacks {
   readonly grpc: NativeCallHandler;
   /** The request path of a protocol's native callers on listeners of their own (`--thrift-listen`); compose it once at start. */
   readonly callers: (protocol: string) => CallerCallHandler;
+  /** Native gRPC callers' streaming methods (client, server, bidi): no retry layer. */
+  readonly stream: StreamCallHandler;
+  /** HTTP/JSON callers' streaming methods (NDJSON and SSE, json-stream.ts). */
+  readonly jsonStream: JsonStreamHandler;
 }
 
 /** The HTTP/JSON callers' request path alone (tests, bench). */
@@ -81,10 +89,11 @@ export function outboundStacks(deps: OutboundDeps): OutboundStacks {
   deps.policies.onSwap(showRevisions);
   // The quota layer under retry: every attempt is a call and counts (docs/policy.md).
   const quota = deps.quotas ? [quotaLayer(deps.quotas.ledger, deps.quotas.metrics)] : [];
-  const peer = compose(
-    [retryLayer(env, policyMetrics), ...quota, balanceLayer(deps.endpoints, breaker, load, env), breakerLayer(breaker, env)],
-    peerTransport(deps.peers),
-  );
+  // One instance of each attempt layer in both stacks: the breaker and the load see streams too.
+  const attempt = [...quota, balanceLayer(deps.endpoints, breaker, load, env), breakerLayer(breaker, env)];
+  const peer = compose<PeerRequest, PeerResponse>([retryLayer(env, policyMetrics), ...attempt], peerTransport(deps.peers));
+  // Streams are never retried (the contract): a message sent cannot be taken back.
+  const peerStream = compose<PeerStreamRequest, StreamResponse>(attempt, peerStreamTransport(deps.peers));
   const traced = deps.tracer ? [traceLayer(deps.tracer)] : [];
   const callLayers = (route: CallLayer): CallLayer[] => [telemetryLayer(deps.metrics, deps.accessLog), ...traced, route, deadlineLayer(deps.defaultTimeoutMs, env), faultLayer(env, policyMetrics), subsetLayer(env, policyMetrics)];
   return {
@@ -93,5 +102,7 @@ export function outboundStacks(deps: OutboundDeps): OutboundStacks {
     grpc: compose<OutboundCall<Buffer>, NativeReply>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), passThroughLayer(peer, 'grpc')),
     // Names the IDL does not know are UNIMPLEMENTED, as for gRPC callers.
     callers: (protocol) => compose<OutboundCall<CallerMessage>, Buffer | undefined>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), callerLayer(peer, protocol)),
+    jsonStream: compose<OutboundCall, StreamResponse>(callLayers(routeLayer(deps.idl, deps.policies)), streamConvertLayer(peerStream)),
+    stream: compose<StreamCall, StreamResponse>(callLayers(routeLayer(deps.idl, deps.policies, 'UNIMPLEMENTED')), streamPassThroughLayer(peerStream, 'grpc')),
   };
 }

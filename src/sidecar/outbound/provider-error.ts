@@ -8,7 +8,7 @@ import { PeerHeaders } from '../../protocol/peer-headers';
  * as the caller's edge shows them (JSON for HTTP/JSON callers), the raw details, its metadata,
  * and the retry-after of a quota or rate-limit refusal by the provider sidecar.
  */
-export function providerError(res: PeerResponse, details: readonly unknown[]): MeshError {
+export function providerError(res: Pick<PeerResponse, 'status' | 'message' | 'detailsBin' | 'metadata' | 'headers'>, details: readonly unknown[]): MeshError {
   const retryAfter = res.headers[PeerHeaders.retryAfter];
   const retryAfterSeconds = retryAfter === undefined ? undefined : Number(retryAfter) || 1;
   return new MeshError(codeName(res.status), res.message, { details, metadata: res.metadata, detailsBin: res.detailsBin, retryAfterSeconds });

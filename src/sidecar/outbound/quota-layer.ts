@@ -3,8 +3,7 @@ import { quotaId } from '../../policy/quota-lease';
 import type { Quota } from '../../policy/service-policy';
 import type { LimitMetrics } from '../limits/limit-metrics';
 import type { QuotaLedger } from '../limits/quota-ledger';
-import type { PeerResponse } from '../../transport/grpc/h2-client';
-import type { OutboundCall, PeerHandler, PeerLayer, PeerRequest } from './call';
+import type { AttemptLayer, Handler, OutboundCall, PeerRequest } from './call';
 
 /**
  * Mesh-wide quotas (docs/policy.md, Quotas), at the consumer sidecar: every quota of the service's
@@ -15,7 +14,7 @@ import type { OutboundCall, PeerHandler, PeerLayer, PeerRequest } from './call';
  * layer never retries it and the breaker, below, never sees it.
  * With several matching quotas, those checked before the one that refuses keep the call counted.
  */
-export function quotaLayer(ledger: QuotaLedger, metrics: LimitMetrics): PeerLayer {
+export function quotaLayer(ledger: QuotaLedger, metrics: LimitMetrics): AttemptLayer {
   // quotaId hashes the methods: once per compiled quota, not per call.
   const ids = new WeakMap<Quota, string>();
   const idOf = (q: Quota) => {
@@ -29,7 +28,7 @@ export function quotaLayer(ledger: QuotaLedger, metrics: LimitMetrics): PeerLaye
     return checkFrom(req, quotas, 0, next);
   };
 
-  function checkFrom(req: PeerRequest, quotas: readonly Quota[], from: number, next: PeerHandler): Promise<PeerResponse> {
+  function checkFrom<Req extends PeerRequest, Res>(req: Req, quotas: readonly Quota[], from: number, next: Handler<Req, Res>): Promise<Res> {
     const call = req.call;
     for (let i = from; i < quotas.length; i++) {
       const q = quotas[i];

@@ -7,11 +7,15 @@ import type { CancelToken } from '../../timing/cancel-token';
 import { CorkedWriter } from './corked-writer';
 import { decodeMessage, encodeFrame, encodeMessageFrame, FrameDecoder, FrameType, maxFrameBytes, muxAlpn, muxMagic } from './mux-frame';
 import { H2Client, type H2ClientOptions, type PeerResponse, type PeerTls, toResponse, unavailable, defaultH2ClientOptions } from '../../transport/grpc/h2-client';
+import type { MessageQueue } from '../../transport/grpc/message-queue';
+import type { StreamResponse } from '../../transport/grpc/stream-response';
+import { ClientFlow, type FlowConnection } from './mux-client-stream';
 
 const maxStreamId = 0xffff_ffff;
 
 /** How a connection hands a call to HTTP/2 when its peer turns out to speak nothing else. */
 type OverH2 = (headers: OutgoingHttpHeaders, message: Uint8Array, deadline: number, cancel: CancelToken | undefined) => Promise<PeerResponse>;
+type StreamOverH2 = (headers: OutgoingHttpHeaders, requests: MessageQueue, deadline: number, cancel: CancelToken | undefined) => Promise<StreamResponse>;
 
 interface Pending {
   readonly id: number;
@@ -34,6 +38,8 @@ interface Pending {
  */
 export class MuxPeerClient {
   private readonly conns = new Map<string, MuxConnection>();
+  /** Streaming calls get their own connection per peer: bulk messages never queue ahead of unary answers. */
+  private readonly streamConns = new Map<string, MuxConnection>();
   private readonly h2Peers = new Set<string>();
   private readonly h2: H2Client;
 
@@ -49,12 +55,20 @@ export class MuxPeerClient {
     return this.connection(authority).call(headers, message, deadline, cancel);
   }
 
+  /** A streaming call (client, server or bidi), in the mux framing's stream frames or over HTTP/2 to an older peer. */
+  stream(authority: string, headers: OutgoingHttpHeaders, requests: MessageQueue, deadline: number, cancel?: CancelToken): Promise<StreamResponse> {
+    if (this.h2Peers.has(authority)) return this.h2.stream(authority, headers, requests, deadline, cancel);
+    return this.connection(authority, this.streamConns).stream(headers, requests, deadline, cancel);
+  }
+
   /** Closes connections to peers no longer in the endpoints snapshot (their calls finish first). */
   retain(addresses: ReadonlySet<string>): void {
-    for (const [authority, c] of this.conns) {
-      if (addresses.has(authority)) continue;
-      this.conns.delete(authority);
-      c.close();
+    for (const conns of [this.conns, this.streamConns]) {
+      for (const [authority, c] of conns) {
+        if (addresses.has(authority)) continue;
+        conns.delete(authority);
+        c.close();
+      }
     }
     for (const a of this.h2Peers) if (!addresses.has(a)) this.h2Peers.delete(a);
     this.h2.retain(addresses);
@@ -62,34 +76,38 @@ export class MuxPeerClient {
 
   /** Open connections (both protocols), for tests and the debug endpoint. */
   get sessionCount(): number {
-    return this.conns.size + this.h2.sessionCount;
+    return this.conns.size + this.streamConns.size + this.h2.sessionCount;
   }
 
   close(): void {
-    for (const c of this.conns.values()) c.close();
+    for (const c of [...this.conns.values(), ...this.streamConns.values()]) c.close();
     this.conns.clear();
+    this.streamConns.clear();
     this.h2.close();
   }
 
-  private connection(authority: string): MuxConnection {
-    const existing = this.conns.get(authority);
+  private connection(authority: string, conns = this.conns): MuxConnection {
+    const existing = conns.get(authority);
     if (existing?.usable) return existing;
     const overH2: OverH2 = (h, m, d, cancel) => this.h2.call(authority, h, m, d, cancel);
-    const c = new MuxConnection(authority, this.opts, this.tls?.(authority), overH2, (h2) => {
-      if (this.conns.get(authority) === c) this.conns.delete(authority);
+    const streamOverH2: StreamOverH2 = (h, r, d, cancel) => this.h2.stream(authority, h, r, d, cancel);
+    const c = new MuxConnection(authority, this.opts, this.tls?.(authority), overH2, streamOverH2, (h2) => {
+      if (conns.get(authority) === c) conns.delete(authority);
       if (h2) this.h2Peers.add(authority);
     });
-    this.conns.set(authority, c);
+    conns.set(authority, c);
     return c;
   }
 }
 
 /** One connection to a provider sidecar, carrying many calls at once. */
-class MuxConnection {
+class MuxConnection implements FlowConnection {
   private readonly socket: net.Socket;
   private readonly out: CorkedWriter;
   private readonly decoder: FrameDecoder;
   private readonly streams = new Map<number, Pending>();
+  /** Streaming calls (a connection of the client's `streamConns`). */
+  private readonly flows = new Map<number, ClientFlow>();
   private nextId = 1;
   /** The server's magic came back: frames may be written. */
   private ready = false;
@@ -103,10 +121,11 @@ class MuxConnection {
   private greeting: Buffer = Buffer.alloc(0);
 
   constructor(
-    private readonly authority: string,
+    readonly authority: string,
     private readonly opts: H2ClientOptions,
     tlsOptions: ConnectionOptions | undefined,
     private readonly overH2: OverH2,
+    private readonly streamOverH2: StreamOverH2,
     /** Told once when the connection may take no new call; `h2`: the peer speaks HTTP/2 only. */
     private readonly forget: (h2: boolean) => void,
   ) {
@@ -132,7 +151,7 @@ class MuxConnection {
     this.socket.on('close', () => this.fail(new Error('connection closed')));
     // No traffic for idleTimeoutMs: closed (calls in flight keep it open until they end).
     this.socket.setTimeout(opts.idleTimeoutMs, () => {
-      if (this.streams.size === 0) this.close();
+      if (this.busy === 0) this.close();
     });
     // A peer that vanished without a FIN would hang every call on it until its deadline; an
     // unanswered PING finds it within one interval.
@@ -180,11 +199,56 @@ class MuxConnection {
     });
   }
 
+  get maxMessageBytes(): number {
+    return this.opts.maxMessageBytes;
+  }
+
+  /** Calls in flight, unary and streaming. */
+  private get busy(): number {
+    return this.streams.size + this.flows.size;
+  }
+
+  stream(headers: OutgoingHttpHeaders, requests: MessageQueue, deadline: number, cancel: CancelToken | undefined): Promise<StreamResponse> {
+    return new Promise((resolve, reject) => {
+      const budgetMs = deadline - Date.now();
+      if (budgetMs <= 0) return reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
+      const id = this.nextId;
+      this.nextId += 2;
+      const flow = new ClientFlow(id, deadline, budgetMs, this, headers, requests, cancel, resolve, reject);
+      if (cancel && !cancel.set(() => flow.abandon(new MeshError('CANCELLED', 'the caller went away')))) {
+        return reject(new MeshError('CANCELLED', 'the caller went away'));
+      }
+      this.flows.set(id, flow);
+      if (this.ready) this.startFlow(flow);
+      if (deadline < this.timerAt) this.arm(deadline);
+      if (this.nextId > maxStreamId) this.close();
+    });
+  }
+
+  send(frame: Buffer): void {
+    this.out.write(frame);
+  }
+
+  forgetFlow(id: number): void {
+    if (!this.flows.delete(id) || this.busy > 0) return;
+    clearTimeout(this.timer);
+    this.timerAt = Infinity;
+    if (this.goneAway) this.socket.end();
+  }
+
+  private startFlow(flow: ClientFlow): void {
+    try {
+      flow.start();
+    } catch (err) {
+      flow.fail(MeshError.from(err));
+    }
+  }
+
   /** Stops taking calls; those in flight finish, then the connection closes. */
   close(): void {
     this.goneAway = true;
     this.detach(false);
-    if (this.streams.size === 0) this.socket.end();
+    if (this.busy === 0) this.socket.end();
   }
 
   private receive(c: Buffer): void {
@@ -202,6 +266,7 @@ class MuxConnection {
         if (p.frame) this.out.write(p.frame);
         p.frame = undefined;
       }
+      for (const f of [...this.flows.values()]) this.startFlow(f);
       if (!c.length) return;
     }
     try {
@@ -240,12 +305,20 @@ class MuxConnection {
       case FrameType.pong:
         this.awaitingPong = false;
         return;
+      case FrameType.headers:
+      case FrameType.data:
+      case FrameType.end:
+      case FrameType.window:
+        // A stream cancelled or ended here may still have frames on the way: they are dropped.
+        return this.flows.get(id)?.onFrame(type, payload);
       default:
         throw new MeshError('INTERNAL', `frame type ${type} is not for a client`);
     }
   }
 
   private onOversize(type: number, id: number, length: number): void {
+    const flow = type === FrameType.data ? this.flows.get(id) : undefined;
+    if (flow) return flow.abandon(new MeshError('RESOURCE_EXHAUSTED', `${this.authority}: a message frame of ${length} bytes is over the limit for ${this.opts.maxMessageBytes}-byte messages (TRANSMESH_MAX_MESSAGE_BYTES)`));
     const p = this.streams.get(id);
     if (type !== FrameType.response || !p) return void this.socket.destroy(new Error(`${this.authority} sent a ${length}-byte frame`));
     this.settle(p, new MeshError('RESOURCE_EXHAUSTED', `${this.authority}: response frame of ${length} bytes is over the limit for ${this.opts.maxMessageBytes}-byte messages (TRANSMESH_MAX_MESSAGE_BYTES)`));
@@ -258,7 +331,10 @@ class MuxConnection {
     for (const p of this.streams.values()) {
       if (p.id > lastId) this.settle(p, unavailable(this.authority, new Error('the provider sidecar is draining'), true));
     }
-    if (this.streams.size === 0) this.socket.end();
+    for (const f of [...this.flows.values()]) {
+      if (f.id > lastId) f.fail(unavailable(this.authority, new Error('the provider sidecar is draining'), true));
+    }
+    if (this.busy === 0) this.socket.end();
   }
 
   /** The caller gave up (cancel or deadline): CANCEL tells the provider, which stops the call. */
@@ -273,7 +349,7 @@ class MuxConnection {
     p.cancel?.set(undefined);
     if (err) p.reject(err);
     else p.resolve(response!);
-    if (this.streams.size > 0) return;
+    if (this.busy > 0) return;
     // Nothing out: no timer keeps the process up for a deadline nobody waits on.
     clearTimeout(this.timer);
     this.timerAt = Infinity;
@@ -292,9 +368,10 @@ class MuxConnection {
     this.timer = undefined;
     const now = Date.now();
     let next = Infinity;
-    for (const p of this.streams.values()) {
-      if (p.deadline <= now) this.abandon(p, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${Math.round(p.budgetMs)} ms`));
-      else if (p.deadline < next) next = p.deadline;
+    for (const p of [...this.streams.values(), ...this.flows.values()]) {
+      if (p.deadline > now) next = Math.min(next, p.deadline);
+      else if (p instanceof ClientFlow) p.abandon(new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${Math.round(p.budgetMs)} ms`));
+      else this.abandon(p, new MeshError('DEADLINE_EXCEEDED', `deadline exceeded after ${Math.round(p.budgetMs)} ms`));
     }
     if (next < Infinity) this.arm(next);
   }
@@ -310,6 +387,12 @@ class MuxConnection {
       p.cancel?.set(undefined);
       p.resolve(this.overH2(p.headers, p.message, p.deadline, p.cancel));
     }
+    const flows = [...this.flows.values()];
+    this.flows.clear();
+    for (const f of flows) {
+      f.cancel?.set(undefined);
+      f.handOver(this.streamOverH2(f.headers, f.requests, f.deadline, f.cancel));
+    }
     this.socket.destroy();
   }
 
@@ -319,6 +402,7 @@ class MuxConnection {
     clearTimeout(this.timer);
     // Calls never written (the connection did not come up) provably never reached the peer.
     for (const p of this.streams.values()) this.settle(p, unavailable(this.authority, err, !!p.frame || !this.ready));
+    for (const f of [...this.flows.values()]) f.fail(unavailable(this.authority, err, f.waiting));
   }
 
   private detach(h2: boolean): void {

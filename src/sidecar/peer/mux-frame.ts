@@ -26,7 +26,27 @@ export const FrameType = {
   goaway: 6,
   /** Server → client: this stream was not taken (a cap was reached); nothing ran. */
   refused: 7,
+  /** Client → server: a streaming call starts; header block only (as REQUEST's), the messages follow as DATA. */
+  open: 8,
+  /** Either way on a streaming call: one message in gRPC's 5-byte framing; the sender needs credit (WINDOW). */
+  data: 9,
+  /** Client → server: the caller sent its last message. */
+  halfClose: 10,
+  /** Server → client: the provider's response headers; the stream has started. */
+  headers: 11,
+  /** Server → client: the stream's end: header block with grpc-status and the trailing metadata (alone: trailers-only). */
+  end: 12,
+  /** Either way on a streaming call: u32 more bytes of DATA the sender may send. */
+  window: 13,
 } as const;
+
+/**
+ * Each side of a streaming call starts with this much credit for DATA it sends (each message
+ * costs its length + 5). A side may send while its credit is above zero, so one message may
+ * overshoot: a receiver holds at most this plus one message per stream and direction, and
+ * grants credit back (WINDOW) as its reader takes messages, half a window at a time.
+ */
+export const streamWindowBytes = 256 * 1024;
 
 export const frameHeaderBytes = 9;
 /** Caps on a header block, checked while decoding: no peer makes this side hold more. */
@@ -99,6 +119,55 @@ export function encodeFrame(type: number, id: number, payload?: Uint8Array): Buf
   out.writeUInt32BE(id, 5);
   if (payload) out.set(payload, frameHeaderBytes);
   return out;
+}
+
+/** A DATA frame: one message with its gRPC prefix. */
+export function encodeData(id: number, message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(frameHeaderBytes + grpcPrefixBytes + message.length);
+  out.writeUInt32BE(grpcPrefixBytes + message.length, 0);
+  out[4] = FrameType.data;
+  out.writeUInt32BE(id, 5);
+  out[frameHeaderBytes] = 0;
+  out.writeUInt32BE(message.length, frameHeaderBytes + 1);
+  out.set(message, frameHeaderBytes + grpcPrefixBytes);
+  return out;
+}
+
+/** A frame that is a header block alone (OPEN, HEADERS, END). */
+export function encodeHeadersFrame(type: number, id: number, headers: Readonly<Record<string, unknown>>): Buffer {
+  const block = writeHeaderBlock(headers);
+  const out = Buffer.allocUnsafe(frameHeaderBytes + block);
+  out.writeUInt32BE(block, 0);
+  out[4] = type;
+  out.writeUInt32BE(id, 5);
+  scratch.copy(out, frameHeaderBytes, 0, block);
+  return out;
+}
+
+export function encodeWindow(id: number, bytes: number): Buffer {
+  const out = encodeFrame(FrameType.window, id, Buffer.alloc(4));
+  out.writeUInt32BE(bytes, frameHeaderBytes);
+  return out;
+}
+
+/**
+ * The message of a DATA frame, checked: exactly one uncompressed gRPC message of at most
+ * `maxMessageBytes`. Throws a MeshError: RESOURCE_EXHAUSTED over the limit, INTERNAL otherwise.
+ */
+export function decodeData(payload: Buffer, maxMessageBytes: number): Buffer {
+  if (payload.length < grpcPrefixBytes || payload[0] !== 0) throw malformed('DATA is not one uncompressed gRPC message');
+  const len = payload.readUInt32BE(1);
+  if (len > maxMessageBytes) throw new MeshError('RESOURCE_EXHAUSTED', `message of ${len} bytes is over the ${maxMessageBytes}-byte limit (TRANSMESH_MAX_MESSAGE_BYTES)`);
+  if (len !== payload.length - grpcPrefixBytes) throw malformed('DATA length does not match its gRPC prefix');
+  return payload.subarray(grpcPrefixBytes);
+}
+
+/** The credit of a WINDOW frame; a malformed one (not 4 bytes, or zero) throws. */
+export function decodeWindow(payload: Buffer): number {
+  if (payload.length !== 4) throw malformed('WINDOW is not 4 bytes');
+  const n = payload.readUInt32BE(0);
+  if (n === 0) throw malformed('WINDOW of 0 bytes');
+  return n;
 }
 
 export function encodeGoaway(lastId: number): Buffer {

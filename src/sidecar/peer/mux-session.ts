@@ -7,14 +7,17 @@ import { decodeMessage, encodeFrame, encodeGoaway, encodeMessageFrame, FrameDeco
 import type { PeerCall, PeerCalls, ReplySink } from '../inbound/peer-calls';
 import { replyHeaders } from './peer-reply';
 import { errorReplyFor, type InboundReply } from '../../protocol/provider';
+import { flowSink, ServerFlow, type FlowSession } from './mux-server-stream';
 
 /**
  * One consumer sidecar's connection to the peer listener in the mux framing (docs/architecture.md):
  * REQUEST frames become calls through the same PeerCalls as HTTP/2 streams, answers go back as
  * RESPONSE frames batched per tick, CANCEL cancels, and close() drains with a GOAWAY.
  */
-export class MuxSession implements ReplySink<number> {
+export class MuxSession implements ReplySink<number>, FlowSession {
   private readonly streams = new Map<number, PeerCall<number>>();
+  /** Streaming calls (OPEN … END). */
+  private readonly flows = new Map<number, ServerFlow>();
   private readonly out: CorkedWriter;
   private readonly decoder: FrameDecoder;
   private lastId = 0;
@@ -41,11 +44,12 @@ export class MuxSession implements ReplySink<number> {
       clearTimeout(this.bodyTimer);
       for (const call of this.streams.values()) call.close();
       this.streams.clear();
+      for (const flow of [...this.flows.values()]) flow.cancelled();
       onClose();
     });
     // An idle connection (no call, no PING) is closed with a GOAWAY, so a call crossing it is retried, not lost.
     socket.setTimeout(limits.idleTimeoutMs, () => {
-      if (this.streams.size === 0) this.close();
+      if (this.busy === 0) this.close();
     });
     if (initial.length) this.receive(initial);
   }
@@ -55,7 +59,24 @@ export class MuxSession implements ReplySink<number> {
     if (this.draining) return;
     this.draining = true;
     this.out.write(encodeGoaway(this.lastId));
-    if (this.streams.size === 0) this.end();
+    if (this.busy === 0) this.end();
+  }
+
+  /** Calls in flight, unary and streaming. */
+  private get busy(): number {
+    return this.streams.size + this.flows.size;
+  }
+
+  send(frame: Buffer): void {
+    this.out.write(frame);
+  }
+
+  flowDone(id: number): void {
+    const flow = this.flows.get(id);
+    if (!flow) return;
+    this.flows.delete(id);
+    flow.call?.close();
+    if (this.draining && this.busy === 0) this.end();
   }
 
   reply(id: number, reply: InboundReply): void {
@@ -106,8 +127,17 @@ export class MuxSession implements ReplySink<number> {
     switch (type) {
       case FrameType.request:
         return this.onRequest(id, payload);
-      case FrameType.cancel:
-        return this.done(id);
+      case FrameType.cancel: {
+        const flow = this.flows.get(id);
+        return flow ? flow.cancelled() : this.done(id);
+      }
+      case FrameType.open:
+        return this.onOpen(id, payload);
+      case FrameType.data:
+      case FrameType.halfClose:
+      case FrameType.window:
+        // A stream already ended here may still have frames on the way: they are dropped.
+        return this.flows.get(id)?.onFrame(type, payload);
       case FrameType.ping:
         return this.out.write(encodeFrame(FrameType.pong, id, payload));
       case FrameType.pong:
@@ -117,9 +147,23 @@ export class MuxSession implements ReplySink<number> {
     }
   }
 
+  /** A streaming call: its messages follow as DATA; the provider's answer goes back through the flow. */
+  private onOpen(id: number, payload: Buffer): void {
+    if (id <= this.lastId || id === 0) throw new MeshError('INTERNAL', `stream id ${id} reused`);
+    if (this.draining || this.busy >= this.calls.limits.maxConcurrentStreams) return this.refuse(id);
+    this.lastId = id;
+    const { headers } = decodeMessage(payload);
+    const flow = new ServerFlow(id, this, this.calls.limits.maxMessageBytes);
+    this.flows.set(id, flow);
+    const call = this.calls.open(flow, flowSink, headers as IncomingHttpHeaders, this.socket);
+    if (!call) return;
+    flow.call = call;
+    call.runStream(flow.requests, flow);
+  }
+
   private onRequest(id: number, payload: Buffer): void {
     if (id <= this.lastId || id === 0) throw new MeshError('INTERNAL', `stream id ${id} reused`);
-    if (this.draining || this.streams.size >= this.calls.limits.maxConcurrentStreams) return this.refuse(id);
+    if (this.draining || this.busy >= this.calls.limits.maxConcurrentStreams) return this.refuse(id);
     this.lastId = id;
     const { headers, body } = decodeMessage(payload);
     const call = this.calls.open(id, this, headers as IncomingHttpHeaders, this.socket);
@@ -140,6 +184,8 @@ export class MuxSession implements ReplySink<number> {
 
   /** Refused from the frame header alone: the payload is skipped as it comes, never held. */
   private onOversize(type: number, id: number, length: number): void {
+    const flow = type === FrameType.data ? this.flows.get(id) : undefined;
+    if (flow) return flow.reject(new MeshError('RESOURCE_EXHAUSTED', `a message frame of ${length} bytes is over the limit for ${this.calls.limits.maxMessageBytes}-byte messages (TRANSMESH_MAX_MESSAGE_BYTES)`));
     if (type !== FrameType.request || this.socket.destroyed) {
       this.socket.destroy();
       return;
@@ -157,7 +203,7 @@ export class MuxSession implements ReplySink<number> {
     if (!call) return;
     this.streams.delete(id);
     call.close();
-    if (this.draining && this.streams.size === 0) this.end();
+    if (this.draining && this.busy === 0) this.end();
   }
 
   private end(): void {

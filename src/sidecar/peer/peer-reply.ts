@@ -5,7 +5,7 @@ import type { InboundReply } from '../../protocol/provider';
 const empty = new Uint8Array(0);
 
 /** grpc-status, grpc-message and grpc-status-details-bin of an answer. */
-function statusHeaders(r: InboundReply, into: Record<string, string>): Record<string, string> {
+export function statusHeaders(r: InboundReply, into: Record<string, string>): Record<string, string> {
   into['grpc-status'] = String(r.status);
   if (r.message) into['grpc-message'] = encodeGrpcMessage(r.message);
   if (r.detailsBin) into['grpc-status-details-bin'] = r.detailsBin;

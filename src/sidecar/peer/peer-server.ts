@@ -16,6 +16,7 @@ import { writeReply } from './peer-reply';
 import { inboundGuard, type InboundGuard } from '../inbound/inbound-guard';
 import { PeerCalls, ReplySink } from '../inbound/peer-calls';
 import { MuxSession } from './mux-session';
+import { endStream, runH2PeerStream } from './h2-peer-stream';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
 /** The first byte of every HTTP/2 connection (`PRI * HTTP/2.0`, RFC 9113 3.4); the mux magic starts otherwise. */
@@ -130,6 +131,8 @@ export class PeerServer {
     const call = this.calls.open(stream, h2Sink, headers, stream.session?.socket);
     if (!call) return;
     stream.once('close', () => call.close());
+    const model = call.model;
+    if (model && (model.clientStreaming || model.serverStreaming)) return runH2PeerStream(stream, call, this.limits.maxMessageBytes);
     const body = new FrameCollector(this.limits.maxMessageBytes);
     const answer = (reply: InboundReply, reset: boolean) => {
       clearTimeout(bodyTimer);
@@ -162,6 +165,8 @@ export class PeerServer {
 /** HTTP/2's answers: HEADERS (+ DATA + trailers) on the stream, or RST_STREAM. */
 const h2Sink: ReplySink<ServerHttp2Stream> = {
   reply(stream, reply, reset) {
+    // A stream that has started (its headers went) ends with trailers.
+    if (stream.headersSent) return endStream(stream, reply);
     writeReply(stream, reply);
     // Answered before the body ended: the rest is not wanted (RST_STREAM NO_ERROR, as RFC 9113 8.1 says).
     if (reset) stream.close(NGHTTP2_NO_ERROR);

@@ -74,10 +74,14 @@ export function decodeGrpcMessage(raw: string | string[] | undefined): string {
   }
 }
 
-/** grpc-timeout for a number of milliseconds (at most 8 digits, as the spec says). */
+/**
+ * grpc-timeout for a number of milliseconds (at most 8 digits, as the spec says). Seconds round
+ * down: a receiver's timer (Node's, grpc-js's) holds at most 2^31-1 ms, and rounding up the
+ * longest deadline (a stream's, which has none by default) would overflow it into an instant one.
+ */
 export function grpcTimeout(ms: number): string {
   const v = Math.max(1, Math.ceil(ms));
-  return v < 1e8 ? `${v}m` : `${Math.ceil(v / 1000)}S`;
+  return v < 1e8 ? `${v}m` : `${Math.floor(v / 1000)}S`;
 }
 
 export function parseGrpcTimeout(raw: string | undefined): number | undefined {

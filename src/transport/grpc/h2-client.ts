@@ -4,6 +4,9 @@ import { collectMetadata } from './metadata';
 import { decodeGrpcMessage, frame, FrameCollector, unframe } from './grpc-frame';
 import type { CancelToken } from '../../timing/cancel-token';
 import { closeWhenIdle } from '../idle-close';
+import type { MessageQueue } from './message-queue';
+import type { StreamResponse } from './stream-response';
+import { runH2Stream } from './h2-stream';
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = http2.constants;
 
@@ -70,18 +73,8 @@ export class H2Client {
     return new Promise((resolve, reject) => {
       const remaining = deadline - Date.now();
       if (remaining <= 0) return reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
-      let stream: ClientHttp2Stream;
-      try {
-        const session = this.session(authority);
-        stream = session.request(headers, { endStream: false });
-        this.trackers.get(session)?.(stream);
-      } catch (err) {
-        // A session going away (GOAWAY seen, not yet closed) throws before anything is sent; a
-        // header HTTP/2 refuses (hop-by-hop) is the caller's mistake, and no other peer would take it.
-        const code = (err as { code?: string })?.code ?? '';
-        if (notSentCodes.has(code)) return reject(unavailable(authority, err, true));
-        return reject(new MeshError('INTERNAL', `the call could not be sent: ${(err as Error).message}`));
-      }
+      const stream = this.request(authority, headers);
+      if (stream instanceof MeshError) return reject(stream);
       let resHeaders: IncomingHttpHeaders | undefined;
       let trailers: IncomingHttpHeaders | undefined;
       let done = false;
@@ -132,6 +125,17 @@ export class H2Client {
     });
   }
 
+  /**
+   * A streaming call (client, server or bidi): request messages are taken from `requests` as
+   * HTTP/2 accepts them; resolves when the response headers arrive (h2-stream.ts).
+   */
+  stream(authority: string, headers: OutgoingHttpHeaders, requests: MessageQueue, deadline: number, cancel?: CancelToken): Promise<StreamResponse> {
+    if (deadline - Date.now() <= 0) return Promise.reject(new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded before the call was sent'));
+    const stream = this.request(authority, headers);
+    if (stream instanceof MeshError) return Promise.reject(stream);
+    return runH2Stream(stream, authority, requests, deadline, cancel, this.opts.maxMessageBytes);
+  }
+
   /** Closes sessions to peers no longer in the endpoints snapshot (they drain their streams first). */
   retain(addresses: ReadonlySet<string>): void {
     for (const [authority, s] of this.sessions) {
@@ -149,6 +153,22 @@ export class H2Client {
   close(): void {
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
+  }
+
+  /** A new stream, or why none could be opened. */
+  private request(authority: string, headers: OutgoingHttpHeaders): ClientHttp2Stream | MeshError {
+    try {
+      const session = this.session(authority);
+      const stream = session.request(headers, { endStream: false });
+      this.trackers.get(session)?.(stream);
+      return stream;
+    } catch (err) {
+      // A session going away (GOAWAY seen, not yet closed) throws before anything is sent; a
+      // header HTTP/2 refuses (hop-by-hop) is the caller's mistake, and no other peer would take it.
+      const code = (err as { code?: string })?.code ?? '';
+      if (notSentCodes.has(code)) return unavailable(authority, err, true);
+      return new MeshError('INTERNAL', `the call could not be sent: ${(err as Error).message}`);
+    }
   }
 
   private session(authority: string): ClientHttp2Session {
