@@ -20,6 +20,8 @@ export interface ConnectCall {
   readonly timeoutHeader: string | undefined;
   /** The message of a GET, from the query; undefined for a POST, whose body is the message. */
   readonly body: string | undefined;
+  /** A streaming request (`application/connect+json`): its body is enveloped messages, its answer too (connect-stream.ts). */
+  readonly streamContentType?: string;
 }
 
 /** Headers that are Connect's, the transport's, or the mesh's: never the caller's metadata. */
@@ -27,6 +29,7 @@ const notMetadata = new Set(['accept', 'connection', 'content-encoding', 'expect
 
 const unaryContentType = /^application\/json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 const streamContentType = /^application\/connect\+/i;
+const jsonStreamContentType = /^application\/connect\+json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
 /** A request that says it speaks Connect: the protocol header, or a GET carrying `connect=v1`. */
 export function isConnectRequest(req: IncomingMessage, url: string): boolean {
@@ -52,14 +55,16 @@ export function readConnectRequest(req: IncomingMessage, url: string, maxMessage
   if (req.method === 'GET') body = getMessage(new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), maxMessageBytes);
   else if (req.method === 'POST') {
     const type = header(req, 'content-type') ?? '';
-    if (streamContentType.test(type)) throw new MeshError('UNIMPLEMENTED', `streaming calls (${type}) are not served over Connect by this sidecar yet: call unary methods`);
-    if (!unaryContentType.test(type)) throw new MeshError('UNIMPLEMENTED', `content-type "${type}": the mesh speaks Connect with the JSON codec only (application/json)`);
+    if (streamContentType.test(type) && !jsonStreamContentType.test(type)) throw new MeshError('UNIMPLEMENTED', `content-type "${type}": the mesh speaks Connect with the JSON codec only (application/connect+json)`);
+    if (!streamContentType.test(type) && !unaryContentType.test(type)) throw new MeshError('UNIMPLEMENTED', `content-type "${type}": the mesh speaks Connect with the JSON codec only (application/json)`);
     const encoding = header(req, 'content-encoding');
     if (encoding && encoding !== 'identity') throw new MeshError('UNIMPLEMENTED', `content-encoding "${encoding}": the mesh takes Connect requests uncompressed only`);
   } else {
     throw new MeshError('UNIMPLEMENTED', `${req.method} is not a Connect method: call POST (or GET for NO_SIDE_EFFECTS methods)`);
   }
-  return { service: m[1], method: m[2], metadata: connectMetadata(req), timeoutHeader: connectTimeout(req), body };
+  const type = header(req, 'content-type') ?? '';
+  const streaming = req.method === 'POST' && streamContentType.test(type) ? type : undefined;
+  return { service: m[1], method: m[2], metadata: connectMetadata(req), timeoutHeader: connectTimeout(req), body, streamContentType: streaming };
 }
 
 /** `?connect=v1&encoding=json&message=…[&base64=1]`: the message of a Connect GET. */

@@ -16,6 +16,7 @@ import { defaultLimits, Limits } from '../../config/sidecar-config';
 import { applyJsonOptions, defaultJsonOptions, type JsonOptions } from '../../protocol/json-options';
 import { listenAt } from './listen-at';
 import { connectFailure, connectReplyHeaders, isConnectRequest, readConnectRequest, type ConnectCall } from './connect-request';
+import { connectStreamBody, writeConnectStream } from './connect-stream';
 import { unrouted, type RestCall, type RestCalls } from './rest-calls';
 
 const metadataPrefix = 'grpc-metadata-';
@@ -175,8 +176,14 @@ export class HttpListener {
       bodyTimer.cancel();
       if (refused || cancel.cancelled) return;
       const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
-      if (!isUtf8(bytes)) return this.sendError(res, new MeshError('INVALID_ARGUMENT', 'the body is not valid UTF-8'), requestId);
-      let body = bytes.toString('utf8');
+      // A Connect stream's body is envelopes (binary headers): connectStreamBody checks each message.
+      if (!connect?.streamContentType && !isUtf8(bytes)) return this.sendError(res, new MeshError('INVALID_ARGUMENT', 'the body is not valid UTF-8'), requestId);
+      let body: string;
+      try {
+        body = connect?.streamContentType ? connectStreamBody(bytes, limit) : bytes.toString('utf8');
+      } catch (err) {
+        return this.sendError(res, MeshError.from(err), requestId);
+      }
       if (rest) {
         try {
           body = rest.request(body, (name) => header(req, name));
@@ -202,7 +209,11 @@ export class HttpListener {
         route: undefined,
         policy: undefined,
       };
-      // A Connect caller's streams are Connect's (connect-envelope.ts), not NDJSON.
+      if (connect?.streamContentType) {
+        if (!this.streams) return this.sendError(res, new MeshError('UNIMPLEMENTED', 'streaming calls are not served by this listener'), requestId);
+        return void writeConnectStream(this.streams.handler, call, res, connect.streamContentType, (err) => this.sendError(res, err, requestId)).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the stream'));
+      }
+      // A Connect caller's unary request never becomes NDJSON.
       if (!connect && this.streams?.isStreaming(call.service, call.method)) {
         const sse = /\btext\/event-stream\b/.test(header(req, 'accept') ?? '');
         return void writeJsonStream(this.streams.handler, call, res, sse, (err) => this.sendError(res, err, requestId)).catch((err: unknown) => this.log.error({ err, requestId }, 'could not write the stream'));

@@ -53,6 +53,8 @@ export interface JsonStream {
   next(): Promise<string | undefined>;
   /** How the stream ended: undefined for OK, else the error the caller gets (after the messages). */
   end(): Promise<MeshError | undefined>;
+  /** The provider's trailing metadata, once `end()` resolved (Connect puts it in its end-stream message). */
+  readonly trailers: Readonly<Record<string, string>>;
 }
 
 /**
@@ -65,8 +67,12 @@ export async function openJsonStream(handler: JsonStreamHandler, call: OutboundC
   const res = await handler(call);
   const json = call.route!.method.json;
   let failed: MeshError | undefined;
+  let trailers: Readonly<Record<string, string>> = {};
   return {
     metadata: res.metadata,
+    get trailers() {
+      return trailers;
+    },
     async next() {
       if (failed) return undefined;
       const m = await res.messages.next();
@@ -82,6 +88,7 @@ export async function openJsonStream(handler: JsonStreamHandler, call: OutboundC
     },
     async end() {
       const end: StreamStatus = await res.trailers;
+      trailers = end.metadata;
       if (failed) return failed;
       if (end.status === 0) return undefined;
       return providerError({ ...end, headers: end.extraHeaders ?? {} }, end.detailsBin ? json.statusDetails(end.detailsBin) : []);
