@@ -7,6 +7,7 @@ import { collectMetadata, isUserMetadata } from '../../src/transport/grpc/metada
 import { errorReplyFor, type InboundCall, type InboundReply, type InboundStreamCall, type Provider, type ProviderOptions } from '../../src/protocol/provider';
 import type { StreamResponse } from '../../src/transport/grpc/stream-response';
 import { grpcContentType } from './grpc-model';
+import { PeerHeaders } from '../../src/protocol/peer-headers';
 
 /**
  * Forwards a peer call to the local gRPC service as bytes: the message is never decoded here,
@@ -35,8 +36,12 @@ export class GrpcProvider implements Provider {
       const { status, message, detailsBin } = grpcStatusOf(raw);
       const metadata: Record<string, string> = {};
       collectMetadata(metadata, raw.headers);
-      if (raw.trailers) collectMetadata(metadata, raw.trailers);
-      return { status, message, detailsBin, metadata, framed: raw.body };
+      if (!raw.trailers) return { status, message, detailsBin, metadata, framed: raw.body };
+      const trailers: Record<string, string> = {};
+      collectMetadata(trailers, raw.trailers);
+      Object.assign(metadata, trailers);
+      const keys = Object.keys(trailers);
+      return { status, message, detailsBin, metadata, framed: raw.body, extraHeaders: keys.length ? { [PeerHeaders.trailers]: keys.join(',') } : undefined };
     } catch (err) {
       return errorReplyFor(MeshError.from(err));
     }

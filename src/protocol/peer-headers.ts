@@ -14,4 +14,17 @@ export const PeerHeaders = {
   attempt: 'x-transmesh-attempt',
   /** Whole seconds on a quota or rate-limit refusal by the provider sidecar; the consumer's sidecar answers the app with `retry-after` and never retries it. */
   retryAfter: 'x-transmesh-retry-after',
+  /**
+   * The metadata keys of an answer the service sent as trailers, comma-separated: the mux framing
+   * carries one header block, so the consumer's edge (a gRPC caller's trailers, Connect's
+   * `trailer-<name>`) can put them back where they came from.
+   */
+  trailers: 'x-transmesh-trailers',
 } as const;
+
+/** The trailer keys an answer's headers name (PeerHeaders.trailers); none when absent. */
+export function trailerKeysOf(headers: Readonly<Record<string, string | string[] | undefined>>): readonly string[] | undefined {
+  const v = headers[PeerHeaders.trailers];
+  const list = Array.isArray(v) ? v.join(',') : v;
+  return list ? list.split(',') : undefined;
+}

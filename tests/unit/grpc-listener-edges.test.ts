@@ -133,3 +133,12 @@ describe('methods the sidecar answers itself', () => {
     expect(b.got).toEqual(['OK']);
   });
 });
+
+test('metadata the service sent as trailers goes back as trailers, the rest as headers', async () => {
+  const { client } = await start(async (c) => ({ message: c.body, metadata: { 'x-head': 'h', 'x-tail': 't' }, trailerKeys: ['x-tail'] }));
+  const r = await client.unary('/a.B/C', Buffer.from('x'));
+  expect(r.status.code).toBe(grpc.status.OK);
+  expect(r.headers?.get('x-head')).toEqual(['h']);
+  expect(r.headers?.get('x-tail')).toEqual([]);
+  expect(r.status.metadata.get('x-tail')).toEqual(['t']);
+});

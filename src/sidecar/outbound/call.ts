@@ -60,12 +60,16 @@ export interface OutboundReply {
   /** The response message as JSON text. */
   readonly json: string;
   readonly metadata: Record<string, string>;
+  /** Keys of `metadata` the service sent as trailers (a Connect caller gets them as `trailer-<name>`). */
+  readonly trailerKeys?: readonly string[];
 }
 
 /** A native gRPC call's answer: the provider's message as it came, unframed. */
 export interface NativeReply {
   readonly message: Buffer;
   readonly metadata: Record<string, string>;
+  /** Keys of `metadata` the service sent as trailers, which the caller gets as trailers. */
+  readonly trailerKeys?: readonly string[];
 }
 
 /** The call as bytes for a peer sidecar, below the conversion layer. */

@@ -107,6 +107,12 @@ export function connectMetadata(req: IncomingMessage): Record<string, string> {
 export function connectReplyHeaders(reply: OutboundReply, requestId: string): Record<string, string | number> {
   const headers: Record<string, string | number> = {};
   for (const k in reply.metadata) headers[k] = reply.metadata[k];
+  // Connect's unary answer carries the service's trailers as `trailer-<name>` headers.
+  for (const k of reply.trailerKeys ?? []) {
+    if (headers[k] === undefined) continue;
+    headers[`trailer-${k}`] = headers[k];
+    delete headers[k];
+  }
   headers['content-type'] = 'application/json';
   headers['content-length'] = Buffer.byteLength(reply.json);
   headers['x-request-id'] = requestId;

@@ -2,6 +2,7 @@ import { MeshError } from '../../errors/mesh-error';
 import { parseJson } from '../../json/parse-json';
 import type { CallHandler, PeerHandler, PeerRequest } from './call';
 import { providerError } from './provider-error';
+import { trailerKeysOf } from '../../protocol/peer-headers';
 
 /**
  * Where JSON meets the wire: converts the request with the method's compiled conversion (built by
@@ -35,7 +36,7 @@ export function convertLayer(peer: PeerHandler): CallHandler {
       t = performance.now();
       const out = json.decodeReply({ payload: res.payload, headers: res.headers, encoding: req.endpoint?.encoding }, call);
       call.convertMs += performance.now() - t;
-      return { json: out, metadata: res.metadata };
+      return { json: out, metadata: res.metadata, trailerKeys: trailerKeysOf(res.headers) };
     } catch (err) {
       throw err instanceof MeshError ? err.withMetadata(res.metadata) : err;
     }

@@ -263,8 +263,16 @@ export class GrpcListener {
 
   private reply(stream: ServerHttp2Stream, reply: NativeReply, requestId: string): void {
     if (stream.destroyed || stream.closed) return;
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity', 'x-request-id': requestId, ...reply.metadata }, { waitForTrailers: true });
-    stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    const headers: Record<string, string | number> = { ':status': 200, 'content-type': 'application/grpc', 'grpc-accept-encoding': 'identity', 'x-request-id': requestId, ...reply.metadata };
+    const trailers: Record<string, string> = { 'grpc-status': '0' };
+    // What the service sent as trailers goes back as trailers (the peer hop names them).
+    for (const k of reply.trailerKeys ?? []) {
+      if (headers[k] === undefined) continue;
+      trailers[k] = String(headers[k]);
+      delete headers[k];
+    }
+    stream.respond(headers, { waitForTrailers: true });
+    stream.once('wantTrailers', () => stream.sendTrailers(trailers));
     stream.end(frame(reply.message));
   }
 

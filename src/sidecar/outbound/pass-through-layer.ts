@@ -3,6 +3,7 @@ import type { NativeCallHandler, OutboundCall, PeerHandler, PeerRequest } from '
 import type { MethodModel } from '../../idl/model';
 import type { PeerStreamHandler, StreamCallHandler } from './stream-call';
 import { providerError } from './provider-error';
+import { trailerKeysOf } from '../../protocol/peer-headers';
 
 /**
  * Where the convert layer stands for native callers: the message goes to the peer stack as the
@@ -19,7 +20,7 @@ export function passThroughLayer(peer: PeerHandler, protocol: string): NativeCal
     const message = call.body;
     const res = await peer(peerRequest(call, method, () => message));
     if (res.status !== 0) throw providerError(res, []);
-    return { message: res.payload, metadata: res.metadata };
+    return { message: res.payload, metadata: res.metadata, trailerKeys: trailerKeysOf(res.headers) };
   };
 }
 
