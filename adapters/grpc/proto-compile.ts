@@ -89,6 +89,8 @@ function serviceModel(svc: protobuf.Service, root: protobuf.Root): ServiceModel 
         requestType: g.request.typeName,
         responseType: g.response.typeName,
         streaming: g.clientStreaming || g.serverStreaming,
+        clientStreaming: g.clientStreaming,
+        serverStreaming: g.serverStreaming,
         idempotent: g.idempotent,
         request: exampleOf(root.lookupType(g.request.typeName)),
         response: exampleOf(root.lookupType(g.response.typeName)),

@@ -110,7 +110,7 @@ async function runSub(sub: string, values: Record<string, unknown>, positionals:
         `${res.name} (${res.protocol}, version ${res.version})`,
         ...res.methods.flatMap((m) => [
           '',
-          `POST /${res.name}/${String(m.name)}${m.streaming ? '  (streaming: not callable over HTTP/JSON)' : m.oneway ? '  (oneway)' : ''}${m.idempotent ? '  (idempotent)' : ''}`,
+          `POST /${res.name}/${String(m.name)}${m.streaming ? `  (${streamingNote(m)})` : m.oneway ? '  (oneway)' : ''}${m.idempotent ? '  (idempotent)' : ''}`,
           ...(Array.isArray(m.routes) ? m.routes.map((r) => `  ${String(r)}`) : []),
           `  request:  ${JSON.stringify(m.request)}`,
           `  response: ${JSON.stringify(m.response)}`,
@@ -198,4 +198,12 @@ async function fromServer(target: string, services: string[]) {
     if ((err as Error).name === 'ReflectError') throw new UsageError((err as Error).message);
     throw err;
   }
+}
+
+/** How a streaming method is called over HTTP/JSON (docs/http-api.md), for `idl show`. */
+export function streamingNote(m: Record<string, unknown>): string {
+  if (m.clientStreaming && m.serverStreaming) return 'bidi streaming: gRPC callers only';
+  if (m.clientStreaming) return 'client streaming: an NDJSON body over HTTP/JSON';
+  if (m.serverStreaming) return 'server streaming: NDJSON or SSE over HTTP/JSON';
+  return 'streaming';
 }
