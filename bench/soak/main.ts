@@ -66,6 +66,8 @@ async function main(): Promise<number> {
   const progress = (m: string) => process.stderr.write(`[soak ${((Date.now() - started) / 60_000).toFixed(1)} min] ${m}\n`);
 
   const mesh = new SoakMesh('2m');
+  // Ctrl-C or a kill stops the mesh too: its processes would otherwise outlive the soak.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void mesh.stop().finally(() => process.exit(130)));
   const opsFailed: string[] = [];
   let restarts = 0;
   try {
@@ -73,7 +75,9 @@ async function main(): Promise<number> {
     const t0 = Date.now();
     const end = t0 + minutes * 60_000;
     // Streaming calls (gRPC server streaming, NDJSON/SSE) join as one more CallSet here.
-    const load = new SteadyLoad([jsonCalls(mesh.consumerUrl), nativeGrpcCalls(new URL(mesh.consumerUrl).host)], rate);
+    const sets = [jsonCalls(mesh.consumerUrl), nativeGrpcCalls(new URL(mesh.consumerUrl).host)];
+    for (const set of sets) await set.prime?.();
+    const load = new SteadyLoad(sets, rate);
     const natsProbe = new NatsProbe(mesh.monitorUrl, mesh.profileUrl);
     const sampler = new Sampler(() => mesh.procs.values(), natsProbe, t0);
     const stamp = new Date(started).toISOString().replace(/[:.]/g, '-');
