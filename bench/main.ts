@@ -201,7 +201,7 @@ const notRun = (why: string): NotRun => ({ notRun: why });
  * but not judged.
  */
 function memoryFigures(features: FeatureRuns | undefined, main: { consumerSidecar: number; providerSidecar: number } | undefined, hop: string): MemoryFigures | undefined {
-  if (features) return { ...features.allOnPeakRssMb, label: `features run: peer hop ${features.mainHop}, policy, access log, consumer tracing (OTLP; the provider's tracing off)`, judged: true };
+  if (features) return { ...features.allOnPeakRssMb, label: `features run: peer hop ${features.mainHop}, policy, access log, tracing on the consumer`, judged: true };
   if (main) return { ...main, label: `main mesh: peer hop ${hop}, access log; no policy, no tracing`, judged: false };
   return undefined;
 }

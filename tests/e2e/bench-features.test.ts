@@ -37,7 +37,7 @@ describe('bench --quick --features', () => {
     const rows = result.goals.filter((g: any) => g.goal.includes('peak RSS'));
     expect(rows).toHaveLength(2);
     for (const g of rows) {
-      expect(g.goal).toContain('peer hop mTLS, policy, access log, consumer tracing');
+      expect(g.goal).toContain('features run: peer hop mTLS, policy, access log, tracing on the consumer');
       expect(g.value).toBeGreaterThan(0);
       expect(typeof g.met).toBe('boolean');
     }
