@@ -46,7 +46,7 @@ function fetchNode24(): string {
   try {
     return execFileSync('bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 }).trim();
   } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr?.trim().split('\n').slice(-2).join(' ');
+    const stderr = (err as { stderr?: string }).stderr?.trim().split('\n').at(-1);
     throw new Error(stderr || (err as Error).message, { cause: err });
   }
 }
