@@ -145,3 +145,13 @@ export function compareTable(title: string, rows: ComparedRow[]): string {
   ]);
   return `${title}\n${table(head, body)}`;
 }
+
+/** f(num) / f(den) per repetition, from windows of the same loop kind. */
+export function pairedRatio(windows: ComparedWindow[], kind: ComparedWindow['kind'], num: string, den: string, f: (w: ComparedWindow) => number): Spread {
+  const out: number[] = [];
+  for (const n of windows.filter((w) => w.kind === kind && w.path === num)) {
+    const d = windows.find((w) => w.kind === kind && w.path === den && w.rep === n.rep);
+    if (d) out.push(f(n) / f(d));
+  }
+  return spread(out);
+}

@@ -6,11 +6,14 @@ import { MeshEnv, SidecarRuntime, startSidecar, untilServed } from './mesh-env';
 import type { BenchOptions } from './options';
 import { benchService } from './paths';
 import { itemForProtobufjs, itemJson } from './payload';
-import { Peer, startGrpcGateway, startNginx } from './peers';
+import { GATEWAY, NGINX_GRPC_PASS, Peer, startGrpcGateway, startNginx } from './peers';
 
 /** The runs beyond the main comparison, on gRPC, against the same mesh: how cost grows, and the peers. */
 
 const putPath = `/${benchService}/Put`;
+/** The `--peers` windows' own paths (the peers' are named by bench/peers.ts). */
+export const PEER_MESH = 'mesh (2 sidecars)';
+export const DIRECT_GRPC = 'direct grpc-js';
 /** 60 children instead of 4: about 10 KB of JSON instead of 1 KB. */
 export const LARGE_CHILDREN = 60;
 
@@ -92,8 +95,8 @@ export async function runPeers(env: MeshEnv, opts: BenchOptions, progress: (m: s
   const peers: Peer[] = [];
   const missing: string[] = [];
   for (const [name, start] of [
-    ['grpc-gateway', startGrpcGateway],
-    ['nginx', startNginx],
+    [GATEWAY, startGrpcGateway],
+    [NGINX_GRPC_PASS, startNginx],
   ] as const) {
     progress(`starting ${name}`);
     try {
@@ -107,11 +110,11 @@ export async function runPeers(env: MeshEnv, opts: BenchOptions, progress: (m: s
     const body = itemJson();
     const paths: Array<ComparedPath & { close(): void }> = [];
     const meshClient = httpJsonClient(env.consumerUrl, putPath, body, opts.inFlight);
-    paths.push({ name: 'mesh (2 sidecars)', ...meshClient, inFlight: opts.inFlight, rate: opts.rate, hop: { consumerSidecar: env.consumer.pid, providerSidecar: env.provider.pid }, others });
+    paths.push({ name: PEER_MESH, ...meshClient, inFlight: opts.inFlight, rate: opts.rate, hop: { consumerSidecar: env.consumer.pid, providerSidecar: env.provider.pid }, others });
     const direct = directGrpc(env.grpcPort);
-    paths.push({ name: 'direct grpc-js', ...direct, inFlight: opts.inFlight, rate: opts.rate, hop: {}, others });
+    paths.push({ name: DIRECT_GRPC, ...direct, inFlight: opts.inFlight, rate: opts.rate, hop: {}, others });
     for (const peer of peers) {
-      const client = peer.name === 'grpc-gateway' ? httpJsonClient(`http://127.0.0.1:${peer.port}`, putPath, body, opts.inFlight) : directGrpc(peer.port);
+      const client = peer.name === GATEWAY ? httpJsonClient(`http://127.0.0.1:${peer.port}`, putPath, body, opts.inFlight) : directGrpc(peer.port);
       paths.push({ name: peer.name, ...client, inFlight: opts.inFlight, rate: opts.rate, hop: { [peer.name]: peer.proc.pid }, others });
     }
     return { windows: await runAll(paths, opts, progress), missing };
@@ -175,7 +178,7 @@ export function meshPath(name: string, env: MeshEnv, consumer: { url: string; pr
 
 /** Direct grpc-js to `env`'s provider, as a compared path. */
 export function directPath(env: MeshEnv, opts: BenchOptions): ComparedPath & { close(): void } {
-  return { name: 'direct grpc-js', ...directGrpc(env.grpcPort), inFlight: opts.inFlight, rate: opts.rate, hop: {}, others: { grpcProvider: env.grpcProvider.pid } };
+  return { name: DIRECT_GRPC, ...directGrpc(env.grpcPort), inFlight: opts.inFlight, rate: opts.rate, hop: {}, others: { grpcProvider: env.grpcProvider.pid } };
 }
 
 export async function runVariants(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {

@@ -3,13 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ComparedWindow, comparePaths } from './compare';
-import { compareOptions, directPath, meshPath, runAll, startConsumers, StartedConsumer } from './extra-runs';
+import { ComparedWindow, comparePaths, pairedRatio } from './compare';
+import { compareOptions, DIRECT_GRPC, directPath, meshPath, runAll, startConsumers, StartedConsumer } from './extra-runs';
 import { MeshEnv, runCli, startMesh } from './mesh-env';
 import type { BenchOptions } from './options';
 import { benchService } from './paths';
 import { itemJson, thriftArgsJson } from './payload';
 import { table } from './report';
+import { sampleUsage } from './proc-usage';
 import { fmtSpread, spread, Spread } from './stats';
 import type { Goal } from './summary';
 
@@ -22,7 +23,9 @@ import type { Goal } from './summary';
  *     OTEL_EXPORTER_OTLP_ENDPOINT (an OTLP sink in this process answers 200) and with
  *     TRANSMESH_ACCESS_LOG_SAMPLE=0, against the consumer as started (access log on, no tracing);
  *   - a policy (routes over label subsets, timeout, retries with a budget, a breaker, balancing)
- *     applied with `transmesh policy apply` and deleted again between windows, in turn.
+ *     applied with `transmesh policy apply` and deleted again between windows, in turn; while it
+ *     is applied the tracing consumer is driven too (ALL_ON): mTLS, the policy, tracing and the
+ *     access log at once, the windows issue 23's memory goal is judged on.
  */
 
 /** The policy the mesh-level row applies: every layer the issue names, nothing that fails a call. */
@@ -46,6 +49,8 @@ export const NO_ACCESS_LOG = 'consumer access log off';
 export const POLICY_OFF = 'mesh, no policy';
 export const POLICY_ON = 'mesh, policy applied';
 export const meshName = (hop: string) => `mesh, peer hop ${hop}`;
+/** The policy windows' extra path: the tracing consumer while the policy is applied, every feature at once. */
+export const ALL_ON = 'mesh, policy applied, consumer tracing on (OTLP), access log on';
 
 export interface FeatureRuns {
   /** Both meshes, the tracing and access-log consumers and direct gRPC, interleaved. */
@@ -55,6 +60,12 @@ export interface FeatureRuns {
   readonly mainHop: 'plain' | 'mTLS';
   /** POSTs the OTLP sink answered: proof that the tracing consumer exported. */
   readonly otlpPosts: number;
+  /**
+   * Peak RSS (VmHWM, since the process started) after the last ALL_ON window: of the tracing
+   * consumer (its whole life on the main mesh's hop with tracing and the access log, its last
+   * windows with the policy too) and of the main provider sidecar (tracing off: it is the consumer's).
+   */
+  readonly allOnPeakRssMb: { readonly consumerSidecar: number; readonly providerSidecar: number };
 }
 
 /** An OTLP/HTTP endpoint that answers 200 to every POST /v1/traces and drops it. */
@@ -75,10 +86,12 @@ async function startOtlpSink(): Promise<{ url: string; posts: () => number; clos
   };
 }
 
-async function runPolicyToggle(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void): Promise<ComparedWindow[]> {
+/** The policy off and on in turn; while it is on, `allOn` (the tracing consumer) is driven too. */
+async function runPolicyToggle(env: MeshEnv, opts: BenchOptions, progress: (m: string) => void, allOn: StartedConsumer | undefined): Promise<ComparedWindow[]> {
   const file = join(mkdtempSync(join(tmpdir(), 'transmesh-bench-policy-')), 'bench-policy.yaml');
   writeFileSync(file, benchPolicy);
   const path = meshPath(POLICY_OFF, env, { url: env.consumerUrl, proc: env.consumer }, opts);
+  const every = allOn && meshPath(ALL_ON, env, allOn, opts);
   const windows: ComparedWindow[] = [];
   let applied = false;
   try {
@@ -89,13 +102,15 @@ async function runPolicyToggle(env: MeshEnv, opts: BenchOptions, progress: (m: s
           await runCli(on ? ['policy', 'apply', file, '--nats', env.natsUrl] : ['policy', 'delete', benchService, '--nats', env.natsUrl]);
           applied = on;
         }
-        const ws = await comparePaths([{ ...path, name: on ? POLICY_ON : POLICY_OFF }], { ...compareOptions(opts), reps: 1, firstWarmupMs: opts.warmupMs }, progress);
+        const paths = [{ ...path, name: on ? POLICY_ON : POLICY_OFF }, ...(on && every ? [every] : [])];
+        const ws = await comparePaths(paths, { ...compareOptions(opts), reps: 1, firstWarmupMs: opts.warmupMs }, progress);
         windows.push(...ws.map((w) => ({ ...w, rep })));
       }
     }
     return windows;
   } finally {
     path.close();
+    every?.close();
     if (applied) await runCli(['policy', 'delete', benchService, '--nats', env.natsUrl]);
   }
 }
@@ -115,24 +130,15 @@ export async function runFeatures(env: MeshEnv, opts: BenchOptions, progress: (m
       directPath(env, opts),
     ];
     const windows = await runAll(paths, opts, progress);
-    for (const c of consumers.splice(0)) await c.proc.stop();
-    const policy = await runPolicyToggle(env, opts, progress);
-    return { windows, policy, mainHop: env.peerHop, otlpPosts: sink.posts() };
+    const tracing = consumers.find((c) => c.name === TRACING);
+    const policy = await runPolicyToggle(env, opts, progress, tracing);
+    const allOnPeakRssMb = { consumerSidecar: tracing ? sampleUsage(tracing.proc.pid).peakRssMb : NaN, providerSidecar: sampleUsage(env.provider.pid).peakRssMb };
+    return { windows, policy, mainHop: env.peerHop, otlpPosts: sink.posts(), allOnPeakRssMb };
   } finally {
     for (const c of consumers) await c.proc.stop();
     await sink.close();
     await other.stop();
   }
-}
-
-/** f(num) / f(den) per repetition, from windows of the same loop kind. */
-export function pairedRatio(windows: ComparedWindow[], kind: ComparedWindow['kind'], num: string, den: string, f: (w: ComparedWindow) => number): Spread {
-  const out: number[] = [];
-  for (const n of windows.filter((w) => w.kind === kind && w.path === num)) {
-    const d = windows.find((w) => w.kind === kind && w.path === den && w.rep === n.rep);
-    if (d) out.push(f(n) / f(d));
-  }
-  return spread(out);
 }
 
 const calls = (w: ComparedWindow) => w.rate;
@@ -166,7 +172,7 @@ export function featureFigures(fr: FeatureRuns, rate: number): FeatureFigure[] {
   const [tls, plain] = [meshName('mTLS'), meshName('plain')];
   const out: FeatureFigure[] = [];
   for (const m of [plain, tls]) {
-    out.push({ goal: `${m}: throughput ratio mesh/direct`, target: 'reported', value: pairedRatio(fr.windows, 'closed', m, 'direct grpc-js', calls) });
+    out.push({ goal: `${m}: throughput ratio mesh/direct`, target: 'reported', value: pairedRatio(fr.windows, 'closed', m, DIRECT_GRPC, calls) });
     out.push({ goal: `${m}: both sidecars' vCPU per 1000 calls/s (at ${rate}/s)`, target: 'reported', value: spread(fr.windows.filter((w) => w.kind === 'open' && w.path === m).map((w) => hopCpu(w) / 1000)) });
   }
   out.push({ goal: 'peer hop mTLS / plain: calls/s', target: 'reported', value: pairedRatio(fr.windows, 'closed', tls, plain, calls) });

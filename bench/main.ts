@@ -3,7 +3,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { runConversion } from './conversion';
 import { runEndToEnd, Window } from './end-to-end';
-import { startMesh } from './mesh-env';
+import { runTransmeshOn, startMesh } from './mesh-env';
 import { BenchOptions, parseOptions } from './options';
 import { repoRoot, resultsDir } from './paths';
 import { itemJson, thriftArgsJson } from './payload';
@@ -11,12 +11,16 @@ import { profileProtocol, ProfileResult } from './profile-run';
 import { policyLayersTable, runPolicyLayers } from './policy-layers';
 import { compareRows, compareTable, ComparedWindow } from './compare';
 import { runPeers, runScaling, runVariants } from './extra-runs';
-import { nativeGoals, runNativeGrpc } from './native-grpc';
-import { phpGoals, runPhpProvider } from './php-provider';
+import { runNativeGrpc } from './native-grpc';
+import { runPhpProvider } from './php-provider';
 import { runStreaming, streamingTable, type StreamingFigures } from './streaming';
 import { featureFigures, featureGoals, FeatureRuns, featureTable, runFeatures } from './feature-runs';
 import { conversionTable, costTable, goalsTable, latencyTable, profileTable, throughputTable } from './report';
-import { costFigures, goals, latencyFigures, throughputFigures } from './summary';
+import { conversionChecks, costFigures, Goal, latencyFigures, throughputFigures } from './summary';
+import { issue23Goals, MemoryFigures, NotRun } from './goals';
+import { peerFamilies, peersSideBySide } from './peers-table';
+import { resolveRuntime, runtimeLine } from './runtime';
+import { sampleUsage } from './proc-usage';
 
 /**
  * `npm run bench`: the mesh against a direct call, side by side, in one run. See
@@ -32,18 +36,24 @@ async function main(): Promise<number> {
   }
   const started = new Date();
   const progress = (m: string) => process.stderr.write(`[bench ${((Date.now() - started.getTime()) / 1000).toFixed(1)}s] ${m}\n`);
+  // Node 24 unless --node says otherwise; every Transmesh process started from here on runs on it.
+  const runtime = opts.skipMesh && !opts.profile ? resolveRuntime('system') : resolveRuntime(opts.node);
+  if (runtime.fallback) progress(`runtime: ${runtime.fallback}`);
+  runTransmeshOn(runtime.node);
   const meta = {
     date: started.toISOString(),
     command: `node ${relative(repoRoot, process.argv[1])} ${process.argv.slice(2).join(' ')}`.trim(),
     mode: opts.quick ? 'quick (proves the benchmark works; not for judging speed)' : 'full',
     node: process.version,
+    /** What the sidecars and the control plane ran on (bench/runtime.ts); `fallback` says why it is not the one asked for. */
+    runtime,
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGb: Math.round(totalmem() / 1e8) / 10,
     loadAvgBefore: loadavg(),
     loadAvgAfter: [] as number[],
     peerHop: '',
-    note: `All processes (nats-server, control plane, both sidecars, both providers and the load generator in this process) share the machine's ${cpus().length} cores, which other work may also be using.`,
+    note: `All processes (nats-server, control plane, both sidecars, both providers and the load generator in this process) share the machine's ${cpus().length} cores, which other work may also be using. Sidecars and control plane run on Node ${runtime.version}, providers and load generator on ${process.version}.`,
   };
   const config = { ...opts };
 
@@ -69,6 +79,8 @@ async function main(): Promise<number> {
   let features: FeatureRuns | undefined;
   let streaming: StreamingFigures | undefined;
   let peerHop = 'plain';
+  /** VmHWM of the main mesh's sidecars at the end: their peak over every run above. */
+  let mainPeakRssMb: { consumerSidecar: number; providerSidecar: number } | undefined;
   if (!opts.skipMesh) {
     progress(`starting nats-server, control plane${opts.features ? ' with a CA' : ''}, providers and two sidecars`);
     const env = await startMesh({ nodeFlags: opts.sidecarNodeFlags, ca: opts.features }, { grpc: itemJson(), thrift: thriftArgsJson(itemJson()) });
@@ -82,6 +94,7 @@ async function main(): Promise<number> {
       if (opts.native) native = await runNativeGrpc(env, opts, progress);
       if (opts.php) php = await runPhpProvider(env, opts, progress);
       if (opts.features) features = await runFeatures(env, opts, progress);
+      mainPeakRssMb = { consumerSidecar: sampleUsage(env.consumer.pid).peakRssMb, providerSidecar: sampleUsage(env.provider.pid).peakRssMb };
     } finally {
       await env.stop();
     }
@@ -102,13 +115,21 @@ async function main(): Promise<number> {
   const lat = windows.length ? latencyFigures(windows, opts.rate) : undefined;
   const cost = windows.length ? costFigures(windows, 'mesh') : undefined;
   const directCost = windows.length ? costFigures(windows, 'direct') : undefined;
-  const gs = goals(tp, lat, cost, conversion?.cases, opts.rate);
-  if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
-  if (policyLayers) gs.push({ goal: 'outbound stack CPU with / without a large quota', target: '<= 1.03', value: policyLayers.quotaRatio.median, met: policyLayers.quotaRatio.median <= 1.03 });
   const figures = features && featureFigures(features, opts.rate);
-  if (figures) gs.push(...featureGoals(figures));
-  if (native) gs.push(...nativeGoals(native.windows, opts.rate));
-  if (php) gs.push(...phpGoals(php.windows, opts.rate));
+  const gs = issue23Goals({
+    rate: opts.rate,
+    main: tp && lat && cost ? { tp, lat, cost } : notRun(opts.skipMesh ? '--no-mesh' : '--no-main'),
+    streaming: streaming ?? notRun(opts.skipMesh ? '--no-mesh' : '--no-main'),
+    peers: peers ?? notRun(opts.skipMesh ? '--no-mesh' : '--peers'),
+    native: native ?? notRun(opts.skipMesh ? '--no-mesh' : opts.quick ? '--native or --peers' : '--no-native'),
+    php: php ?? notRun(opts.skipMesh ? '--no-mesh' : opts.quick ? '--php or --peers' : '--no-php'),
+    memory: memoryFigures(features, mainPeakRssMb, peerHop) ?? notRun('--no-mesh'),
+  });
+  // Targets of earlier issues, still checked: the codec, the policy's layers, the features' costs.
+  const checks: Goal[] = conversionChecks(conversion?.cases ?? []);
+  if (policyLayers) checks.push({ goal: 'outbound stack CPU with / without a policy', target: '<= 1.05', value: policyLayers.ratio.median, met: policyLayers.ratio.median <= 1.05 });
+  if (policyLayers) checks.push({ goal: 'outbound stack CPU with / without a large quota', target: '<= 1.03', value: policyLayers.quotaRatio.median, met: policyLayers.quotaRatio.median <= 1.03 });
+  if (figures) checks.push(...featureGoals(figures));
   const extra = [...(variants ?? []), ...(scaling ?? []), ...(peers?.windows ?? []), ...(native?.windows ?? []), ...(php?.windows ?? []), ...(features?.windows ?? []), ...(features?.policy ?? [])];
   const errors = windows.reduce((n, w) => n + w.errors, 0) + extra.reduce((n, w) => n + w.errors, 0);
 
@@ -125,6 +146,8 @@ async function main(): Promise<number> {
     policyLayers,
     streaming,
     goals: gs,
+    checks,
+    mainPeakRssMb,
     errors,
     profiles: profiles.length ? profiles : undefined,
     variants: variants && { specs: opts.variants, rows: compareRows(variants), windows: variants },
@@ -132,12 +155,12 @@ async function main(): Promise<number> {
     peers: peers && { rows: compareRows(peers.windows), missing: peers.missing, windows: peers.windows },
     native: native && { rows: native.windows.length ? compareRows(native.windows) : [], missing: native.missing, windows: native.windows },
     php: php && { rows: php.windows.length ? compareRows(php.windows) : [], missing: php.missing, windows: php.windows },
-    features: features && { mainHop: features.mainHop, otlpPosts: features.otlpPosts, figures, rows: compareRows(features.windows), policyRows: compareRows(features.policy), windows: features.windows, policyWindows: features.policy },
+    features: features && { mainHop: features.mainHop, otlpPosts: features.otlpPosts, allOnPeakRssMb: features.allOnPeakRssMb, figures, rows: compareRows(features.windows), policyRows: compareRows(features.policy), windows: features.windows, policyWindows: features.policy },
     windows: windows.map((w) => ({ ...w })),
   };
   writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 
-  const sections: string[] = [`Transmesh benchmark, ${meta.date}, ${meta.mode}; Node ${meta.node}, ${meta.cpus} cores (${meta.cpuModel}), load average before ${meta.loadAvgBefore.map((x) => x.toFixed(2)).join(' ')}`, meta.note];
+  const sections: string[] = [`Transmesh benchmark, ${meta.date}, ${meta.mode}; ${runtimeLine(runtime)}; ${meta.cpus} cores (${meta.cpuModel}), load average before ${meta.loadAvgBefore.map((x) => x.toFixed(2)).join(' ')}`, meta.note];
   if (tp) sections.push(throughputTable(tp, opts.inFlight, peerHop));
   if (lat) sections.push(latencyTable(lat, opts.connections, peerHop));
   if (cost) sections.push(costTable(cost, directCost, idleRssMb, peerHop));
@@ -147,6 +170,7 @@ async function main(): Promise<number> {
   const loops = `closed loop at ${opts.inFlight} in flight unless said; open loop at ${opts.rate}/s; median [min..max]; hop = the processes between client and provider`;
   if (variants) sections.push(compareTable(`gRPC, consumer sidecar variants (${opts.variants.join('; ')}) (${loops})`, compareRows(variants)));
   if (scaling) sections.push(compareTable(`gRPC as the work grows (${loops})`, compareRows(scaling)));
+  if (opts.peers) sections.push(peersSideBySide(peerFamilies(peers, native, php), opts.rate));
   if (peers) sections.push(compareTable(`gRPC peers in front of the same provider (${loops})`, compareRows(peers.windows)) + peers.missing.map((m) => `\nleft out: ${m}`).join(''));
   for (const [title, run] of [
     [`native gRPC, ghz as the client (${loops})`, native],
@@ -162,10 +186,24 @@ async function main(): Promise<number> {
     if (figures) sections.push(featureTable(figures));
   }
   for (const p of profiles) sections.push(profileTable(p));
-  sections.push(goalsTable(gs));
+  if (checks.length) sections.push(goalsTable(checks, 'Targets of earlier issues, still checked (medians)'));
+  sections.push(goalsTable(gs, `Goals of issue 23 (medians; ratios paired per repetition; sidecars on Node ${runtime.version})`));
   sections.push(`${errors ? `${errors} calls FAILED; ` : ''}results: ${relative(process.cwd(), out)}`);
   process.stdout.write(sections.join('\n\n') + '\n');
   return errors ? 1 : 0;
+}
+
+const notRun = (why: string): NotRun => ({ notRun: why });
+
+/**
+ * The memory goal's figures: with --features, the tracing consumer and the main provider sidecar
+ * after the windows with every feature on at once; otherwise the main mesh's sidecars, shown
+ * but not judged.
+ */
+function memoryFigures(features: FeatureRuns | undefined, main: { consumerSidecar: number; providerSidecar: number } | undefined, hop: string): MemoryFigures | undefined {
+  if (features) return { ...features.allOnPeakRssMb, label: `features run: peer hop ${features.mainHop}, policy, access log, tracing on the consumer`, judged: true };
+  if (main) return { ...main, label: `main mesh: peer hop ${hop}, access log; no policy, no tracing`, judged: false };
+  return undefined;
 }
 
 main().then(

@@ -54,8 +54,18 @@ export interface SidecarRuntime {
   readonly env?: Record<string, string>;
 }
 
+/**
+ * The node every Transmesh process of the bench runs on (sidecars, control plane, CLI commands):
+ * Node 24 by default (bench/runtime.ts), set once by main before anything starts. Providers and
+ * the load generator stay on the bench's own node.
+ */
+let transmeshNode = process.execPath;
+export function runTransmeshOn(node: string): void {
+  transmeshNode = node;
+}
+
 function cli(name: string, args: string[], rt: SidecarRuntime = {}): Proc {
-  return spawnProc(name, rt.node ?? process.execPath, [...(rt.nodeFlags ?? []), cliPath, ...args], rt.env);
+  return spawnProc(name, rt.node ?? transmeshNode, [...(rt.nodeFlags ?? []), cliPath, ...args], rt.env);
 }
 
 async function jsonPort(p: Proc): Promise<number> {
@@ -65,7 +75,7 @@ async function jsonPort(p: Proc): Promise<number> {
 
 /** Runs a CLI command to its end: its stdout (e.g. a token), or an error with what it printed. */
 export async function runCli(args: string[]): Promise<string> {
-  const r = await runToEnd(process.execPath, [cliPath, ...args]);
+  const r = await runToEnd(transmeshNode, [cliPath, ...args]);
   if (r.code !== 0) throw new Error(`transmesh ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }

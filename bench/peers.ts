@@ -19,6 +19,10 @@ export interface Peer {
 
 const nginxPaths = ['/usr/sbin/nginx', '/usr/bin/nginx'];
 
+/** The peers' names, as their rows and windows are named. */
+export const GATEWAY = 'grpc-gateway';
+export const NGINX_GRPC_PASS = 'nginx grpc_pass';
+
 /**
  * nginx as one process (no master, one worker), serving `server` (the server block, given the
  * port it listens on) from a temporary prefix. Debian's nginx-light: `apt-get install -y nginx-light`.
@@ -37,6 +41,10 @@ pid ${dir}/nginx.pid;
 events { worker_connections 4096; }
 http {
   access_log off;
+  # nginx closes a client connection after 1,000 requests by default (HTTP/2 too, with a GOAWAY):
+  # ghz counts the calls in flight on it as failed ("the connection is draining"). The mesh keeps
+  # its connections; so does nginx here.
+  keepalive_requests 1000000;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
@@ -63,7 +71,7 @@ ${server(port)}
 
 /** nginx, HTTP/2 cleartext in, `grpc_pass` with kept-alive upstream connections. */
 export function startNginx(grpcPort: number): Promise<Peer> {
-  return runNginx('nginx grpc_pass', `upstream provider { server 127.0.0.1:${grpcPort}; keepalive 64; }`, (port) =>
+  return runNginx(NGINX_GRPC_PASS, `upstream provider { server 127.0.0.1:${grpcPort}; keepalive 64; }`, (port) =>
     [`    listen 127.0.0.1:${port} http2;`, '    http2_max_concurrent_streams 1024;', '    location / { grpc_pass grpc://provider; }'].join('\n'),
   );
 }
@@ -81,7 +89,7 @@ export async function startGrpcGateway(grpcPort: number): Promise<Peer> {
     await proc.stop();
     throw err;
   });
-  return { name: 'grpc-gateway', proc, port: line.port as number, stop: () => proc.stop() };
+  return { name: GATEWAY, proc, port: line.port as number, stop: () => proc.stop() };
 }
 
 /** nginx prints nothing when ready: poll its port. */

@@ -53,8 +53,14 @@ export function conversionTable(cases: ConversionCase[], bytes: { json: number; 
   return `Conversion per call, in process (µs per message; JSON ${bytes.json} B, protobuf ${bytes.proto} B, Thrift args ${bytes.thrift} B)\n` + table(['case', 'mesh (src/codec)', 'baseline', 'mesh/baseline'], rows);
 }
 
-export function goalsTable(gs: Goal[]): string {
-  return 'Goals (medians)\n' + table(['goal', 'target', 'value', ''], gs.map((g) => [g.goal, g.target, g.value.toFixed(3), g.met === undefined ? '' : g.met ? 'met' : 'NOT met']));
+/** A goal's verdict: met, NOT met, its note (not run, not judged), or nothing for a reported figure. */
+export function verdict(g: Goal): string {
+  if (g.note) return g.note;
+  return g.met === undefined ? '' : g.met ? 'met' : 'NOT met';
+}
+
+export function goalsTable(gs: Goal[], title = 'Goals (medians)'): string {
+  return `${title}\n` + table(['goal', 'target', 'value', ''], gs.map((g) => [g.goal, g.target, Number.isNaN(g.value) ? '-' : g.value.toFixed(3), verdict(g)]));
 }
 
 export function profileTable(r: ProfileResult, n = 12): string {

@@ -9,8 +9,9 @@ if [[ " $* " == *" --peers "* ]]; then
   ensure_apt protoc protobuf-compiler
   export PATH="$PATH:/usr/local/go/bin"
 fi
-# --php: PHP-FPM and nginx (fastcgi_pass) for the FastCGI rows; full runs leave them out, saying so, without.
-if [[ " $* " == *" --php "* ]]; then
+# --php (and --peers, which implies it): PHP-FPM and nginx (fastcgi_pass) for the FastCGI rows;
+# full runs leave them out, saying so, without.
+if [[ " $* " == *" --php "* || " $* " == *" --peers "* ]]; then
   ensure_php
   ensure_apt nginx nginx-light
 fi
@@ -18,5 +19,10 @@ fi
 # bench leaves them out and says so.
 if [[ " $* " != *" --quick "* || " $* " == *" --native "* || " $* " == *" --peers "* ]]; then
   ensure_ghz || echo "bench: ghz could not be built; the native gRPC rows will be left out" >&2
+fi
+# Node 24 runs the sidecars and the control plane unless --node says otherwise (issue 23); the
+# bench falls back to the system node, saying so in its header and JSON, when it cannot be had.
+if [[ " $* " != *" --node "* && " $* " != *" --node="* ]]; then
+  ensure_node24 || echo "bench: Node 24 could not be fetched; the sidecars will run on $(node --version)" >&2
 fi
 run_built dist/bench/main.js "$@"

