@@ -18,14 +18,25 @@ const stderrKept = 2048;
 /**
  * Requests to one FastCGI server (PHP-FPM), one at a time per connection as PHP-FPM serves them,
  * on connections kept open between requests (keepConn) and pooled, at most `maxConnections` at
- * once; further requests wait for a connection. A connection the server closes while idle leaves
- * the pool when its FIN arrives.
+ * once; further requests wait for a connection until their deadline. A connection the server
+ * closes while idle leaves the pool when its FIN arrives.
+ *
+ * PHP-FPM gives a worker to a connection for as long as it stays open, and has no more workers
+ * than its pm.max_children (which FastCGI's GET_VALUES does not tell: PHP-FPM answers only
+ * FCGI_MPXS_CONNS). A new connection beyond them waits in the listen backlog until a worker is
+ * free, and a worker held by one of our idle connections never is: a request sent there would
+ * wait out its deadline while the pool sat idle. So while a request waits on a new connection
+ * for its first byte, a connection that finishes is closed instead of kept, which frees its
+ * worker for the waiting one: under overload the pool shrinks to what PHP-FPM serves, and calls
+ * are served in the order they came.
  */
 export class FcgiClient {
   private readonly idle: net.Socket[] = [];
   private open = 0;
   private readonly waiting: Array<() => void> = [];
   private closed = false;
+  /** Requests on new connections that have not had a byte back: perhaps not yet given a worker. */
+  private unanswered = 0;
 
   constructor(
     private readonly target: FcgiTarget,
@@ -39,14 +50,29 @@ export class FcgiClient {
   /** The script's STDOUT, whole, once PHP-FPM ends the request. */
   async request(x: FcgiExchange): Promise<Buffer> {
     while (!this.idle.length && this.open >= this.opts.maxConnections) {
-      await new Promise<void>((r) => this.waiting.push(r));
-      if (Date.now() >= x.deadline) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded waiting for a FastCGI connection');
+      if (!(await this.turn(x.deadline))) throw new MeshError('DEADLINE_EXCEEDED', 'deadline exceeded waiting for a FastCGI connection');
     }
     const reused = this.idle.pop();
     if (reused) reused.setTimeout(0);
     else this.open++;
     const socket = reused ?? this.connect();
-    return this.exchange(socket, x);
+    return this.exchange(socket, x, !reused);
+  }
+
+  /** Waits until a connection may be free; false when the deadline came first. */
+  private turn(deadline: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(wake);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+      }, Math.max(0, deadline - Date.now()));
+      this.waiting.push(wake);
+    });
   }
 
   close(): void {
@@ -68,9 +94,15 @@ export class FcgiClient {
     return s;
   }
 
-  private exchange(socket: net.Socket, x: FcgiExchange): Promise<Buffer> {
+  private exchange(socket: net.Socket, x: FcgiExchange, fresh: boolean): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const remaining = x.deadline - Date.now();
+      if (fresh) this.unanswered++;
+      const answered = () => {
+        if (!fresh) return;
+        fresh = false;
+        this.unanswered--;
+      };
       const decoder = new FcgiRecordDecoder();
       const stdout: Buffer[] = [];
       let size = 0;
@@ -79,17 +111,20 @@ export class FcgiClient {
       const finish = (err: MeshError | undefined, keep: boolean) => {
         if (done) return;
         done = true;
+        answered();
         clearTimeout(timer);
         x.cancel.set(undefined);
         socket.off('data', onData);
         socket.off('error', onError);
         socket.off('end', onEnd);
-        if (keep && !this.closed && !socket.destroyed) this.release(socket);
+        // Kept only while no request waits for a worker (see the class comment).
+        if (keep && !this.closed && !socket.destroyed && this.unanswered === 0) this.release(socket);
         else socket.destroy();
         if (err) reject(err);
         else resolve(Buffer.concat(stdout));
       };
       const onData = (chunk: Buffer) => {
+        answered();
         try {
           decoder.push(chunk, (r) => {
             if (r.requestId !== requestId || done) return;
