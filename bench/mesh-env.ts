@@ -64,6 +64,11 @@ export function runTransmeshOn(node: string): void {
   transmeshNode = node;
 }
 
+/** The node the Transmesh processes run on, for peers that measure that runtime's floor (bench/node-relay-peer.ts). */
+export function transmeshRuntime(): string {
+  return transmeshNode;
+}
+
 function cli(name: string, args: string[], rt: SidecarRuntime = {}): Proc {
   return spawnProc(name, rt.node ?? transmeshNode, [...(rt.nodeFlags ?? []), cliPath, ...args], rt.env);
 }
