@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger';
 import { decodeJson, isTransient, watchKv } from '../registry/kv';
 import { retrying } from '../registry/backoff';
 import { EndpointRecord, endpointRecord } from '../registry/records';
-import { isLiveRecord, sidecarName } from '../discovery/live-sidecars';
+import { isLiveRecord, liveSidecars, sidecarName } from '../discovery/live-sidecars';
 
 /** What every live sidecar must end up running: service → revision, or undefined once deleted. */
 export type Wanted = ReadonlyMap<string, number | undefined>;
@@ -40,6 +40,13 @@ export async function awaitConfirmation(kv: KV, wanted: Wanted, timeoutMs: numbe
   let initial = true;
   let wake: () => void = () => {};
   const changed = new Promise<void>((r) => (wake = r));
+  const track = (key: string, rec: EndpointRecord) => {
+    live.set(key, rec);
+    const s = standing(rec, wanted);
+    if (s === 'done') settled.set(key, { ok: true });
+    else if (s !== 'pending') settled.set(key, { ok: false, why: s.error });
+    else settled.delete(key);
+  };
   const onEntry = (e: KvEntry) => {
     if (e.operation !== 'PUT') {
       if (live.delete(e.key)) settled.delete(e.key);
@@ -52,17 +59,20 @@ export async function awaitConfirmation(kv: KV, wanted: Wanted, timeoutMs: numbe
       }
       // Only sidecars live at the start are waited for; ones that start later load the store as it is.
       if (initial ? !isLiveRecord(rec, e.created.getTime(), Date.now()) : !live.has(e.key)) return;
-      live.set(e.key, rec);
-      const s = standing(rec, wanted);
-      if (s === 'done') settled.set(e.key, { ok: true });
-      else if (s !== 'pending') settled.set(e.key, { ok: false, why: s.error });
-      else settled.delete(e.key);
+      track(e.key, rec);
     }
     if (!initial && settled.size === live.size) wake();
   };
   // A discovery stream electing a leader (a NATS node died) is waited out, not reported as a failed apply.
   const stop = await retrying(
-    () => watchKv(kv, '>', onEntry, log, { initTimeoutMs: 5000 }),
+    async () => {
+      // The live sidecars are listed first: the watch's current values can be declared complete
+      // before a record that a heartbeat replaced meanwhile arrives (nats.js counts the messages
+      // it expected, and a newer heartbeat of another key stands in for it), and a sidecar first
+      // seen after that would not be waited for.
+      for (const s of await liveSidecars(kv)) track(s.record.instance, s.record);
+      return watchKv(kv, '>', onEntry, log, { initTimeoutMs: 5000 });
+    },
     (err) => {
       if (!isTransient(err) && !/did not arrive within/.test(String((err as Error)?.message))) throw err;
     },

@@ -75,7 +75,9 @@ describe('NATS as part of the trust: one user per role', () => {
     await web.waitFor((l) => l.msg === 'endpoints snapshot' && l.endpoints.some((e: string) => e.startsWith('web.')), 'its own record in discovery');
     const pushed = await runCli(['idl', 'push', ...idlPushArgs(echoFiles(), 'echo.proto'), '--nats', url('operator', passwords.TRANSMESH_OPERATOR_PASSWORD)]);
     expect(pushed.code).toBe(0);
-    await web.waitFor((l) => l.msg === 'idl snapshot loaded' && l.services['mesh.test.v1.Echo'] === 1, 'the IDL snapshot');
+    // The version this push made (a retried test pushes again and makes the next one).
+    const version = Number(/^version (\d+)/.exec(pushed.stdout)?.[1]);
+    await web.waitFor((l) => l.msg === 'idl snapshot loaded' && l.services['mesh.test.v1.Echo'] === version, 'the IDL snapshot');
     const snap = (await (await fetch(`${webAdmin}/debug/snapshot`)).json()) as { idl: { services: Array<{ name: string }> } };
     expect(snap.idl.services.map((s) => s.name)).toContain('mesh.test.v1.Echo');
   });
@@ -85,6 +87,9 @@ describe('NATS as part of the trust: one user per role', () => {
   });
 
   test('a sidecar user cannot write the IDL, policy or CA buckets, nor another app\'s discovery record, only its own', async () => {
+    const registry = async () => JSON.parse((await runCli(['idl', 'ls', '--json', '--nats', url('operator', passwords.TRANSMESH_OPERATOR_PASSWORD)])).stdout);
+    const before = await registry();
+    expect(before).toEqual([expect.objectContaining({ name: 'mesh.test.v1.Echo', version: expect.any(Number) })]);
     const js = asWeb.jetstream();
     const idl = await js.views.kv('transmesh_idl', { bindOnly: true });
     await expect(idl.put('seq', enc('999'))).rejects.toMatchObject(refused);
@@ -98,19 +103,20 @@ describe('NATS as part of the trust: one user per role', () => {
     await expect(endpoints.put('ledger.fake', enc('{}'))).rejects.toMatchObject(refused);
     await expect(endpoints.put('web.own-test-key', enc('{}'))).resolves.toBeGreaterThan(0);
     await endpoints.delete('web.own-test-key');
-    // What it tried to change is unchanged: the registry still answers with version 1.
-    const ls = await runCli(['idl', 'ls', '--json', '--nats', url('operator', passwords.TRANSMESH_OPERATOR_PASSWORD)]);
-    expect(JSON.parse(ls.stdout)).toEqual([expect.objectContaining({ name: 'mesh.test.v1.Echo', version: 1 })]);
+    // What it tried to change is unchanged: the registry still answers as before.
+    expect(await registry()).toEqual(before);
   });
 
   test('a sidecar user writes its own quota counters, never another app\'s (nor the old, service-first keys); the operator lists quotas', async () => {
     const source = quotaLeaseSource(asWeb, createLogger('test'));
     const key = { service: 'mesh.test.v1.Echo', quotaId: 'day-all', caller: 'web', methods: [], per: 'day' as const, limit: 10, windowStart: windowStart(Date.now(), 'day') };
+    const quota = await asWeb.jetstream().views.kv('transmesh_quota', { bindOnly: true });
+    // From a fresh counter, also when CI retries this test after an attempt that took from it.
+    await quota.delete(counterKey(key));
     await expect(source.take(key, () => 4)).resolves.toEqual({ granted: 4, remaining: 6 });
     await expect(source.settle(key, 1, 'test-batch')).resolves.toBeUndefined();
     // Spending another app's quota: its counter, through the same code path, and by a raw put.
     await expect(source.take({ ...key, caller: 'ledger' }, () => 4)).rejects.toMatchObject(refused);
-    const quota = await asWeb.jetstream().views.kv('transmesh_quota', { bindOnly: true });
     await expect(quota.put(counterKey({ ...key, caller: 'ledger' }), enc('{}'))).rejects.toMatchObject(refused);
     await expect(quota.put(legacyCounterKey(key), enc('{}'))).rejects.toMatchObject(refused);
     await expect(quota.delete(counterKey(key))).resolves.toBeUndefined();

@@ -8,6 +8,7 @@ import { dumpDom, screenshot } from '../helpers/chromium';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 jest.setTimeout(90000);
 
@@ -43,6 +44,8 @@ describe('logs and traces', () => {
   };
   /** Access-log records written by either control-plane replica. */
   const written = () => cps.flatMap((p) => p.lines.filter((l) => l.stream === 'stdout' && !l.raw && l.direction));
+  /** A request id of this attempt only: records of a failed attempt (CI retries a test once) are not counted or matched again. */
+  const requestId = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
   const writtenRecord = (pred: (r: Record<string, any>) => boolean, what: string) => Promise.any(cps.map((p) => p.waitFor((l) => l.stream === 'stdout' && !!l.direction && pred(l), what)));
 
   beforeAll(async () => {
@@ -70,10 +73,11 @@ describe('logs and traces', () => {
   });
 
   test('a successful call is one access-log record per direction, with the request and trace ids, written once', async () => {
-    const res = await call(consumer.url, `/${svc}/Echo`, { text: 'hi' }, { 'x-request-id': 'req-ok', traceparent });
+    const ok = requestId('req-ok');
+    const res = await call(consumer.url, `/${svc}/Echo`, { text: 'hi' }, { 'x-request-id': ok, traceparent });
     expect(res.status).toBe(200);
-    const out = await writtenRecord((r) => r.requestId === 'req-ok' && r.direction === 'outbound', 'the outbound record');
-    const inb = await writtenRecord((r) => r.requestId === 'req-ok' && r.direction === 'inbound', 'the inbound record');
+    const out = await writtenRecord((r) => r.requestId === ok && r.direction === 'outbound', 'the outbound record');
+    const inb = await writtenRecord((r) => r.requestId === ok && r.direction === 'inbound', 'the inbound record');
     expect(out).toMatchObject({ direction: 'outbound', traceId, caller: 'php-app', service: svc, method: 'Echo', code: 'OK', attempts: 1, subset: null, provider: `127.0.0.1:${provider.inboundPort}` });
     expect(inb).toMatchObject({ direction: 'inbound', traceId, caller: 'php-app', service: svc, method: 'Echo', code: 'OK', provider: `grpc://127.0.0.1:${echo.port}` });
     const keys = ['time', 'direction', 'requestId', 'traceId', 'caller', 'service', 'method', 'code', 'durationMs', 'attempts', 'subset', 'provider', 'convertMs'];
@@ -85,33 +89,34 @@ describe('logs and traces', () => {
     }
     expect(out.convertMs).toBeGreaterThan(0);
     // Two replicas share a queue group: each record is written by exactly one of them.
-    expect(written().filter((r) => r.requestId === 'req-ok')).toHaveLength(2);
+    expect(written().filter((r) => r.requestId === ok)).toHaveLength(2);
   });
 
   test('errors are logged with their code; transmesh logs filters by service, caller and errors', async () => {
-    const ok = await call(consumer.url, `/${svc}/Echo`, { text: 'x' }, { 'x-request-id': 'req-ok-2' });
+    const [ok2, errId, unrouted] = [requestId('req-ok-2'), requestId('req-err'), requestId('req-unrouted')];
+    const ok = await call(consumer.url, `/${svc}/Echo`, { text: 'x' }, { 'x-request-id': ok2 });
     expect(ok.status).toBe(200);
-    await followers['logs --json'].waitFor((l) => l.requestId === 'req-ok-2' && l.direction === 'inbound', 'req-ok-2 in logs --json');
-    const res = await call(consumer.url, `/${svc}/Fail`, { code: 5, message: 'nope' }, { 'x-request-id': 'req-err', traceparent });
+    await followers['logs --json'].waitFor((l) => l.requestId === ok2 && l.direction === 'inbound', 'req-ok-2 in logs --json');
+    const res = await call(consumer.url, `/${svc}/Fail`, { code: 5, message: 'nope' }, { 'x-request-id': errId, traceparent });
     expect(res.status).toBe(404);
-    const unknown = await call(consumer.url, '/no.such.Service/Get', {}, { 'x-request-id': 'req-unrouted' });
+    const unknown = await call(consumer.url, '/no.such.Service/Get', {}, { 'x-request-id': unrouted });
     expect(unknown.status).toBe(404);
-    const err = await writtenRecord((r) => r.requestId === 'req-err' && r.direction === 'outbound', 'the error record');
+    const err = await writtenRecord((r) => r.requestId === errId && r.direction === 'outbound', 'the error record');
     expect(err).toMatchObject({ code: 'NOT_FOUND', traceId, service: svc, method: 'Fail' });
-    await writtenRecord((r) => r.requestId === 'req-unrouted', 'the unrouted record');
+    await writtenRecord((r) => r.requestId === unrouted, 'the unrouted record');
 
     const errors = followers['logs --errors'];
-    await errors.waitFor((l) => l.requestId === 'req-unrouted', 'req-unrouted in logs --errors');
+    await errors.waitFor((l) => l.requestId === unrouted, 'req-unrouted in logs --errors');
     const errorRecords = errors.lines.filter((l) => l.stream === 'stdout');
-    expect(errorRecords.map((l) => l.requestId)).toEqual(expect.arrayContaining(['req-err', 'req-unrouted']));
+    expect(errorRecords.map((l) => l.requestId)).toEqual(expect.arrayContaining([errId, unrouted]));
     expect(errorRecords.every((l) => l.code !== 'OK')).toBe(true);
 
     const all = followers['logs --json'];
-    await all.waitFor((l) => l.requestId === 'req-unrouted', 'req-unrouted in logs --json');
-    expect(all.lines.filter((l) => l.requestId === 'req-ok-2').map((l) => l.direction).sort()).toEqual(['inbound', 'outbound']);
+    await all.waitFor((l) => l.requestId === unrouted, 'req-unrouted in logs --json');
+    expect(all.lines.filter((l) => l.requestId === ok2).map((l) => l.direction).sort()).toEqual(['inbound', 'outbound']);
 
     const readable = followers['logs readable'];
-    const line = await readable.waitFor((l) => l.stream === 'stdout' && /req-err/.test(l.msg) && /outbound/.test(l.msg), 'the readable error line');
+    const line = await readable.waitFor((l) => l.stream === 'stdout' && l.msg.includes(errId) && /outbound/.test(l.msg), 'the readable error line');
     expect(line.msg).toContain(`php-app → ${svc}/Fail NOT_FOUND`);
     expect(line.msg).toContain(`trace=${traceId}`);
     // The service filter keeps the unrouted call out.
@@ -120,8 +125,8 @@ describe('logs and traces', () => {
   });
 
   test('both sidecars export a span per call over OTLP, children of the app trace', async () => {
-    // A trace of its own, so spans of the other tests' calls cannot match.
-    const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+    // A trace of its own (and of this attempt), so spans of the other tests' calls cannot match.
+    const traceId = randomBytes(16).toString('hex');
     const traceparent = `00-${traceId}-${appSpanId}-01`;
     const res = await call(consumer.url, `/${svc}/Echo`, { text: 'traced' }, { 'x-request-id': 'req-trace', traceparent });
     expect(res.status).toBe(200);
@@ -142,8 +147,9 @@ describe('logs and traces', () => {
     expect(errSpan.traceId).toBe(traceId);
 
     // Without a traceparent the consumer sidecar starts a trace, and the access log carries its id.
-    await call(consumer.url, `/${svc}/Echo`, { text: 'root' }, { 'x-request-id': 'req-root' });
-    const rootRecord = await writtenRecord((r) => r.requestId === 'req-root' && r.direction === 'outbound', 'the root call record');
+    const root = requestId('req-root');
+    await call(consumer.url, `/${svc}/Echo`, { text: 'root' }, { 'x-request-id': root });
+    const rootRecord = await writtenRecord((r) => r.requestId === root && r.direction === 'outbound', 'the root call record');
     expect(rootRecord.traceId).toMatch(/^[0-9a-f]{32}$/);
     const rootSpan = await otlp.waitFor((s) => s.traceId === rootRecord.traceId && s.serviceName === 'php-frontend', 'the root span');
     expect(rootSpan.parentSpanId).toBe('');

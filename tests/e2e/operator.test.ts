@@ -46,7 +46,9 @@ describe('transmesh check, status and the dashboard', () => {
   let phpApp: SidecarProc;
   let webApp: SidecarProc;
   let nc: NatsConnection;
-  let oldSidecar: { stop(): void } | undefined;
+  let oldSidecar: { stop(): Promise<void> } | undefined;
+  /** The policy revision the old sidecar stays on (the test that makes it reads it from apply's answer). */
+  let oldRevision = 0;
 
   const check = (...args: string[]) => runCli(['check', '--nats', nats.url, ...args]);
   const statusJson = async () => JSON.parse((await runCli(['status', '--nats', nats.url, '--json'])).stdout);
@@ -68,7 +70,7 @@ describe('transmesh check, status and the dashboard', () => {
   });
 
   afterAll(async () => {
-    oldSidecar?.stop();
+    await oldSidecar?.stop();
     await nc?.close();
     await Promise.all([phpApp?.proc.stop(), webApp?.proc.stop(), provider?.proc.stop(), canary?.proc.stop()]);
     await cp?.stop();
@@ -111,24 +113,40 @@ describe('transmesh check, status and the dashboard', () => {
   });
 
   test('a sidecar on an old policy revision fails the check, named with what it runs; status marks it', async () => {
-    expect((await runCli(['policy', 'apply', policyFile(`service: ${echo}\ndefaults: {timeout: 2s}\n`), '--nats', nats.url])).code).toBe(0);
-    // A sidecar of an older release (no version, IDL or start time in its record) that stays on revision 1.
-    oldSidecar = await announceOldSidecar(await nc.jetstream().views.kv('transmesh_endpoints', { bindOnly: true }));
+    // Revision numbers come from apply's answers: a retried test applies again and gets the next ones,
+    // without the old sidecar of its first attempt (apply would wait for it).
+    await oldSidecar?.stop();
+    const first = await runCli(['policy', 'apply', policyFile(`service: ${echo}\ndefaults: {timeout: 2s}\n`), '--nats', nats.url]);
+    expect(first.code).toBe(0);
+    const one = Number(/revision (\d+) applied/.exec(first.stdout)?.[1]);
+    // A sidecar of an older release (no version, IDL or start time in its record) that stays on that revision.
+    oldSidecar = await announceOldSidecar(await nc.jetstream().views.kv('transmesh_endpoints', { bindOnly: true }), one);
+    oldRevision = one;
+    const two = one + 1;
     const applied = await runCli(['policy', 'apply', policyFile(revision2), '--wait-timeout', '2s', '--nats', nats.url]);
     expect(applied.stdout + applied.stderr).toContain('old-app/old-app.host-1-abc');
+    expect(applied.stderr).toContain(`revision ${two} of ${echo} stored`);
     const res = await check();
     expect(res.code).toBe(1);
     const failed = res.stdout.split('\n').filter((l) => l.startsWith('✖'));
-    expect(failed).toEqual([`✖ sidecar old-app/old-app.host-1-abc: runs policy ${echo} revision 1 (current 2) → read its log for why it did not load them; restart it if it stays behind`]);
+    expect(failed).toEqual([`✖ sidecar old-app/old-app.host-1-abc: runs policy ${echo} revision ${one} (current ${two}) → read its log for why it did not load them; restart it if it stays behind`]);
     const status = await statusJson();
     const old = status.sidecars.find((s: any) => s.app === 'old-app');
-    expect(old).toMatchObject({ version: null, idl: null, uptimeSeconds: null, stalePolicy: [`${echo} revision 1 (current 2)`] });
-    expect(status.sidecars.filter((s: any) => s.app !== 'old-app').every((s: any) => s.policies[echo] === 2 && s.stalePolicy.length === 0)).toBe(true);
+    expect(old).toMatchObject({ version: null, idl: null, uptimeSeconds: null, stalePolicy: [`${echo} revision ${one} (current ${two})`] });
+    expect(status.sidecars.filter((s: any) => s.app !== 'old-app').every((s: any) => s.policies[echo] === two && s.stalePolicy.length === 0)).toBe(true);
     const text = await runCli(['status', '--nats', nats.url]);
-    expect(text.stdout).toContain(`* old-app/old-app.host-1-abc: policy ${echo} revision 1 (current 2)`);
+    expect(text.stdout).toContain(`* old-app/old-app.host-1-abc: policy ${echo} revision ${one} (current ${two})`);
   });
 
   test('the dashboard, measured in headless Chromium at 1280 px: policy rows per service, labels apart, no sideways scroll, charts with data', async () => {
+    const admin = cp.admin!;
+    const overview = async () => (await fetch(`${admin}/api/overview`)).json() as Promise<any>;
+    // Totals are compared with the ones before this test's calls, so a retried test counts only its own.
+    const start = await overview();
+    const startTotal = (caller: string, service: string) => start.edges.find((e: any) => e.caller === caller && e.service === service)?.total ?? 0;
+    const startDenied = start.denials.find((d: any) => d.caller === 'web-app')?.total ?? 0;
+    const startDeniedSpan = start.denials.find((d: any) => d.caller === 'web-app')?.span ?? 0;
+    const head = (JSON.parse((await runCli(['policy', 'ls', '--json', '--nats', nats.url])).stdout) as any[]).find((p) => p.service === echo);
     // Successes and NOT_FOUND answers from php-app, failures (UNIMPLEMENTED) to Mirror, and web-app's calls
     // (its Fail refused by access): three edges, two from one caller.
     for (let i = 0; i < 10; i++) {
@@ -138,14 +156,12 @@ describe('transmesh check, status and the dashboard', () => {
       expect((await call(webApp.url, `/${echo}/Echo`, { text: 'w' })).status).toBe(200);
       if (i % 3 === 0) expect((await call(webApp.url, `/${echo}/Fail`, { code: 5, message: 'x' })).status).toBe(403);
     }
-    const admin = cp.admin!;
-    const overview = async () => (await fetch(`${admin}/api/overview`)).json() as Promise<any>;
     // Every call heard (sidecars report every 200 ms here), and a chart point: one comes when a 10 s step ends with calls in it.
     let o: any;
     for (let i = 0; i < 300; i++) {
       o = await overview();
-      const heard = (caller: string, service: string, n: number) => (o.edges.find((e: any) => e.caller === caller && e.service === service)?.total ?? 0) >= n;
-      const all = heard('php-app', echo, 40) && heard('php-app', mirror, 10) && heard('web-app', echo, 14) && o.denials.length === 1 && o.denials[0].total === 4;
+      const heard = (caller: string, service: string, n: number) => (o.edges.find((e: any) => e.caller === caller && e.service === service)?.total ?? 0) >= startTotal(caller, service) + n;
+      const all = heard('php-app', echo, 40) && heard('php-app', mirror, 10) && heard('web-app', echo, 14) && o.denials.length === 1 && o.denials[0].total === startDenied + 4;
       if (all && o.charts.edges[`php-app→${mirror}`]?.some((p: any) => p.rps > 0)) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -156,13 +172,13 @@ describe('transmesh check, status and the dashboard', () => {
     expect(echoEdge.span.failureRate).toBe(0);
     expect(echoEdge.span.answerRate).toBeGreaterThan(0.2);
     expect(edge('php-app', mirror).span.failureRate).toBe(1);
-    expect(o.policies).toEqual([expect.objectContaining({ service: echo, revision: 2, how: 'policy apply', revisions: [1, 2], behind: [{ sidecar: 'old-app/old-app.host-1-abc', revision: 1 }] })]);
+    expect(o.policies).toEqual([expect.objectContaining({ service: echo, revision: head.revision, how: 'policy apply', revisions: head.revisions, behind: [{ sidecar: 'old-app/old-app.host-1-abc', revision: oldRevision }] })]);
     expect(o.policies[0].running).toHaveLength(4);
     expect(o.policies[0].by).toMatch(/^.+@.+$/);
     expect(o.policies[0].routes).toEqual(['callers=web-app → canary 100%', 'all calls → stable 90% · canary 10%']);
     expect(o.quotas).toEqual([expect.objectContaining({ service: echo, caller: 'php-app', limit: 10000, per: 'hour' })]);
     expect(o.quotas[0].used).toBeGreaterThanOrEqual(20);
-    expect(o.denials).toEqual([{ caller: 'web-app', service: echo, total: 4, span: 4 }]);
+    expect(o.denials).toEqual([{ caller: 'web-app', service: echo, total: startDenied + 4, span: startDeniedSpan + 4 }]);
 
     const probe = await startDashboardProbe(admin);
     try {
@@ -199,7 +215,7 @@ describe('transmesh check, status and the dashboard', () => {
   });
 
   test('check turns red with the reason: a NATS seed down, a provider stopped, the control plane stopped, NATS stopped', async () => {
-    oldSidecar?.stop();
+    await oldSidecar?.stop();
     oldSidecar = undefined;
     const dead = `nats://127.0.0.1:${await freePort()}`;
     const res = await runCli(['check', '--nats', `${nats.url},${dead}`]);
@@ -232,16 +248,16 @@ describe('transmesh check, status and the dashboard', () => {
   });
 });
 
-/** Puts a discovery record as a sidecar of an older release would (no version, start time or IDL), every 200 ms. */
-async function announceOldSidecar(kv: KV): Promise<{ stop(): void }> {
+/** Puts a discovery record as a sidecar of an older release would (no version, start time or IDL), on policy `revision` of Echo, every 200 ms. */
+async function announceOldSidecar(kv: KV, revision: number): Promise<{ stop(): Promise<void> }> {
   const instance = 'old-app.host-1-abc';
-  const put = () => kv.put(instance, JSON.stringify({ instance, app: 'old-app', address: '127.0.0.1:1', services: [], labels: {}, policies: { [echo]: 1 }, policyErrors: {}, heartbeatMs: 200 }));
+  const put = () => kv.put(instance, JSON.stringify({ instance, app: 'old-app', address: '127.0.0.1:1', services: [], labels: {}, policies: { [echo]: revision }, policyErrors: {}, heartbeatMs: 200 }));
   await put();
   const timer = setInterval(() => void put().catch(() => undefined), 200);
   return {
-    stop: () => {
+    stop: async () => {
       clearInterval(timer);
-      void kv.delete(instance).catch(() => undefined);
+      await kv.delete(instance).catch(() => undefined);
     },
   };
 }

@@ -1,4 +1,6 @@
-import { isLiveRecord, standing } from '../../src/control-plane/policy-confirm';
+import type { KV, KvEntry } from 'nats';
+import { awaitConfirmation, isLiveRecord, standing } from '../../src/control-plane/policy-confirm';
+import { createLogger } from '../../src/log/logger';
 import type { EndpointRecord } from '../../src/registry/records';
 
 const rec = (heartbeatMs: number, extra: Partial<EndpointRecord> = {}): EndpointRecord =>
@@ -24,4 +26,42 @@ describe('which sidecars policy apply waits for', () => {
     expect(standing(rec(1000, { policyErrors: { svc: { revision: 2, error: 'old' } } }), wanted)).toBe('pending');
     expect(standing(rec(1000), new Map([['svc', undefined]]))).toBe('done');
   });
+
+  test('a sidecar whose record the watch delivers only after its current values are complete is still waited for', async () => {
+    const wanted = new Map([['svc', 3]]);
+    const a = rec(1000, { instance: 'a-1', policies: { svc: 3 } });
+    const b = rec(1000, { instance: 'b-1', policies: { svc: 3 } });
+    const c = rec(1000, { instance: 'c-1', policies: { svc: 2 } });
+    const res = await awaitConfirmation(lateReplay([a, b, c], { ...c, policies: { svc: 3 } }), wanted, 2000, createLogger('test'));
+    expect(res).toEqual({ confirmed: ['a/a-1', 'a/b-1', 'a/c-1'], failed: [] });
+  });
 });
+
+/**
+ * A discovery bucket holding `records` whose watch declares its current values complete before
+ * the last record's newer heartbeat (`late`) arrives: what nats.js does when that record was
+ * replaced while the watch started and another key's newer heartbeat made up its count.
+ */
+function lateReplay(records: EndpointRecord[], late: EndpointRecord): KV {
+  const entry = (r: EndpointRecord) => ({ key: r.instance, value: new TextEncoder().encode(JSON.stringify(r)), operation: 'PUT', created: new Date(), string: () => JSON.stringify(r) }) as unknown as KvEntry;
+  const tick = () => new Promise((r) => setTimeout(r, 10));
+  return {
+    keys: async () => (async function* () {
+      for (const r of records) yield r.instance;
+    })(),
+    get: async (key: string) => entry(records.find((r) => r.instance === key)!),
+    watch: async ({ initializedFn }: { initializedFn?: () => void }) => {
+      let stopped = false;
+      return {
+        stop: () => (stopped = true),
+        async *[Symbol.asyncIterator]() {
+          for (const r of records.slice(0, -1)) yield entry(r);
+          initializedFn?.();
+          await tick();
+          yield entry(late);
+          while (!stopped) await tick();
+        },
+      };
+    },
+  } as unknown as KV;
+}
