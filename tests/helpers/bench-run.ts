@@ -15,8 +15,11 @@ export interface BenchRun {
 export async function runBench(args: string[]): Promise<BenchRun> {
   const dir = mkdtempSync(join(tmpdir(), 'transmesh-bench-'));
   const out = join(dir, 'bench.json');
+  // The tests check that the bench works, not Node 24: without --node the bench would fetch Node 24
+  // from npm on a fresh machine, inside the test (bench/runtime.ts; its choice is unit-tested).
+  const runtime = args.some((a) => a === '--node' || a.startsWith('--node=')) ? [] : ['--node', 'system'];
   try {
-    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'main.js'), ...args, '--out', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(repoRoot, 'dist', 'bench', 'main.js'), ...args, ...runtime, '--out', out], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     const run: BenchRun = { code: null, result: undefined, stdout: '', stderr: '' };
     child.stdout.on('data', (c: Buffer) => (run.stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (run.stderr += c.toString()));
