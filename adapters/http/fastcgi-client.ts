@@ -13,6 +13,8 @@ export interface FcgiExchange {
 }
 
 const requestId = 1;
+/** How long a request on a new connection waits for its first byte before it counts as starving. */
+const defaultStarvingAfterMs = 200;
 const stderrKept = 2048;
 
 /**
@@ -25,23 +27,31 @@ const stderrKept = 2048;
  * than its pm.max_children (which FastCGI's GET_VALUES does not tell: PHP-FPM answers only
  * FCGI_MPXS_CONNS). A new connection beyond them waits in the listen backlog until a worker is
  * free, and a worker held by one of our idle connections never is: a request sent there would
- * wait out its deadline while the pool sat idle. So while a request waits on a new connection
- * for its first byte, a connection that finishes is closed instead of kept, which frees its
- * worker for the waiting one: under overload the pool shrinks to what PHP-FPM serves, and calls
- * are served in the order they came.
+ * wait out its deadline while the pool sat idle. So a request on a new connection that has had no
+ * byte back after `starvingAfterMs` counts as starving: the idle connections are closed then, and
+ * while any request starves a connection that finishes is closed instead of kept, each freeing
+ * its worker for the oldest connection waiting in the backlog. Under overload the pool shrinks
+ * to what PHP-FPM serves; a request answered within the time (the usual case, and any request on
+ * a kept connection) changes nothing, so a steady load keeps its connections open.
  */
 export class FcgiClient {
   private readonly idle: net.Socket[] = [];
   private open = 0;
   private readonly waiting: Array<() => void> = [];
   private closed = false;
-  /** Requests on new connections that have not had a byte back: perhaps not yet given a worker. */
-  private unanswered = 0;
+  /** Requests on new connections with no byte back after `starvingAfterMs`: perhaps never given a worker. */
+  private starving = 0;
+  private opened = 0;
 
   constructor(
     private readonly target: FcgiTarget,
-    private readonly opts: { readonly maxConnections: number; readonly idleTimeoutMs: number; readonly maxBytes: number },
+    private readonly opts: { readonly maxConnections: number; readonly idleTimeoutMs: number; readonly maxBytes: number; readonly starvingAfterMs?: number },
   ) {}
+
+  /** Connections opened so far (a steady load opens its pool once). */
+  get connectionsOpened(): number {
+    return this.opened;
+  }
 
   get where(): string {
     return 'path' in this.target ? `unix:${this.target.path}` : `${this.target.host}:${this.target.port}`;
@@ -81,6 +91,7 @@ export class FcgiClient {
   }
 
   private connect(): net.Socket {
+    this.opened++;
     const s = 'path' in this.target ? net.connect(this.target.path) : net.connect(this.target.port, this.target.host);
     s.setNoDelay(true);
     s.once('close', () => {
@@ -97,11 +108,23 @@ export class FcgiClient {
   private exchange(socket: net.Socket, x: FcgiExchange, fresh: boolean): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const remaining = x.deadline - Date.now();
-      if (fresh) this.unanswered++;
+      // A new connection that stays silent may be in PHP-FPM's backlog, behind workers our idle connections hold.
+      let starved = false;
+      let watch: NodeJS.Timeout | undefined;
+      if (fresh) {
+        watch = setInterval(() => {
+          if (!starved) {
+            starved = true;
+            this.starving++;
+          }
+          for (const s of this.idle.splice(0)) s.destroy();
+        }, this.opts.starvingAfterMs ?? defaultStarvingAfterMs);
+      }
       const answered = () => {
         if (!fresh) return;
         fresh = false;
-        this.unanswered--;
+        clearInterval(watch);
+        if (starved) this.starving--;
       };
       const decoder = new FcgiRecordDecoder();
       const stdout: Buffer[] = [];
@@ -118,7 +141,7 @@ export class FcgiClient {
         socket.off('error', onError);
         socket.off('end', onEnd);
         // Kept only while no request waits for a worker (see the class comment).
-        if (keep && !this.closed && !socket.destroyed && this.unanswered === 0) this.release(socket);
+        if (keep && !this.closed && !socket.destroyed && this.starving === 0) this.release(socket);
         else socket.destroy();
         if (err) reject(err);
         else resolve(Buffer.concat(stdout));

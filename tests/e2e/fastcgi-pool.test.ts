@@ -17,12 +17,15 @@ describe('FastCGI pool over PHP-FPM with 2 workers', () => {
   let dir: string;
   let port: number;
   let script: string;
+  let fast: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'transmesh-fcgi-pool-'));
     script = join(dir, 'slow.php');
     // Slow enough that the calls of a wave are in flight together.
     writeFileSync(script, '<?php usleep(100000); echo "served by ", getmypid();\n');
+    fast = join(dir, 'fast.php');
+    writeFileSync(fast, '<?php echo "served by ", getmypid();\n');
     port = await freePort();
     fpm = await startPhpFpm(`127.0.0.1:${port}`, undefined, 2);
   });
@@ -32,9 +35,9 @@ describe('FastCGI pool over PHP-FPM with 2 workers', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = (client: FcgiClient, deadlineMs: number) =>
+  const call = (client: FcgiClient, deadlineMs: number, file = script) =>
     client.request({
-      params: { SCRIPT_FILENAME: script, REQUEST_METHOD: 'POST', CONTENT_LENGTH: '0', GATEWAY_INTERFACE: 'CGI/1.1', SERVER_PROTOCOL: 'HTTP/1.1' },
+      params: { SCRIPT_FILENAME: file, REQUEST_METHOD: 'POST', CONTENT_LENGTH: '0', GATEWAY_INTERFACE: 'CGI/1.1', SERVER_PROTOCOL: 'HTTP/1.1' },
       stdin: Buffer.alloc(0),
       deadline: Date.now() + deadlineMs,
       cancel: new CancelToken(),
@@ -50,6 +53,19 @@ describe('FastCGI pool over PHP-FPM with 2 workers', () => {
         expect(failed).toEqual([]);
         for (const r of results) expect((r as PromiseFulfilledResult<Buffer>).value.toString()).toMatch(/served by \d+/);
       }
+    } finally {
+      client.close();
+    }
+  });
+
+  test('a steady load within the workers keeps its connections: 2 calls at a time, 50 times, open 2', async () => {
+    const client = new FcgiClient({ host: '127.0.0.1', port }, { maxConnections: 64, idleTimeoutMs: 300_000, maxBytes: 1 << 20 });
+    try {
+      for (let round = 0; round < 50; round++) {
+        const results = await Promise.all([call(client, 6000, fast), call(client, 6000, fast)]);
+        for (const r of results) expect(r.toString()).toMatch(/served by \d+/);
+      }
+      expect(client.connectionsOpened).toBe(2);
     } finally {
       client.close();
     }
